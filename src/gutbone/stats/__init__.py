@@ -1,0 +1,1 @@
+"""Statistics that turn study- and variant-level data into edge weights."""

@@ -1,0 +1,1 @@
+"""Views: plots and interactive HTML drawn from results."""

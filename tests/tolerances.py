@@ -1,0 +1,17 @@
+"""Numeric tolerances for comparisons with published references, by kind of quantity.
+
+A published value printed with d decimals is compared at half a unit of its last digit
+(``printed(d)``); the constants below are for values taken at full precision.
+"""
+
+COEF = 1e-6  # pooled estimates, slopes, intercepts (relative)
+SE = 1e-6  # standard errors (relative)
+CI = 1e-6  # confidence and prediction interval bounds (relative)
+VAR = 1e-5  # tau^2 and other variance components (relative; iterative estimators)
+HET = 1e-5  # Q, I^2, H^2 (relative)
+P = 1e-6  # p values (relative)
+
+
+def printed(decimals: int) -> float:
+    """Absolute tolerance for a value printed with ``decimals`` decimals (half a unit)."""
+    return 0.5 * 10.0 ** (-decimals) + 1e-12
