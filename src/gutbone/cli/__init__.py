@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from types import ModuleType
-from typing import Sequence
 
 from gutbone.errors import GutboneError, InputError
 

@@ -1,0 +1,146 @@
+"""Commands on the curated graph: ``build``, ``validate`` and ``report``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from gutbone.curation import CuratedData, load_curated
+from gutbone.errors import CurationError, InputError, Problem
+from gutbone.io import atomic_directory
+from gutbone.pipeline import build_knowledge_graph, write_graph_files
+from gutbone.rdf import RDF_FORMATS, build_graph
+from gutbone.resources import data_dir
+from gutbone.validate import RDF_SUFFIXES, ValidationReport, load_rdf, validate_graph
+from gutbone.views.report import render_report
+from gutbone.views.summary import summarize
+
+__all__ = ["register"]
+
+
+def _progress(message: str) -> None:
+    print(f"gutbone: {message}...", file=sys.stderr, flush=True)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``build``, ``validate`` and ``report`` to the command line."""
+    build = subparsers.add_parser(
+        "build",
+        help="curated tables -> RDF graph (Turtle, N-Triples, JSON-LD)",
+        description="Read and check the curated tables, build the knowledge graph, validate it "
+        "with SHACL and write OUT/gutbone.ttl, .nt and .jsonld (atomically).",
+    )
+    build.add_argument("--out", default="build", help="output folder (default: build)")
+    build.add_argument("--data", help="data folder (default: the bundled curated tables)")
+    build.add_argument(
+        "--format",
+        action="append",
+        choices=sorted(RDF_FORMATS),
+        help="format to write (repeatable; default: all three)",
+    )
+    build.set_defaults(handler=_build)
+
+    validate = subparsers.add_parser(
+        "validate",
+        help="check curated tables or RDF files; exit 1 with file:row:field messages",
+        description="Check curated tables (a data folder or a CSV file inside one) or RDF files "
+        f"({', '.join(RDF_SUFFIXES)}) against the gutbone checks and SHACL shapes.",
+    )
+    validate.add_argument("paths", nargs="*", help="data folders, CSV tables or RDF files")
+    validate.set_defaults(handler=_validate)
+
+    report = subparsers.add_parser(
+        "report",
+        help="main job: build, validate and write OUT/index.html",
+        description="Build and validate the graph from the bundled tables and write a "
+        "self-contained HTML report with the graph files into OUT.",
+    )
+    report.add_argument("--out", default="report", help="output folder (default: report)")
+    report.add_argument("--data", help="data folder (default: the bundled curated tables)")
+    report.set_defaults(handler=_report)
+
+
+def _build(args: argparse.Namespace) -> int:
+    result = build_knowledge_graph(args.data, progress=_progress)
+    if not result.validation.conforms:
+        for violation in result.validation.violations:
+            print(f"error: {violation}", file=sys.stderr)
+        return 1
+    formats = tuple(args.format or ("ttl", "nt", "jsonld"))
+    files = write_graph_files(result.graph, args.out, formats)
+    summary = summarize(result.data, len(result.graph))
+    print(
+        f"built {summary.nodes} nodes, {summary.assertions} assertions, {summary.triples} triples "
+        f"in {result.seconds:.2f} s"
+    )
+    for file in files:
+        print(f"wrote {file}")
+    return 0
+
+
+def _data_root_of(path: Path) -> Path:
+    """The data folder a CSV table belongs to (its folder, or the one above nodes/ edges/)."""
+    folder = path.parent
+    return folder.parent if folder.name in ("nodes", "edges", "studies") else folder
+
+
+def _validate_tables(root: Path) -> tuple[int, ValidationReport]:
+    data = load_curated(root)
+    graph = build_graph(data)
+    return len(data.edges), validate_graph(graph, with_ontology=False)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths] or [data_dir()]
+    problems: list[str] = []
+    for path in paths:
+        if not path.exists():
+            problems.append(str(Problem(str(path), 0, "-", "no such file or folder")))
+            continue
+        try:
+            if path.is_dir() or path.suffix.lower() == ".csv":
+                root = path if path.is_dir() else _data_root_of(path)
+                count, report = _validate_tables(root)
+                label = f"{path}: tables of {root} ({count} assertions)"
+            else:
+                graph = load_rdf(path)
+                report = validate_graph(graph)
+                label = f"{path}: {len(graph)} triples"
+        except InputError as exc:
+            problems.extend(str(problem) for problem in exc.problems)
+            continue
+        if report.conforms:
+            print(f"ok {label}: conforms")
+        problems.extend(str(violation) for violation in report.violations)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s)", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    try:
+        result = build_knowledge_graph(args.data, progress=_progress)
+    except CurationError as exc:
+        _progress("tables have errors; writing a report that lists them")
+        empty = summarize(CuratedData(root=Path(args.data or data_dir())))
+        html = render_report(empty, ValidationReport(True, ()), exc.problems)
+        with atomic_directory(out) as staging:
+            (staging / "index.html").write_text(html, encoding="utf-8")
+        raise
+    _progress("writing graph files")
+    files = write_graph_files(result.graph, out / "graph")
+    summary = summarize(result.data, len(result.graph))
+    html = render_report(
+        summary,
+        result.validation,
+        graph_files=[str(f.relative_to(out)) for f in files],
+    )
+    _progress("writing the report page")
+    with atomic_directory(out) as staging:
+        (staging / "index.html").write_text(html, encoding="utf-8")
+    print(f"wrote {out / 'index.html'}")
+    return 0 if result.validation.conforms else 1

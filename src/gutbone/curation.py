@@ -1,0 +1,494 @@
+"""Read the curated tables and check every row.
+
+The tables are described in ``data/README.md``. :func:`load_curated` reads a data folder
+(``sources.csv``, ``nodes/*.csv``, ``edges/*.csv``, optional ``outcomes.csv``), checks
+every field and raises one :class:`~gutbone.errors.CurationError` listing *all*
+problems, each as ``file:row:field: what is wrong`` (the header is row 1).
+
+>>> data = load_curated()
+>>> data.nodes["EFO:0003923"].category
+'BoneOutcome'
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from gutbone.errors import CurationError, Problem
+from gutbone.identifiers import check_curie
+from gutbone.resources import data_dir
+from gutbone.vocabulary import MEASURES, load_vocabulary
+
+__all__ = [
+    "Source",
+    "Node",
+    "Effect",
+    "Edge",
+    "Outcome",
+    "CuratedData",
+    "load_curated",
+    "SOURCE_COLUMNS",
+    "NODE_COLUMNS",
+    "EDGE_COLUMNS",
+    "OUTCOME_COLUMNS",
+    "SOURCE_KINDS",
+    "POOLING_MODELS",
+]
+
+SOURCE_COLUMNS = ("id", "kind", "title", "citation", "year", "doi", "seed_file", "note")
+NODE_COLUMNS = ("id", "label", "category", "synonyms", "source", "broader", "xref", "note")
+EFFECT_DECIMALS = ("estimate", "ci_lower", "ci_upper", "p", "i2", "tau2")
+EFFECT_INTEGERS = ("k", "n")
+EDGE_COLUMNS = (
+    "id", "subject", "predicate", "object", "sign", "evidence_type", "source", "locator",
+    "quote", "context", "measure", *EFFECT_DECIMALS, *EFFECT_INTEGERS, "model", "note",
+)  # fmt: skip
+OUTCOME_COLUMNS = (
+    "id", "edge", "study_file", "measure", "model", "reported_estimate", "reported_ci_lower",
+    "reported_ci_upper", "reported_i2", "reported_p", "locator", "note",
+)  # fmt: skip
+SOURCE_KINDS = ("review", "mr_study", "meta_analysis", "primary_study", "database")
+POOLING_MODELS = ("FE", "DL", "REML", "PM")
+
+_REQUIRED = {
+    "sources": ("id", "kind", "title"),
+    "nodes": ("id", "label", "category", "source"),
+    "edges": (
+        "id",
+        "subject",
+        "predicate",
+        "object",
+        "sign",
+        "evidence_type",
+        "source",
+        "locator",
+        "quote",
+    ),  # fmt: skip
+    "outcomes": ("id", "edge", "study_file", "measure", "model"),
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """A document curated facts come from."""
+
+    id: str
+    kind: str
+    title: str
+    citation: str = ""
+    year: str = ""
+    doi: str = ""
+    seed_file: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Node:
+    """An entity of the graph, identified by a CURIE."""
+
+    id: str
+    label: str
+    category: str
+    synonyms: tuple[str, ...]
+    sources: tuple[str, ...]
+    broader: str = ""
+    xrefs: tuple[str, ...] = ()
+    note: str = ""
+    record: str = ""
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Numbers behind an assertion, kept exactly as written (Decimal)."""
+
+    measure: str
+    estimate: Decimal | None = None
+    ci_lower: Decimal | None = None
+    ci_upper: Decimal | None = None
+    p: Decimal | None = None
+    i2: Decimal | None = None
+    tau2: Decimal | None = None
+    k: int | None = None
+    n: int | None = None
+    model: str = ""
+
+
+@dataclass(frozen=True)
+class Edge:
+    """An assertion: subject predicate object, with sign, evidence and provenance."""
+
+    id: str
+    subject: str
+    predicate: str
+    object: str
+    sign: int
+    evidence_type: str
+    sources: tuple[str, ...]
+    locator: str
+    quote: str
+    context: str = ""
+    effect: Effect | None = None
+    note: str = ""
+    record: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A pooled outcome whose study rows are recomputed at build time."""
+
+    id: str
+    edge: str
+    study_file: Path
+    measure: str
+    model: str
+    reported: Mapping[str, Decimal | None]
+    locator: str = ""
+    note: str = ""
+    record: str = ""
+
+
+@dataclass(frozen=True)
+class CuratedData:
+    """Every curated table of one data folder, checked."""
+
+    root: Path
+    sources: dict[str, Source] = field(default_factory=dict)
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: dict[str, Edge] = field(default_factory=dict)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return str(path)
+
+
+@dataclass
+class _Table:
+    """Rows of one CSV file with a problem collector bound to the file name."""
+
+    path: Path
+    kind: str
+    problems: list[Problem]
+
+    @property
+    def name(self) -> str:
+        return _display(self.path)
+
+    def problem(self, row: int, column: str, message: str) -> None:
+        self.problems.append(Problem(self.name, row, column, message))
+
+    def rows(self, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+        try:
+            handle = self.path.open(newline="", encoding="utf-8")
+        except OSError as exc:
+            self.problem(0, "-", f"cannot read file: {exc.strerror}")
+            return
+        with handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if header is None:
+                self.problem(1, "-", "empty file (expected a header row)")
+                return
+            header = [name.strip() for name in header]
+            missing = [name for name in _REQUIRED[self.kind] if name not in header]
+            for name in missing:
+                self.problem(1, name, f"missing required column {name!r}")
+            for name in header:
+                if name not in columns:
+                    self.problem(1, name, f"unknown column (expected: {', '.join(columns)})")
+            if missing:
+                return
+            for number, values in enumerate(reader, start=2):
+                if not any(value.strip() for value in values):
+                    continue
+                if len(values) != len(header):
+                    self.problem(number, "-", f"{len(values)} fields, the header has {len(header)}")
+                    continue
+                row = {name: value.strip() for name, value in zip(header, values, strict=True)}
+                for name in _REQUIRED[self.kind]:
+                    if not row.get(name):
+                        self.problem(number, name, "required field is empty")
+                yield number, row
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split("|") if part.strip())
+
+
+def _decimal(table: _Table, row: int, column: str, value: str) -> Decimal | None:
+    if not value:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        table.problem(row, column, f"{value!r} is not a number")
+        return None
+    if not number.is_finite():
+        table.problem(row, column, f"{value!r} is not a finite number")
+        return None
+    return number
+
+
+def _integer(table: _Table, row: int, column: str, value: str) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        table.problem(row, column, f"{value!r} is not a positive integer")
+        return None
+    return int(value)
+
+
+def load_curated(root: str | os.PathLike[str] | None = None) -> CuratedData:
+    """Read and check every table of a data folder.
+
+    :param root: the data folder; the bundled ``data/`` when omitted.
+    :returns: the checked tables.
+    :raises CurationError: listing every problem found, in file and row order.
+    """
+    folder = Path(root) if root is not None else data_dir()
+    problems: list[Problem] = []
+    data = CuratedData(root=folder)
+    if not (folder / "sources.csv").is_file():
+        raise CurationError([Problem(_display(folder), 0, "-", "no sources.csv in this folder")])
+
+    _read_sources(_Table(folder / "sources.csv", "sources", problems), data)
+    node_tables = [_Table(p, "nodes", problems) for p in sorted((folder / "nodes").glob("*.csv"))]
+    edge_tables = [_Table(p, "edges", problems) for p in sorted((folder / "edges").glob("*.csv"))]
+    for table in node_tables:
+        _read_nodes(table, data)
+    _check_broader(node_tables, data)
+    for table in edge_tables:
+        _read_edges(table, data)
+    if (folder / "outcomes.csv").is_file():
+        _read_outcomes(_Table(folder / "outcomes.csv", "outcomes", problems), data)
+    if problems:
+        raise CurationError(sorted(problems, key=lambda p: (p.file, p.row)))
+    return data
+
+
+def _read_sources(table: _Table, data: CuratedData) -> None:
+    first_seen: dict[str, int] = {}
+    for row_number, row in table.rows(SOURCE_COLUMNS):
+        source_id = row["id"]
+        if not source_id:
+            continue
+        if source_id in first_seen:
+            table.problem(
+                row_number,
+                "id",
+                f"duplicate id {source_id!r} (first at row {first_seen[source_id]})",
+            )
+            continue
+        first_seen[source_id] = row_number
+        if row["kind"] and row["kind"] not in SOURCE_KINDS:
+            table.problem(
+                row_number, "kind", f"{row['kind']!r} is not one of {', '.join(SOURCE_KINDS)}"
+            )
+        data.sources[source_id] = Source(**{name: row.get(name, "") for name in SOURCE_COLUMNS})
+
+
+def _check_sources(table: _Table, row_number: int, value: str, data: CuratedData) -> None:
+    for source in _split(value):
+        if source not in data.sources:
+            table.problem(row_number, "source", f"unknown source {source!r} (not in sources.csv)")
+
+
+def _read_nodes(table: _Table, data: CuratedData) -> None:
+    vocabulary = load_vocabulary()
+    for row_number, row in table.rows(NODE_COLUMNS):
+        node_id = row["id"]
+        if not node_id:
+            continue
+        problem = check_curie(node_id)
+        if problem:
+            table.problem(row_number, "id", problem)
+        if node_id in data.nodes:
+            table.problem(
+                row_number,
+                "id",
+                f"duplicate id {node_id!r} (first at {data.nodes[node_id].record})",
+            )
+            continue
+        category = row["category"]
+        if category and not vocabulary.is_category(category):
+            table.problem(row_number, "category", f"{category!r} is not a known category")
+        _check_sources(table, row_number, row["source"], data)
+        if node_id.startswith("gutbone:") and not row.get("note"):
+            table.problem(row_number, "note", "a local gutbone: id needs a note saying why")
+        data.nodes[node_id] = Node(
+            id=node_id,
+            label=row["label"],
+            category=category,
+            synonyms=_split(row.get("synonyms", "")),
+            sources=_split(row["source"]),
+            broader=row.get("broader", ""),
+            xrefs=_split(row.get("xref", "")),
+            note=row.get("note", ""),
+            record=f"{table.name}:{row_number}",
+        )
+
+
+def _check_broader(tables: list[_Table], data: CuratedData) -> None:
+    by_name = {table.name: table for table in tables}
+    for node in data.nodes.values():
+        if node.broader and node.broader not in data.nodes:
+            file, row = node.record.rsplit(":", 1)
+            by_name[file].problem(int(row), "broader", f"{node.broader!r} is not a node")
+
+
+def _read_edges(table: _Table, data: CuratedData) -> None:
+    vocabulary = load_vocabulary()
+    for row_number, row in table.rows(EDGE_COLUMNS):
+        edge_id = row["id"]
+        if not edge_id:
+            continue
+        if edge_id in data.edges:
+            table.problem(
+                row_number,
+                "id",
+                f"duplicate id {edge_id!r} (first at {data.edges[edge_id].record})",
+            )
+            continue
+        for column in ("subject", "object"):
+            value = row[column]
+            if not value:
+                continue
+            problem = check_curie(value)
+            if problem:
+                table.problem(row_number, column, problem)
+            elif value not in data.nodes:
+                table.problem(row_number, column, f"{value!r} is not a node (define it in nodes/)")
+        predicate = vocabulary.predicates.get(row["predicate"])
+        if row["predicate"] and predicate is None:
+            table.problem(row_number, "predicate", f"{row['predicate']!r} is not a known predicate")
+        sign = 0
+        if row["sign"]:
+            if row["sign"] not in ("-1", "0", "1", "+1"):
+                table.problem(row_number, "sign", f"{row['sign']!r} is not one of -1, 0, 1")
+            else:
+                sign = int(row["sign"])
+                if predicate and predicate.required_sign not in (None, sign):
+                    table.problem(
+                        row_number,
+                        "sign",
+                        f"predicate {predicate.name!r} requires sign {predicate.required_sign}",
+                    )
+        evidence = row["evidence_type"]
+        if evidence and evidence not in vocabulary.evidence_types:
+            table.problem(
+                row_number,
+                "evidence_type",
+                f"{evidence!r} is not one of {', '.join(vocabulary.evidence_types)}",
+            )
+        _check_sources(table, row_number, row["source"], data)
+        data.edges[edge_id] = Edge(
+            id=edge_id,
+            subject=row["subject"],
+            predicate=row["predicate"],
+            object=row["object"],
+            sign=sign,
+            evidence_type=evidence,
+            sources=_split(row["source"]),
+            locator=row["locator"],
+            quote=row["quote"],
+            context=row.get("context", ""),
+            effect=_read_effect(table, row_number, row),
+            note=row.get("note", ""),
+            record=f"{table.name}:{row_number}",
+        )
+
+
+def _read_effect(table: _Table, row_number: int, row: dict[str, str]) -> Effect | None:
+    numbers = {
+        name: _decimal(table, row_number, name, row.get(name, "")) for name in EFFECT_DECIMALS
+    }
+    counts = {
+        name: _integer(table, row_number, name, row.get(name, "")) for name in EFFECT_INTEGERS
+    }
+    measure = row.get("measure", "")
+    given = [name for name in (*EFFECT_DECIMALS, *EFFECT_INTEGERS) if row.get(name)]
+    if not measure:
+        if given:
+            table.problem(row_number, "measure", f"required when {given[0]} is given")
+        return None
+    if measure not in MEASURES:
+        table.problem(row_number, "measure", f"{measure!r} is not one of {', '.join(MEASURES)}")
+    _check_effect_ranges(table, row_number, numbers)
+    return Effect(measure=measure, model=row.get("model", ""), **numbers, **counts)
+
+
+def _check_effect_ranges(
+    table: _Table, row_number: int, numbers: Mapping[str, Decimal | None]
+) -> None:
+    estimate, lower, upper = numbers["estimate"], numbers["ci_lower"], numbers["ci_upper"]
+    if (lower is None) != (upper is None):
+        table.problem(
+            row_number, "ci_lower" if lower is None else "ci_upper", "CI needs both bounds"
+        )
+    if lower is not None and upper is not None:
+        if lower > upper:
+            table.problem(row_number, "ci_lower", f"CI lower {lower} is above CI upper {upper}")
+        elif estimate is not None and not lower <= estimate <= upper:
+            table.problem(
+                row_number,
+                "estimate",
+                f"CI [{lower}, {upper}] does not contain estimate {estimate}",
+            )
+    p = numbers["p"]
+    if p is not None and not 0 <= p <= 1:
+        table.problem(row_number, "p", f"p = {p} is outside [0, 1]")
+    i2 = numbers["i2"]
+    if i2 is not None and not 0 <= i2 <= 100:
+        table.problem(row_number, "i2", f"I2 = {i2} is outside [0, 100] (percent)")
+    tau2 = numbers["tau2"]
+    if tau2 is not None and tau2 < 0:
+        table.problem(row_number, "tau2", f"tau2 = {tau2} is negative")
+
+
+def _read_outcomes(table: _Table, data: CuratedData) -> None:
+    for row_number, row in table.rows(OUTCOME_COLUMNS):
+        outcome_id = row["id"]
+        if not outcome_id:
+            continue
+        if outcome_id in data.outcomes:
+            table.problem(row_number, "id", f"duplicate id {outcome_id!r}")
+            continue
+        if row["edge"] and row["edge"] not in data.edges:
+            table.problem(row_number, "edge", f"{row['edge']!r} is not an edge id")
+        study_file = data.root / "studies" / row["study_file"]
+        if row["study_file"] and not study_file.is_file():
+            table.problem(
+                row_number, "study_file", f"{row['study_file']!r} is not a file in studies/"
+            )
+        if row["measure"] and row["measure"] not in MEASURES:
+            table.problem(
+                row_number, "measure", f"{row['measure']!r} is not one of {', '.join(MEASURES)}"
+            )
+        if row["model"] and row["model"] not in POOLING_MODELS:
+            table.problem(
+                row_number, "model", f"{row['model']!r} is not one of {', '.join(POOLING_MODELS)}"
+            )
+        reported = {
+            name.removeprefix("reported_"): _decimal(table, row_number, name, row.get(name, ""))
+            for name in OUTCOME_COLUMNS
+            if name.startswith("reported_")
+        }
+        data.outcomes[outcome_id] = Outcome(
+            id=outcome_id,
+            edge=row["edge"],
+            study_file=study_file,
+            measure=row["measure"],
+            model=row["model"],
+            reported=reported,
+            locator=row.get("locator", ""),
+            note=row.get("note", ""),
+            record=f"{table.name}:{row_number}",
+        )

@@ -1,0 +1,156 @@
+"""The controlled vocabularies of gutbone, read from ``ontology/gutbone.ttl``.
+
+The ontology file is the single source of truth: categories (node classes), predicates,
+and evidence types with their weights. Curation checks tables against it, the RDF build
+uses its IRIs and path ranking uses its weights.
+
+>>> v = load_vocabulary()
+>>> v.is_category("ImmuneCell"), v.category_ancestors("ImmuneCell")
+(True, ('ImmuneCell', 'CellType', 'Entity'))
+>>> v.predicates["decreases"].required_sign
+-1
+>>> str(v.evidence_types["mendelian_randomization"].weight)
+'0.8'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+
+from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace, URIRef
+
+from gutbone.resources import VOCAB, ontology_dir
+
+__all__ = [
+    "GB",
+    "MEASURES",
+    "Predicate",
+    "EvidenceType",
+    "Vocabulary",
+    "load_vocabulary",
+    "ontology_graph",
+]
+
+GB = Namespace(VOCAB)
+
+#: Effect measures an assertion may carry.
+MEASURES: tuple[str, ...] = ("MD", "SMD", "RR", "OR", "RD", "MR_beta", "proportion_mediated")
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """A node-to-node predicate of the vocabulary."""
+
+    name: str
+    iri: str
+    label: str
+    required_sign: int | None
+
+
+@dataclass(frozen=True)
+class EvidenceType:
+    """A kind of evidence with its ranking weight (0-1) and its level (higher = stronger)."""
+
+    name: str
+    iri: str
+    label: str
+    weight: Decimal
+    rank: int
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Categories, predicates and evidence types of the gutbone ontology."""
+
+    categories: dict[str, str | None]
+    predicates: dict[str, Predicate]
+    evidence_types: dict[str, EvidenceType]
+
+    def is_category(self, name: str) -> bool:
+        """Whether ``name`` is a node category."""
+        return name in self.categories
+
+    def category_ancestors(self, name: str) -> tuple[str, ...]:
+        """The category itself and its super-categories, nearest first."""
+        chain: list[str] = []
+        current: str | None = name
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = self.categories.get(current)
+        return tuple(chain)
+
+    def category_iri(self, name: str) -> str:
+        """IRI of a category."""
+        return VOCAB + name
+
+
+@cache
+def ontology_graph() -> Graph:
+    """The parsed vocabulary (``ontology/gutbone.ttl``)."""
+    graph = Graph()
+    graph.parse(ontology_dir() / "gutbone.ttl", format="turtle")
+    return graph
+
+
+def _local(iri: URIRef) -> str:
+    return str(iri)[len(VOCAB) :]
+
+
+@cache
+def load_vocabulary() -> Vocabulary:
+    """Read categories, predicates and evidence types from the ontology."""
+    graph = ontology_graph()
+    association_classes = {GB.Association, GB.EffectEstimate, GB.Source, GB.EvidenceType}
+    categories: dict[str, str | None] = {}
+    for cls in graph.subjects(RDF.type, OWL.Class):
+        if not isinstance(cls, URIRef) or cls in association_classes:
+            continue
+        parent = graph.value(cls, RDFS.subClassOf)
+        categories[_local(cls)] = _local(parent) if isinstance(parent, URIRef) else None
+
+    predicates: dict[str, Predicate] = {}
+    for prop in graph.subjects(RDFS.subPropertyOf, None):
+        if not isinstance(prop, URIRef) or not str(prop).startswith(VOCAB):
+            continue
+        if not _descends_from(graph, prop, GB.relation):
+            continue
+        sign = graph.value(prop, GB.requiredSign)
+        predicates[_local(prop)] = Predicate(
+            name=_local(prop),
+            iri=str(prop),
+            label=str(graph.value(prop, RDFS.label)),
+            required_sign=int(sign.toPython()) if isinstance(sign, Literal) else None,
+        )
+
+    evidence: dict[str, EvidenceType] = {}
+    for individual in graph.subjects(RDF.type, GB.EvidenceType):
+        assert isinstance(individual, URIRef)
+        weight = graph.value(individual, GB.evidenceWeight)
+        rank = graph.value(individual, GB.evidenceRank)
+        assert isinstance(weight, Literal) and isinstance(rank, Literal)
+        evidence[_local(individual)] = EvidenceType(
+            name=_local(individual),
+            iri=str(individual),
+            label=str(graph.value(individual, RDFS.label)),
+            weight=Decimal(str(weight)),
+            rank=int(rank.toPython()),
+        )
+    return Vocabulary(
+        categories=dict(sorted(categories.items())),
+        predicates=dict(sorted(predicates.items())),
+        evidence_types=dict(sorted(evidence.items(), key=lambda item: -item[1].rank)),
+    )
+
+
+def _descends_from(graph: Graph, prop: URIRef, root: URIRef) -> bool:
+    seen: set[URIRef] = set()
+    current: URIRef | None = prop
+    while current is not None and current not in seen:
+        seen.add(current)
+        parent = graph.value(current, RDFS.subPropertyOf)
+        if parent == root:
+            return True
+        current = parent if isinstance(parent, URIRef) else None
+    return False
