@@ -15,3 +15,12 @@ P = 1e-6  # p values (relative)
 def printed(decimals: int) -> float:
     """Absolute tolerance for a value printed with ``decimals`` decimals (half a unit)."""
     return 0.5 * 10.0 ** (-decimals) + 1e-12
+
+
+# Bootstrap standard errors (MR median methods) compared with R's printed values: the
+# estimate is deterministic, but the SE comes from 10000 parametric bootstrap samples drawn
+# with numpy's PCG64 instead of R's Mersenne-Twister, so it agrees only to Monte Carlo
+# error (about 2-3% between seeds on the LDL-C example).
+BOOTSTRAP_SE = 0.05  # relative
+# Monte Carlo mediation intervals vs delta-method intervals when a*b is close to normal.
+MC_CI = 0.02  # relative to the interval half-width

@@ -21,8 +21,10 @@ import re
 from decimal import Decimal
 from typing import Literal as TypingLiteral
 
-from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, Namespace, URIRef
+import pyoxigraph as ox
+from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
+from rdflib.term import Node as RdfTerm
 
 from gutbone.curation import CuratedData, Edge, Node, Source
 from gutbone.identifiers import PREFIXES, expand
@@ -188,20 +190,38 @@ def build_graph(data: CuratedData, *, include_ontology: bool = True) -> Graph:
     return graph
 
 
+def _oxigraph_term(term: RdfTerm) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"unsupported RDF term {term!r}")
+
+
+def _sorted_triples(graph: Graph) -> list[ox.Triple]:
+    return [
+        ox.Triple(_oxigraph_term(s), _oxigraph_term(p), _oxigraph_term(o))  # type: ignore[arg-type]
+        for s, p, o in sorted(graph)
+    ]
+
+
 def serialize(graph: Graph, fmt: RdfFormat) -> str:
     """Serialise deterministically: the same graph gives the same text, byte for byte.
 
-    N-Triples lines are sorted; JSON-LD nodes and keys are sorted; Turtle relies on
-    rdflib's sorted subject and predicate order (checked by a test across processes).
+    Triples are written in sorted order (Turtle and N-Triples through pyoxigraph's
+    serialiser, which keeps literals' lexical forms); JSON-LD nodes and keys are sorted.
 
     :param graph: the graph.
     :param fmt: ``ttl``, ``nt`` or ``jsonld``.
     """
     if fmt not in RDF_FORMATS:
         raise ValueError(f"unknown RDF format {fmt!r} (expected: {', '.join(RDF_FORMATS)})")
-    if fmt == "nt":
-        lines = graph.serialize(format="nt").splitlines()
-        return "\n".join(sorted(line for line in lines if line.strip())) + "\n"
     if fmt == "jsonld":
         context = {prefix: iri for prefix, iri in sorted(graph.namespaces()) if prefix}
         document = json.loads(graph.serialize(format="json-ld", context=context))
@@ -212,9 +232,8 @@ def serialize(graph: Graph, fmt: RdfFormat) -> str:
                     node[key] = sorted(value, key=lambda item: json.dumps(item, sort_keys=True))
         document["@graph"] = sorted(nodes, key=lambda item: str(item.get("@id", "")))
         return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    ordered = Graph()
-    for prefix, namespace in graph.namespaces():
-        ordered.bind(prefix, namespace, override=True, replace=True)
-    for triple in sorted(graph):
-        ordered.add(triple)
-    return ordered.serialize(format="turtle")
+    triples = _sorted_triples(graph)
+    if fmt == "nt":
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    prefixes = {prefix: str(iri) for prefix, iri in sorted(graph.namespaces()) if prefix}
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")

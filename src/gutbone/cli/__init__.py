@@ -61,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001 - report, do not dump a traceback on users
+        print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("please report this with the command you ran", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

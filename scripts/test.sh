@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install gutbone with its test extras in .venv (created if missing), install what the
+# tests need from the system, then run the linters and the whole test suite.
+# Usage: bash scripts/test.sh [pytest arguments...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e ".[test,bench]"
+
+echo "== ruff"
+.venv/bin/ruff check src tests benchmarks
+echo "== pytest"
+set +e
+.venv/bin/python -m pytest "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+    echo "pytest collected no tests: failing" >&2
+    exit 1
+fi
+exit "$status"

@@ -1,0 +1,372 @@
+"""Two-step Mendelian randomization mediation by the product of coefficients.
+
+Step 1 estimates ``a`` (exposure -> mediator), step 2 ``b`` (mediator -> outcome,
+ideally adjusted for the exposure); the indirect effect is ``a*b`` (Burgess et al 2015,
+doi:10.1093/ije/dyv074; Carter et al 2021, doi:10.1007/s10654-021-00757-1). With the
+total effect ``c`` (exposure -> outcome) the direct effect is ``c - a*b`` and the
+proportion mediated ``a*b / c``.
+
+Standard errors (``method="delta"``):
+
+* indirect, first order (Sobel 1982): ``sqrt(a² se_b² + b² se_a²)``;
+  second order (``aroian=True``, Aroian 1947; Baron & Kenny 1986):
+  ``sqrt(a² se_b² + b² se_a² + se_a² se_b²)``;
+* direct: ``sqrt(se_c² + se_indirect²)``;
+* proportion, first-order delta method:
+  ``sqrt((b/c)² se_a² + (a/c)² se_b² + (a b / c²)² se_c²)``;
+
+all assuming ``a``, ``b`` and ``c`` are estimated independently (no sample overlap).
+Intervals are normal; p values two-sided. ``method="mc"`` draws ``a``, ``b``, ``c``
+from independent normals and reports percentile intervals (MacKinnon, Lockwood &
+Williams 2004, doi:10.1207/s15327906mbr3901_4).
+
+>>> r = mediate(0.5, 0.1, 0.4, 0.1, total=0.4, total_se=0.1)
+>>> round(r.indirect, 6), round(r.indirect_se, 6), round(r.proportion, 6)
+(0.2, 0.064031, 0.5)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
+from typing import Any, Literal
+
+import numpy as np
+from scipy import stats
+
+from gutbone.errors import Problem, StatsError
+
+__all__ = [
+    "DEFAULT_DRAWS",
+    "DEFAULT_MC_SEED",
+    "MediationResult",
+    "mediate",
+]
+
+#: Monte Carlo draws for ``method="mc"``.
+DEFAULT_DRAWS = 100_000
+#: Seed of the Monte Carlo generator (numpy PCG64).
+DEFAULT_MC_SEED = 20_240_601
+
+
+@dataclass(frozen=True)
+class MediationResult:
+    """Indirect, direct and proportion mediated (the ``gutbone mediate`` JSON).
+
+    Fields that need the total effect are ``None`` when it is not given; ``direct_se``
+    and the proportion interval also need ``total_se``.
+
+    :param indirect: ``a * b``.
+    :param indirect_se: its standard error (delta method, or SD of the draws for mc).
+    :param indirect_ci_lower: lower bound of its ``1 - alpha`` interval.
+    :param indirect_ci_upper: upper bound.
+    :param indirect_p: two-sided p value of ``indirect = 0``.
+    :param direct: ``total - indirect``.
+    :param direct_se: its standard error.
+    :param direct_ci_lower: lower bound of its interval.
+    :param direct_ci_upper: upper bound.
+    :param direct_p: two-sided p value of ``direct = 0``.
+    :param proportion: ``indirect / total`` (signed; see ``notes``).
+    :param proportion_se: its standard error.
+    :param proportion_ci_lower: lower bound of its interval.
+    :param proportion_ci_upper: upper bound.
+    :param a: exposure -> mediator estimate.
+    :param a_se: its standard error.
+    :param b: mediator -> outcome estimate.
+    :param b_se: its standard error.
+    :param total: exposure -> outcome estimate, if given.
+    :param total_se: its standard error, if given.
+    :param method: ``"delta"`` or ``"mc"``.
+    :param se_order: ``"first"`` (Sobel) or ``"second"`` (Aroian), for ``"delta"``.
+    :param alpha: 1 - confidence level.
+    :param draws: Monte Carlo draws (``None`` for delta).
+    :param seed: Monte Carlo seed (``None`` for delta).
+    :param conventions: formulas and assumptions used.
+    :param notes: sign conventions and warnings that affect interpretation.
+    """
+
+    indirect: float
+    indirect_se: float
+    indirect_ci_lower: float
+    indirect_ci_upper: float
+    indirect_p: float
+    direct: float | None
+    direct_se: float | None
+    direct_ci_lower: float | None
+    direct_ci_upper: float | None
+    direct_p: float | None
+    proportion: float | None
+    proportion_se: float | None
+    proportion_ci_lower: float | None
+    proportion_ci_upper: float | None
+    a: float
+    a_se: float
+    b: float
+    b_se: float
+    total: float | None
+    total_se: float | None
+    method: str
+    se_order: str
+    alpha: float
+    draws: int | None = None
+    seed: int | None = None
+    conventions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    notes: tuple[str, ...] = ()
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """Return the fields as a JSON-ready dictionary (non-finite floats -> ``None``).
+
+        >>> sorted(mediate(1.0, 0.1, 1.0, 0.1).to_json_dict())[:5]
+        ['a', 'a_se', 'alpha', 'b', 'b_se']
+        """
+        out: dict[str, Any] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, Mapping):
+                value = dict(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, float) and not math.isfinite(value):
+                value = None
+            out[item.name] = value
+        return out
+
+
+def _check(name: str, value: float | None, *, se: bool, problems: list[Problem]) -> None:
+    """Record a problem when ``value`` is not finite (or not > 0 for a standard error)."""
+    if value is None:
+        return
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        problems.append(Problem("mediate", 0, name, f"{value!r} is not a finite number"))
+    elif se and value <= 0:
+        problems.append(Problem("mediate", 0, name, f"standard error must be > 0, got {value}"))
+
+
+def _wald_p(estimate: float, se: float) -> float:
+    """Two-sided normal p value."""
+    return float(2 * stats.norm.sf(abs(estimate / se)))
+
+
+def mediate(
+    a: float,
+    a_se: float,
+    b: float,
+    b_se: float,
+    total: float | None = None,
+    total_se: float | None = None,
+    method: Literal["delta", "mc"] = "delta",
+    *,
+    aroian: bool = False,
+    alpha: float = 0.05,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = DEFAULT_MC_SEED,
+) -> MediationResult:
+    """Indirect effect ``a*b``, direct effect and proportion mediated.
+
+    :param a: exposure -> mediator effect.
+    :param a_se: its standard error (> 0).
+    :param b: mediator -> outcome effect.
+    :param b_se: its standard error (> 0).
+    :param total: exposure -> outcome (total) effect, optional.
+    :param total_se: its standard error (> 0), optional; without it ``direct_se`` and
+        the proportion interval are not computed.
+    :param method: ``"delta"`` (normal intervals from delta-method SEs) or ``"mc"``
+        (Monte Carlo percentile intervals).
+    :param aroian: use the second-order (Aroian) SE of ``a*b``; delta method only.
+    :param alpha: 1 - confidence level.
+    :param draws: Monte Carlo draws (``method="mc"``).
+    :param seed: Monte Carlo seed (``method="mc"``).
+    :returns: the estimates, intervals, conventions and interpretation notes.
+    :raises StatsError: a non-finite value, a standard error <= 0, ``total_se``
+        without ``total``.
+    :raises ValueError: an unknown ``method``, ``aroian`` with ``"mc"``, bad ``alpha``
+        or ``draws``.
+
+    >>> r = mediate(2.0, 0.3, 3.0, 0.4)  # Sobel z = 6 / sqrt(9*0.09 + 4*0.16)
+    >>> round(r.indirect / r.indirect_se, 3)
+    4.983
+    """
+    if method not in ("delta", "mc"):
+        raise ValueError(f"method must be 'delta' or 'mc', got {method!r}")
+    if aroian and method != "delta":
+        raise ValueError("aroian applies to method='delta' only")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    if method == "mc" and draws < 100:
+        raise ValueError(f"draws must be >= 100, got {draws}")
+    problems: list[Problem] = []
+    _check("a", a, se=False, problems=problems)
+    _check("a_se", a_se, se=True, problems=problems)
+    _check("b", b, se=False, problems=problems)
+    _check("b_se", b_se, se=True, problems=problems)
+    _check("total", total, se=False, problems=problems)
+    _check("total_se", total_se, se=True, problems=problems)
+    if total is None and total_se is not None:
+        problems.append(Problem("mediate", 0, "total_se", "given without total"))
+    if problems:
+        raise StatsError(problems)
+
+    z = float(stats.norm.isf(alpha / 2))
+    indirect = a * b
+    first = a**2 * b_se**2 + b**2 * a_se**2
+    delta_se = math.sqrt(first + (a_se**2 * b_se**2 if aroian else 0.0))
+    notes: list[str] = []
+
+    direct = proportion = None
+    if total is not None:
+        direct = total - indirect
+        proportion = indirect / total if total != 0 else None
+
+    values: dict[str, float] = {}
+    if method == "delta":
+        values["indirect_se"] = delta_se
+        values["indirect_ci_lower"] = indirect - z * delta_se
+        values["indirect_ci_upper"] = indirect + z * delta_se
+        values["indirect_p"] = _wald_p(indirect, delta_se)
+        if direct is not None and total_se is not None:
+            direct_se = math.sqrt(total_se**2 + delta_se**2)
+            values.update(
+                direct_se=direct_se,
+                direct_ci_lower=direct - z * direct_se,
+                direct_ci_upper=direct + z * direct_se,
+                direct_p=_wald_p(direct, direct_se),
+            )
+        if proportion is not None and total is not None and total_se is not None:
+            prop_se = math.sqrt(
+                (b / total) ** 2 * a_se**2
+                + (a / total) ** 2 * b_se**2
+                + (a * b / total**2) ** 2 * total_se**2
+            )
+            values.update(
+                proportion_se=prop_se,
+                proportion_ci_lower=proportion - z * prop_se,
+                proportion_ci_upper=proportion + z * prop_se,
+            )
+    else:
+        rng = np.random.default_rng(seed)
+        a_draw = rng.normal(a, a_se, draws)
+        b_draw = rng.normal(b, b_se, draws)
+        ind_draw = a_draw * b_draw
+        quantiles = (alpha / 2, 1 - alpha / 2)
+        lo, hi = np.quantile(ind_draw, quantiles)
+        below = int(np.sum(ind_draw <= 0))
+        above = int(np.sum(ind_draw >= 0))
+        values.update(
+            indirect_se=float(np.std(ind_draw, ddof=1)),
+            indirect_ci_lower=float(lo),
+            indirect_ci_upper=float(hi),
+            indirect_p=min(1.0, 2 * (min(below, above) + 1) / (draws + 1)),
+        )
+        if total is not None and total_se is not None:
+            c_draw = rng.normal(total, total_se, draws)
+            dir_draw = c_draw - ind_draw
+            lo, hi = np.quantile(dir_draw, quantiles)
+            below = int(np.sum(dir_draw <= 0))
+            above = int(np.sum(dir_draw >= 0))
+            values.update(
+                direct_se=float(np.std(dir_draw, ddof=1)),
+                direct_ci_lower=float(lo),
+                direct_ci_upper=float(hi),
+                direct_p=min(1.0, 2 * (min(below, above) + 1) / (draws + 1)),
+            )
+            if proportion is not None:
+                prop_draw = ind_draw / c_draw
+                lo, hi = np.quantile(prop_draw, quantiles)
+                values.update(
+                    proportion_ci_lower=float(lo),
+                    proportion_ci_upper=float(hi),
+                )
+
+    if total is not None and total_se is None:
+        notes.append(
+            "total_se not given: direct_se, the direct-effect interval and the "
+            "proportion interval are not computed"
+        )
+    if total is not None and total == 0:
+        notes.append("total effect is 0: the proportion mediated is undefined")
+    if proportion is not None and total is not None:
+        if indirect != 0 and math.copysign(1, indirect) != math.copysign(1, total):
+            notes.append(
+                f"inconsistent mediation: the indirect effect ({indirect:.4g}) and the "
+                f"total effect ({total:.4g}) have opposite signs, so the proportion "
+                f"mediated is negative ({proportion:.3g}) and the direct effect "
+                f"({direct:.4g}) is larger in magnitude than the total; the signed value is "
+                "reported (not its absolute value) and is not a share of the total effect "
+                "(MacKinnon, Krull & Lockwood 2000, doi:10.1023/A:1026595011371)"
+            )
+        elif proportion > 1:
+            notes.append(
+                f"the indirect effect exceeds the total effect (proportion {proportion:.3g} "
+                f"> 1): the direct effect ({direct:.4g}) has the opposite sign to the total"
+            )
+        if total_se is not None and abs(total / total_se) < z:
+            notes.append(
+                f"the total effect is not distinguishable from 0 at alpha = {alpha:g} "
+                f"(|total/total_se| = {abs(total / total_se):.2f} < {z:.2f}): the "
+                "proportion mediated is unstable and its interval unreliable"
+            )
+    if total is None:
+        notes.append("total effect not given: no direct effect and no proportion mediated")
+
+    conventions = {
+        "indirect": "product of coefficients a*b (two-step MR: a = exposure->mediator, "
+        "b = mediator->outcome)",
+        "independence": "a, b and total treated as independent estimates (no sample "
+        "overlap, zero covariances)",
+        "direct": "total - indirect",
+        "proportion": "indirect/total, signed (negative when indirect and total disagree in sign)",
+    }
+    if method == "delta":
+        conventions["indirect_se"] = (
+            "second-order delta method (Aroian 1947): sqrt(a^2 se_b^2 + b^2 se_a^2 + se_a^2 se_b^2)"
+            if aroian
+            else "first-order delta method (Sobel 1982): sqrt(a^2 se_b^2 + b^2 se_a^2)"
+        )
+        conventions["direct_se"] = "sqrt(se_total^2 + se_indirect^2)"
+        conventions["proportion_se"] = (
+            "first-order delta method: sqrt((b/c)^2 se_a^2 + (a/c)^2 se_b^2 + "
+            "(ab/c^2)^2 se_c^2), c = total"
+        )
+        conventions["ci"] = f"normal (Wald) {100 * (1 - alpha):g}% intervals, two-sided p"
+    else:
+        conventions["mc"] = (
+            f"Monte Carlo: {draws} draws of a ~ N(a, se_a), b ~ N(b, se_b), total ~ "
+            f"N(total, se_total), independent, numpy PCG64 seeded with {seed}; point "
+            "estimates are the plug-in values; se = SD of the draws; intervals are the "
+            f"{100 * alpha / 2:g}% and {100 * (1 - alpha / 2):g}% percentiles; p = "
+            "2 (min(#draws <= 0, #draws >= 0) + 1) / (draws + 1), capped at 1; "
+            "proportion_se is not reported (a ratio of normal draws has no finite "
+            "variance): use the percentile interval"
+        )
+
+    return MediationResult(
+        indirect=indirect,
+        indirect_se=values["indirect_se"],
+        indirect_ci_lower=values["indirect_ci_lower"],
+        indirect_ci_upper=values["indirect_ci_upper"],
+        indirect_p=values["indirect_p"],
+        direct=direct,
+        direct_se=values.get("direct_se"),
+        direct_ci_lower=values.get("direct_ci_lower"),
+        direct_ci_upper=values.get("direct_ci_upper"),
+        direct_p=values.get("direct_p"),
+        proportion=proportion,
+        proportion_se=values.get("proportion_se"),
+        proportion_ci_lower=values.get("proportion_ci_lower"),
+        proportion_ci_upper=values.get("proportion_ci_upper"),
+        a=a,
+        a_se=a_se,
+        b=b,
+        b_se=b_se,
+        total=total,
+        total_se=total_se,
+        method=method,
+        se_order=("second" if aroian else "first") if method == "delta" else "-",
+        alpha=alpha,
+        draws=draws if method == "mc" else None,
+        seed=seed if method == "mc" else None,
+        conventions=MappingProxyType(conventions),
+        notes=tuple(notes),
+    )
