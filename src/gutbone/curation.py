@@ -135,6 +135,8 @@ class Edge:
     effect: Effect | None = None
     note: str = ""
     record: str = ""
+    #: the effect as printed by the source, when ``effect`` was recomputed at build time
+    reported_effect: Effect | None = None
 
 
 @dataclass(frozen=True)

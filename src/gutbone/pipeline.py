@@ -1,4 +1,4 @@
-"""The build pipeline: tables -> checked data -> RDF graph -> SHACL report -> files.
+"""The build pipeline: tables -> checked data -> recomputed outcomes -> RDF -> SHACL -> files.
 
 >>> result = build_knowledge_graph()
 >>> result.validation.conforms
@@ -18,6 +18,7 @@ from rdflib import Graph
 from gutbone.curation import CuratedData, load_curated
 from gutbone.io import atomic_directory
 from gutbone.rdf import RdfFormat, build_graph, serialize
+from gutbone.synthesis import OutcomeCheck, apply_recomputed_effects, check_outcomes
 from gutbone.validate import ValidationReport, validate_graph
 
 __all__ = ["BuildResult", "build_knowledge_graph", "write_graph_files", "GRAPH_FILE_STEM"]
@@ -34,6 +35,7 @@ class BuildResult:
     graph: Graph
     validation: ValidationReport
     seconds: float
+    outcome_checks: tuple[OutcomeCheck, ...] = ()
 
 
 def _quiet(_: str) -> None:
@@ -56,13 +58,18 @@ def build_knowledge_graph(
     start = time.perf_counter()
     progress("reading and checking curated tables")
     data = load_curated(data_root)
+    checks: tuple[OutcomeCheck, ...] = ()
+    if data.outcomes:
+        progress(f"recomputing {len(data.outcomes)} pooled outcomes from study rows")
+        checks = check_outcomes(data)
+        data = apply_recomputed_effects(data, checks)
     progress(f"building RDF graph ({len(data.nodes)} nodes, {len(data.edges)} assertions)")
     graph = build_graph(data)
     report = ValidationReport(conforms=True, violations=())
     if validate:
         progress(f"validating {len(graph)} triples against SHACL shapes")
         report = validate_graph(graph, with_ontology=False)
-    return BuildResult(data, graph, report, time.perf_counter() - start)
+    return BuildResult(data, graph, report, time.perf_counter() - start, checks)
 
 
 def write_graph_files(

@@ -26,7 +26,7 @@ from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRe
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node as RdfTerm
 
-from gutbone.curation import CuratedData, Edge, Node, Source
+from gutbone.curation import CuratedData, Edge, Effect, Node, Source
 from gutbone.identifiers import PREFIXES, expand
 from gutbone.resources import ASSERTION_BASE, SOURCE_BASE, VOCAB
 from gutbone.vocabulary import GB, ontology_graph
@@ -144,14 +144,19 @@ def _add_edge(graph: Graph, edge: Edge) -> None:
     for slot, value in ((GB.context, edge.context), (GB.note, edge.note)):
         if value:
             graph.add((iri, slot, _text(value)))
-    effect = edge.effect
-    if effect is None:
-        return
-    effect_iri = URIRef(f"{iri}/effect")
-    graph.add((iri, GB.effect, effect_iri))
+    if edge.effect is not None:
+        _add_effect(graph, iri, GB.effect, URIRef(f"{iri}/effect"), edge.effect)
+    if edge.reported_effect is not None:
+        _add_effect(graph, iri, GB.reportedEffect, URIRef(f"{iri}/reported"), edge.reported_effect)
+
+
+def _add_effect(
+    graph: Graph, assertion: URIRef, slot: URIRef, effect_iri: URIRef, effect: Effect
+) -> None:
+    graph.add((assertion, slot, effect_iri))
     graph.add((effect_iri, RDF.type, GB.EffectEstimate))
     graph.add((effect_iri, GB.measure, Literal(effect.measure)))
-    for slot, number in (
+    for number_slot, number in (
         (GB.estimate, effect.estimate),
         (GB.ciLower, effect.ci_lower),
         (GB.ciUpper, effect.ci_upper),
@@ -160,10 +165,10 @@ def _add_edge(graph: Graph, edge: Edge) -> None:
         (GB.tau2, effect.tau2),
     ):
         if number is not None:
-            graph.add((effect_iri, slot, decimal_literal(number)))
-    for slot, count in ((GB.k, effect.k), (GB.n, effect.n)):
+            graph.add((effect_iri, number_slot, decimal_literal(number)))
+    for count_slot, count in ((GB.k, effect.k), (GB.n, effect.n)):
         if count is not None:
-            graph.add((effect_iri, slot, Literal(count, datatype=XSD.integer)))
+            graph.add((effect_iri, count_slot, Literal(count, datatype=XSD.integer)))
     if effect.model:
         graph.add((effect_iri, GB.model, Literal(effect.model)))
 

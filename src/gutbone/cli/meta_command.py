@@ -1,0 +1,308 @@
+"""``gutbone meta``: pool study-level effect sizes from a CSV file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any
+
+from gutbone.errors import Problem, StatsError
+from gutbone.stats.bias import begg_test, egger_test, trim_and_fill
+from gutbone.stats.effect_sizes import MEASURES, effect_sizes
+from gutbone.stats.meta import MODELS, MetaResult, leave_one_out, pool, pool_subgroups
+from gutbone.stats.study_table import read_study_table
+
+__all__ = ["register", "run_meta"]
+
+_DESCRIPTION = """\
+Pool study-level effect sizes (two steps, as metafor: effect sizes, then pooling).
+
+Input columns, any one of: study,yi,vi | study,yi,sei | study,yi,ci_lower,ci_upper |
+study,m1,sd1,n1,m2,sd2,n2 | study,events1,n1,events2,n2; optional subgroup.
+
+Conventions (also in the JSON key 'conventions'):
+  MD variance      sd1^2/n1 + sd2^2/n2 (metafor vtype='LS'); --md-variance pooled: sp^2(1/n1+1/n2)
+  Hedges' g        exact gamma correction J(m), m=n1+n2-2 (metafor); --hedges approx: 1-3/(4N-9);
+                   variance 1/n1 + 1/n2 + g^2/(2(n1+n2))
+  2x2 counts       0.5 added to all cells of studies with a zero cell only (stated in notes)
+  CI input         95% normal CI; RR/OR CIs read on the ratio scale and log-transformed
+  I^2              tau2/(tau2 + typical within-study variance) with the model's tau2 (metafor)
+  tau2/I^2 CI      Q-profile (Viechtbauer 2007)
+  prediction int.  estimate +- z*sqrt(tau2+se^2) (metafor default); t(k-1) with --hksj;
+                   --pi t(k-2) for Higgins et al. 2009 / R meta
+  HKSJ             scaling factor not truncated (metafor test='knha'), t with k-1 df
+  Egger test       classical weighted regression of yi on sei (weights 1/vi, multiplicative
+                   dispersion, t on k-2 df; R meta 'linreg', metafor regtest(model='lm'));
+                   --egger mixed: metafor regtest() default (mixed-effects, z test)
+  Begg test        Kendall's tau of standardised effects vs vi, exact p for k < 50 (metafor)
+  trim-and-fill    L0 estimator, side from the sign of the sei slope (metafor trimfill)
+  subgroups        separate tau2 per subgroup; Q-between from the subgroup estimates
+"""
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``meta`` sub-command."""
+    parser = subparsers.add_parser(
+        "meta",
+        help="meta-analysis of a study table (CSV)",
+        description=_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("studies", metavar="STUDIES.csv", help="study table (CSV)")
+    parser.add_argument(
+        "--measure",
+        choices=MEASURES,
+        default=None,
+        help="effect measure (default: MD for means, RR for counts, as given for yi tables)",
+    )
+    parser.add_argument("--model", choices=MODELS, default="REML", help="default: REML")
+    parser.add_argument(
+        "--hksj", action="store_true", help="Hartung-Knapp-Sidik-Jonkman adjustment, t(k-1)"
+    )
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--forest", metavar="FILE.svg", help="write a forest plot (SVG)")
+    parser.add_argument("--funnel", metavar="FILE.svg", help="write a funnel plot (SVG)")
+    parser.add_argument(
+        "--md-variance", choices=("unequal", "pooled"), default="unequal",
+        help="MD sampling variance (default: unequal, sd1^2/n1 + sd2^2/n2)",
+    )
+    parser.add_argument(
+        "--hedges", choices=("exact", "approx"), default="exact",
+        help="Hedges' correction for SMD (default: exact gamma function)",
+    )
+    parser.add_argument(
+        "--egger", choices=("classical", "mixed"), default="classical",
+        help="Egger test variant (default: classical weighted regression)",
+    )
+    parser.add_argument(
+        "--pi", choices=("z", "t(k-2)"), default="z", dest="pi_method",
+        help="prediction-interval critical value (default: z, as metafor)",
+    )
+    parser.add_argument("--level", type=float, default=0.95, help="confidence level (0.95)")
+    parser.set_defaults(handler=run_meta)
+
+
+def run_meta(args: argparse.Namespace) -> int:
+    """Run the analysis, print it, write the plots; return the exit code."""
+    if not 0.5 <= args.level < 1:
+        raise StatsError([_problem("level", f"{args.level} is not in [0.5, 1)")])
+    table = read_study_table(args.studies)
+    es = effect_sizes(
+        table, measure=args.measure, md_variance=args.md_variance, hedges=args.hedges
+    )
+    if args.hksj and table.k < 2:
+        raise StatsError(
+            [
+                _problem(
+                    "hksj",
+                    "the Hartung-Knapp adjustment needs at least two studies",
+                    args.studies,
+                )
+            ]
+        )
+    kwargs: dict[str, Any] = dict(
+        model=args.model,
+        hksj=args.hksj,
+        level=args.level,
+        measure=es.measure,
+        studies=es.studies,
+        pi_method=args.pi_method,
+        conventions=es.conventions,
+        notes=es.notes,
+    )
+    if es.subgroups is not None:
+        result = pool_subgroups(es.yi, es.vi, es.subgroups, **kwargs)
+    else:
+        result = pool(es.yi, es.vi, **kwargs)
+    extra: dict[str, Any] = {}
+    notes = list(result.notes)
+    tf = None
+    if result.k >= 3:
+        loo = leave_one_out(
+            es.yi, es.vi, model=args.model, hksj=args.hksj, level=args.level, studies=es.studies
+        )
+        egger = egger_test(es.yi, es.vi, variant=args.egger, model=args.model, hksj=args.hksj)
+        begg = begg_test(es.yi, es.vi)
+        tf = trim_and_fill(
+            es.yi, es.vi, model=args.model, hksj=args.hksj, level=args.level,
+            measure=es.measure, studies=es.studies, pi_method=args.pi_method,
+        )
+        extra = {
+            "leave_one_out": loo.to_json_dict(),
+            "egger": egger.to_json_dict(),
+            "begg": begg.to_json_dict(),
+            "trim_and_fill": tf.to_json_dict(),
+        }
+        if result.k < 10:
+            notes.append("fewer than 10 studies: funnel-plot asymmetry tests have low power")
+    else:
+        extra = {"leave_one_out": None, "egger": None, "begg": None, "trim_and_fill": None}
+        notes.append("leave-one-out, Egger, Begg and trim-and-fill need at least 3 studies")
+    if not result.converged:
+        print(f"warning: {args.model} estimation did not converge", file=sys.stderr)
+    # Render plots before writing anything, then write each atomically.
+    svgs: list[tuple[str, bytes]] = []
+    if args.forest or args.funnel:
+        from gutbone.views.meta_plots import figure_svg, forest_plot, funnel_plot
+
+        if args.forest:
+            svgs.append((args.forest, figure_svg(forest_plot(result))))
+        if args.funnel:
+            svgs.append((args.funnel, figure_svg(funnel_plot(result, trimfill=tf))))
+    payload = result.to_json_dict()
+    payload["notes"] = notes
+    payload.update(extra)
+    if args.format == "json":
+        text = json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False)
+    else:
+        text = format_table(result, extra, notes, es.studies)
+    from gutbone.io import atomic_write
+
+    for path, data in svgs:
+        atomic_write(path, data)
+    print(text)
+    return 0
+
+
+def _problem(field: str, message: str, file: str = "-") -> Problem:
+    return Problem(file, 0, field, message)
+
+
+def _num(value: Any, digits: int = 4) -> str:
+    if value is None:
+        return "NA"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "NA"
+        if value != 0 and abs(value) < 10 ** (-digits):
+            return f"{value:.2e}"
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _aligned(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    out = []
+    for row in rows:
+        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
+        out.append("  ".join(cells).rstrip())
+    return out
+
+
+def format_table(
+    result: MetaResult, extra: dict[str, Any], notes: list[str], studies: tuple[str, ...]
+) -> str:
+    """Readable, aligned text report."""
+    stat = "t" if result.test == "t" else "z"
+    lines = [
+        f"Meta-analysis: {result.model}{' + HKSJ' if result.hksj else ''}, measure "
+        f"{result.measure}, k = {result.k}",
+        "",
+    ]
+    head = ["", "estimate", "se", f"{100 * result.level:.0f}% CI", stat, "p", "PI"]
+    rows = [
+        head,
+        [
+            "pooled",
+            _num(result.estimate),
+            _num(result.se),
+            f"[{_num(result.ci_lower)}, {_num(result.ci_upper)}]",
+            _num(result.z, 3),
+            _num(result.p),
+            f"[{_num(result.pi_lower)}, {_num(result.pi_upper)}]",
+        ],
+    ]
+    if result.back_transformed:
+        b = result.back_transformed
+        rows.append(
+            [
+                f"exp ({result.measure})",
+                _num(b["estimate"]),
+                "",
+                f"[{_num(b['ci_lower'])}, {_num(b['ci_upper'])}]",
+                "",
+                "",
+                f"[{_num(b['pi_lower'])}, {_num(b['pi_upper'])}]",
+            ]
+        )
+    lines += _aligned(rows)
+    lines += [
+        "",
+        f"Heterogeneity: tau2 = {_num(result.tau2)} [{_num(result.tau2_ci_lower)}, "
+        f"{_num(result.tau2_ci_upper)}], I2 = {_num(result.i2, 2)}% [{_num(result.i2_ci_lower, 2)}, "
+        f"{_num(result.i2_ci_upper, 2)}], H2 = {_num(result.h2, 3)}",
+        f"Q = {_num(result.q, 3)} (df = {result.q_df}), p = {_num(result.q_p)}",
+    ]
+    if result.subgroups:
+        lines += ["", "Subgroups:"]
+        rows = [["subgroup", "k", "estimate", "se", "CI", "tau2", "I2"]]
+        for group in result.subgroups:
+            g = group.result
+            rows.append(
+                [
+                    group.subgroup,
+                    str(g.k),
+                    _num(g.estimate),
+                    _num(g.se),
+                    f"[{_num(g.ci_lower)}, {_num(g.ci_upper)}]",
+                    _num(g.tau2),
+                    _num(g.i2, 2),
+                ]
+            )
+        lines += _aligned(rows)
+        lines.append(
+            f"Test for subgroup differences: Q = {_num(result.q_between, 3)}, p = "
+            f"{_num(result.q_between_p)}"
+        )
+    lines += ["", "Study weights:"]
+    rows = [["study", "yi", "vi", "weight %"]]
+    for name, y, v, w in zip(studies, result.yi, result.vi, result.weights, strict=True):
+        rows.append([name, _num(y), _num(v), _num(w, 2)])
+    lines += _aligned(rows)
+    loo = extra.get("leave_one_out")
+    if loo:
+        lines += ["", "Leave-one-out:"]
+        rows = [["omitted", "estimate", "se", "CI", "tau2", "I2"]]
+        for row in loo["rows"]:
+            rows.append(
+                [
+                    row["study"],
+                    _num(row["estimate"]),
+                    _num(row["se"]),
+                    f"[{_num(row['ci_lower'])}, {_num(row['ci_upper'])}]",
+                    _num(row["tau2"]),
+                    _num(row["i2"], 2),
+                ]
+            )
+        lines += _aligned(rows)
+    egger = extra.get("egger")
+    if egger:
+        stat_name = "t" if egger["df"] is not None else "z"
+        df = f", df = {egger['df']:.0f}" if egger["df"] is not None else ""
+        lines += [
+            "",
+            f"Egger's test ({egger['variant']}): slope on sei = {_num(egger['slope'])}, "
+            f"{stat_name} = {_num(egger['stat'], 3)}{df}, p = {_num(egger['p'])}; limit "
+            f"estimate = {_num(egger['intercept'])}",
+        ]
+    begg = extra.get("begg")
+    if begg:
+        lines.append(
+            f"Begg's test: Kendall's tau = {_num(begg['tau'])}, p = {_num(begg['p'])}"
+            f"{' (exact)' if begg['exact'] else ''}"
+        )
+    tf = extra.get("trim_and_fill")
+    if tf:
+        adj = tf["adjusted"]
+        lines.append(
+            f"Trim-and-fill (L0): {tf['k0']} studies filled on the {tf['side']} side; "
+            f"adjusted estimate = {_num(adj['estimate'])} [{_num(adj['ci_lower'])}, "
+            f"{_num(adj['ci_upper'])}]"
+        )
+        for filled in tf["filled"]:
+            lines.append(f"  {filled['study']}: yi = {_num(filled['yi'])}, vi = {_num(filled['vi'])}")
+    if notes:
+        lines += ["", "Notes:"] + [f"  - {note}" for note in notes]
+    return "\n".join(lines)

@@ -1,0 +1,279 @@
+"""Forest and funnel plots of a meta-analysis (matplotlib, Agg backend).
+
+Functions return a :class:`matplotlib.figure.Figure` and never write files, except
+:func:`save_svg`, which writes atomically. Drawn elements carry ``gid`` values so tests
+and downstream tools can find them in the figure or the SVG: ``study-<i>`` (square),
+``study-ci-<i>`` (CI line), ``summary-diamond``, ``subgroup-diamond-<j>``,
+``prediction-interval``, ``funnel-points``, ``funnel-filled``, ``funnel-limits``.
+
+>>> from gutbone.stats.meta import pool
+>>> fig = forest_plot(pool([0.1, 0.4, 0.2], [0.02, 0.05, 0.03], model="FE"))
+>>> sorted(a.get_gid() for a in fig.axes[0].patches if a.get_gid())[:2]
+['study-0', 'study-1']
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Polygon, Rectangle  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+from scipy import stats  # noqa: E402
+
+from gutbone.io import atomic_write  # noqa: E402
+from gutbone.stats.bias import TrimFillResult  # noqa: E402
+from gutbone.stats.meta import RATIO_MEASURES, MetaResult  # noqa: E402
+
+__all__ = ["forest_plot", "funnel_plot", "figure_svg", "save_svg"]
+
+_INK = "#1b1b1b"
+_ACCENT = "#1f4e79"
+_MUTED = "#7f7f7f"
+
+
+def _fmt(value: float, ratio: bool) -> str:
+    if not math.isfinite(value):
+        return "NA"
+    return f"{math.exp(value):.2f}" if ratio else f"{value:.2f}"
+
+
+def _diamond(ax: plt.Axes, lo: float, mid: float, hi: float, y: float, gid: str, color: str) -> None:
+    patch = Polygon(
+        [(lo, y), (mid, y + 0.3), (hi, y), (mid, y - 0.3)],
+        closed=True,
+        facecolor=color,
+        edgecolor=color,
+        zorder=3,
+    )
+    patch.set_gid(gid)
+    ax.add_patch(patch)
+
+
+_RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+
+
+def _label_x(ax: plt.Axes, ratio: bool, measure: str, xmin: float, xmax: float) -> None:
+    """Label the x axis; ratio measures get ticks at round ratios on the log scale."""
+    if ratio:
+        ticks = [math.log(t) for t in _RATIO_TICKS if xmin <= math.log(t) <= xmax]
+        if len(ticks) >= 2:
+            ax.set_xticks(ticks)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{math.exp(x):.3g}"))
+        ax.set_xlabel(f"{measure} (log scale)")
+    else:
+        ax.set_xlabel(measure)
+
+
+def forest_plot(result: MetaResult, *, title: str | None = None) -> Figure:
+    """Draw a forest plot: one row per study, the pooled diamond, the prediction interval.
+
+    Studies are drawn in input order (grouped by subgroup when there are subgroups),
+    with squares proportional to their weight and their 95% (``result.level``) CIs;
+    labels on the left, estimates, CIs and weights on the right. Ratio measures are drawn
+    on the log scale with back-transformed tick labels.
+
+    :param result: a pooled result (from :func:`gutbone.stats.meta.pool`).
+    :param title: optional title.
+    :returns: the figure.
+    """
+    ratio = result.measure in RATIO_MEASURES
+    z = float(stats.norm.ppf(0.5 + result.level / 2))
+    yi = np.asarray(result.yi)
+    se = np.sqrt(np.asarray(result.vi))
+    lo, hi = yi - z * se, yi + z * se
+    weights = np.asarray(result.weights)
+    # layout: list of (kind, payload) from top to bottom
+    layout: list[tuple[str, object]] = []
+    if result.subgroups:
+        index_of = {name: i for i, name in enumerate(result.studies)}
+        for j, group in enumerate(result.subgroups):
+            layout.append(("header", group.subgroup))
+            for name in group.result.studies:
+                layout.append(("study", index_of[name]))
+            layout.append(("subgroup", j))
+            layout.append(("gap", None))
+    else:
+        layout.extend(("study", i) for i in range(result.k))
+        layout.append(("gap", None))
+    layout.append(("summary", None))
+    n_rows = len(layout)
+    height = max(3.0, 0.32 * n_rows + 1.6)
+    fig = Figure(figsize=(10.0, height))
+    ax = fig.add_axes((0.28, 0.12, 0.44, 0.78))
+    ys = {row: n_rows - row for row in range(n_rows)}
+    wmax = float(weights.max()) if weights.size else 1.0
+    span = [float(np.min(lo)), float(np.max(hi)), result.ci_lower, result.ci_upper]
+    if math.isfinite(result.pi_lower) and result.tau2 > 0:
+        span += [result.pi_lower, result.pi_upper]
+    xmin, xmax = min(span), max(span)
+    pad = 0.05 * (xmax - xmin or 1.0)
+    xmin, xmax = xmin - pad, xmax + pad
+    label_kw = {"transform": ax.get_yaxis_transform(), "va": "center", "fontsize": 9}
+    # x data units spanned by one row height, so that study boxes are drawn square
+    x_per_row = (xmax - xmin) / (0.44 * 10.0) * (0.78 * height) / (n_rows + 1.1)
+    for row, (kind, payload) in enumerate(layout):
+        y = ys[row]
+        if kind == "study":
+            i = int(payload)  # type: ignore[call-overload]
+            (line,) = ax.plot([lo[i], hi[i]], [y, y], color=_INK, lw=1.0, zorder=2)
+            line.set_gid(f"study-ci-{i}")
+            size = 0.2 + 0.45 * math.sqrt(weights[i] / wmax) if wmax > 0 else 0.3
+            width = size * x_per_row
+            box = Rectangle(
+                (yi[i] - width / 2, y - size / 2),
+                width,
+                size,
+                facecolor=_ACCENT,
+                edgecolor=_ACCENT,
+                zorder=3,
+            )
+            box.set_gid(f"study-{i}")
+            ax.add_patch(box)
+            ax.text(-0.02, y, result.studies[i], ha="right", **label_kw)
+            ax.text(
+                1.02,
+                y,
+                f"{_fmt(yi[i], ratio)} [{_fmt(lo[i], ratio)}, {_fmt(hi[i], ratio)}]",
+                ha="left",
+                **label_kw,
+            )
+            ax.text(1.42, y, f"{weights[i]:.1f}%", ha="right", **label_kw)
+        elif kind == "header":
+            ax.text(-0.02, y, str(payload), ha="right", fontweight="bold", **label_kw)
+        elif kind == "subgroup":
+            assert result.subgroups is not None
+            group = result.subgroups[int(payload)]  # type: ignore[call-overload]
+            g = group.result
+            _diamond(ax, g.ci_lower, g.estimate, g.ci_upper, y, f"subgroup-diamond-{payload}", _MUTED)
+            ax.text(-0.02, y, f"Subtotal (k={g.k}, I²={g.i2:.0f}%)", ha="right", **label_kw)
+            ax.text(
+                1.02,
+                y,
+                f"{_fmt(g.estimate, ratio)} [{_fmt(g.ci_lower, ratio)}, {_fmt(g.ci_upper, ratio)}]",
+                ha="left",
+                **label_kw,
+            )
+        elif kind == "summary":
+            _diamond(ax, result.ci_lower, result.estimate, result.ci_upper, y, "summary-diamond", _INK)
+            label = f"{result.model} model (k={result.k})"
+            if result.hksj:
+                label += ", HKSJ"
+            ax.text(-0.02, y, label, ha="right", fontweight="bold", **label_kw)
+            ax.text(
+                1.02,
+                y,
+                f"{_fmt(result.estimate, ratio)} [{_fmt(result.ci_lower, ratio)}, "
+                f"{_fmt(result.ci_upper, ratio)}]",
+                ha="left",
+                fontweight="bold",
+                **label_kw,
+            )
+            ax.text(1.42, y, "100%", ha="right", **label_kw)
+            if result.k > 1 and math.isfinite(result.pi_lower):
+                (pi,) = ax.plot(
+                    [result.pi_lower, result.pi_upper],
+                    [y - 0.55, y - 0.55],
+                    color=_INK,
+                    lw=1.0,
+                    ls=(0, (4, 2)),
+                )
+                pi.set_gid("prediction-interval")
+                ax.text(-0.02, y - 0.55, "Prediction interval", ha="right", **label_kw)
+    null = 0.0
+    ax.axvline(null, color=_MUTED, lw=0.8, zorder=1)
+    ax.axvline(result.estimate, color=_INK, lw=0.6, ls=":", zorder=1)
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(-0.3, n_rows + 1.3)
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    measure = result.measure if result.measure != "GEN" else "Effect size"
+    _label_x(ax, ratio, measure, xmin, xmax)
+    head_kw = {"transform": ax.get_yaxis_transform(), "va": "bottom", "fontsize": 9,
+               "fontweight": "bold"}
+    ax.text(-0.02, n_rows + 0.7, "Study", ha="right", **head_kw)
+    ax.text(1.02, n_rows + 0.7, f"{measure} [{100 * result.level:.0f}% CI]", ha="left", **head_kw)
+    ax.text(1.42, n_rows + 0.7, "Weight", ha="right", **head_kw)
+    footer = f"Heterogeneity: tau² = {result.tau2:.3g}; I² = {result.i2:.1f}%"
+    if math.isfinite(result.q_p):
+        footer += f"; Q = {result.q:.2f} (df = {result.q_df}), p = {result.q_p:.3g}"
+    if result.q_between is not None and math.isfinite(result.q_between):
+        footer += f"\nSubgroup differences: Q = {result.q_between:.2f}, p = {result.q_between_p:.3g}"
+    fig.text(0.02, 0.02, footer, fontsize=8, color=_INK)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def funnel_plot(
+    result: MetaResult, *, trimfill: TrimFillResult | None = None, title: str | None = None
+) -> Figure:
+    """Draw a funnel plot: effect size against standard error (inverted axis).
+
+    Pseudo-confidence limits ``estimate +- z * se`` are drawn at ``result.level``;
+    studies imputed by trim-and-fill are drawn as open circles and the adjusted estimate
+    as a dashed line.
+
+    :param result: a pooled result.
+    :param trimfill: optional trim-and-fill analysis of the same data.
+    :param title: optional title.
+    :returns: the figure.
+    """
+    ratio = result.measure in RATIO_MEASURES
+    z = float(stats.norm.ppf(0.5 + result.level / 2))
+    yi = np.asarray(result.yi)
+    se = np.sqrt(np.asarray(result.vi))
+    fig = Figure(figsize=(6.5, 5.0))
+    ax = fig.add_axes((0.13, 0.12, 0.82, 0.8))
+    filled_se = np.sqrt(np.asarray(trimfill.filled_vi)) if trimfill else np.zeros(0)
+    top = float(max(se.max(), filled_se.max() if filled_se.size else 0.0)) * 1.08
+    grid = np.linspace(0.0, top, 50)
+    centre = result.estimate
+    (left,) = ax.plot(centre - z * grid, grid, color=_MUTED, lw=0.9, ls="--")
+    (right,) = ax.plot(centre + z * grid, grid, color=_MUTED, lw=0.9, ls="--")
+    left.set_gid("funnel-limits")
+    right.set_gid("funnel-limits-right")
+    ax.axvline(centre, color=_INK, lw=0.9)
+    points = ax.scatter(yi, se, s=28, color=_ACCENT, edgecolor=_ACCENT, zorder=3,
+                        label="studies")
+    points.set_gid("funnel-points")
+    if trimfill is not None and trimfill.k0 > 0:
+        filled = ax.scatter(
+            trimfill.filled_yi, filled_se, s=28, facecolor="white", edgecolor=_ACCENT,
+            zorder=3, label=f"filled ({trimfill.k0}, trim-and-fill)",
+        )
+        filled.set_gid("funnel-filled")
+        ax.axvline(trimfill.adjusted.estimate, color=_ACCENT, lw=0.9, ls=":",
+                   label="adjusted estimate")
+    ax.set_ylim(top, 0.0)
+    ax.set_ylabel("Standard error")
+    measure = result.measure if result.measure != "GEN" else "Effect size"
+    lo_x, hi_x = ax.get_xlim()
+    _label_x(ax, ratio, measure, lo_x, hi_x)
+    for side in ("right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.legend(frameon=False, fontsize=8, loc="best")
+    if title:
+        ax.set_title(title, fontsize=11)
+    return fig
+
+
+def figure_svg(fig: Figure) -> bytes:
+    """Render a figure to SVG bytes (no file written)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def save_svg(fig: Figure, path: str | os.PathLike[str]) -> None:
+    """Write a figure as SVG atomically (temporary file and rename)."""
+    atomic_write(path, figure_svg(fig))

@@ -1,0 +1,150 @@
+"""``gutbone meta`` command line: output formats, plots, errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from references import meta_references as ref
+from tolerances import printed
+
+from gutbone.cli import main
+
+P4 = printed(4)
+
+
+def bcg_csv(tmp_path, subgroup=False):
+    header = "study,events1,n1,events2,n2" + (",subgroup" if subgroup else "")
+    lines = [header]
+    for i, name in enumerate(ref.BCG_STUDIES):
+        row = [
+            f'"{name}"',
+            f"{ref.BCG_TPOS[i]:.0f}",
+            f"{ref.BCG_TPOS[i] + ref.BCG_TNEG[i]:.0f}",
+            f"{ref.BCG_CPOS[i]:.0f}",
+            f"{ref.BCG_CPOS[i] + ref.BCG_CNEG[i]:.0f}",
+        ]
+        if subgroup:
+            row.append(ref.BCG_ALLOC[i])
+        lines.append(",".join(row))
+    path = tmp_path / "bcg.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run_json(capsys, *args):
+    code = main(["meta", *map(str, args), "--format", "json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return json.loads(out.out)
+
+
+def test_json_reml_bcg(tmp_path, capsys):
+    d = run_json(capsys, bcg_csv(tmp_path), "--measure", "RR")
+    expected = ref.BCG_REML_PRINTED
+    assert d["k"] == 13 and d["model"] == "REML" and d["measure"] == "RR"
+    assert d["estimate"] == pytest.approx(expected["estimate"], abs=P4)
+    assert d["se"] == pytest.approx(expected["se"], abs=P4)
+    assert d["tau2"] == pytest.approx(expected["tau2"], abs=P4)
+    assert d["i2"] == pytest.approx(expected["i2"], abs=printed(2))
+    for key in ("k", "estimate", "se", "ci_lower", "ci_upper", "z", "p", "tau2", "i2", "h2",
+                "q", "q_df", "q_p", "pi_lower", "pi_upper", "model", "measure", "weights",
+                "conventions"):
+        assert key in d, key
+    assert "subgroups" not in d
+    for key in ("egger_test", "md_variance", "hedges_correction", "prediction_interval"):
+        assert key in d["conventions"], key
+    assert d["weights"][0] == pytest.approx(ref.BCG_REML_FULL["weight_1"], rel=1e-5)
+    assert d["back_transformed"]["estimate"] == pytest.approx(0.4894, abs=P4)
+    loo = d["leave_one_out"]["rows"][0]
+    assert loo["study"] == "Aronson 1948"
+    assert loo["estimate"] == pytest.approx(ref.BCG_REML_LEAVE1OUT_1["estimate"], rel=1e-6)
+    assert d["begg"]["tau"] == pytest.approx(ref.BCG_RANKTEST["tau"], abs=P4)
+    assert d["egger"]["variant"] == "classical"
+    assert d["trim_and_fill"]["side"] == "right"
+
+
+def test_dl_hksj_and_egger_mixed(tmp_path, capsys):
+    d = run_json(capsys, bcg_csv(tmp_path), "--model", "DL", "--hksj", "--egger", "mixed")
+    assert d["test"] == "t" and d["df"] == 12
+    assert d["estimate"] == pytest.approx(ref.METAN_BCG[("RR", "DL")]["estimate"], abs=P4)
+    assert d["egger"]["variant"] == "mixed"
+
+
+def test_subgroups_in_json(tmp_path, capsys):
+    d = run_json(capsys, bcg_csv(tmp_path, subgroup=True), "--model", "FE")
+    names = [g["subgroup"] for g in d["subgroups"]]
+    assert names == ["random", "alternate", "systematic"]
+    q_within = sum(g["q"] for g in d["subgroups"])
+    assert d["q_between"] == pytest.approx(d["q"] - q_within, rel=1e-9)
+    assert 0 <= d["q_between_p"] <= 1
+
+
+def test_table_output_is_aligned(tmp_path, capsys):
+    assert main(["meta", str(bcg_csv(tmp_path))]) == 0
+    out = capsys.readouterr().out
+    assert "Meta-analysis: REML, measure RR, k = 13" in out
+    assert "-0.7145" in out and "0.1798" in out
+    weights = [line for line in out.splitlines() if line.startswith("Aronson 1948")]
+    assert len(weights) == 2  # weights table and leave-one-out table
+    assert "Egger's test (classical)" in out and "Trim-and-fill (L0)" in out
+
+
+def test_plots_written_only_on_success(tmp_path, capsys):
+    forest, funnel = tmp_path / "f.svg", tmp_path / "u.svg"
+    assert main(["meta", str(bcg_csv(tmp_path)), "--forest", str(forest), "--funnel",
+                 str(funnel)]) == 0
+    capsys.readouterr()
+    assert forest.read_text().count('id="study-') == 26  # 13 squares + 13 CI lines
+    assert 'id="funnel-filled"' in funnel.read_text()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("study,yi,vi\nA,0.1,0\nB,0.2,0.1\n")
+    f2, u2 = tmp_path / "f2.svg", tmp_path / "u2.svg"
+    assert main(["meta", str(bad), "--forest", str(f2), "--funnel", str(u2)]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {bad}:2:vi: variance must be positive" in err
+    assert not f2.exists() and not u2.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("study,yi,vi\nA,0.1,0.1\nA,0.2,0.1\n", ":3:study: duplicate study name 'A'"),
+        ("study,events1,n1,events2,n2\nA,11,10,1,10\nB,1,10,1,10\n", ":2:events1: events (11)"),
+        ("study,yi\nA,0.1\n", ":1:vi: missing required column 'vi'"),
+        ("study,a,b\nA,1,2\n", ":1:-: columns study,a,b match no input form"),
+        ("study,yi,ci_lower,ci_upper\nA,3,0,1\nB,0.5,0,1\n", ":2:yi: estimate 3.0 lies outside"),
+        ("study,yi,vi\nA,,0.1\nB,x,0.1\n", ":2:yi: blank cell"),
+    ],
+)
+def test_bad_input_exit_1(tmp_path, capsys, text, fragment):
+    path = tmp_path / "s.csv"
+    path.write_text(text)
+    assert main(["meta", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {path}{fragment}" in err
+
+
+def test_single_study_note_and_hksj_error(tmp_path, capsys):
+    path = tmp_path / "one.csv"
+    path.write_text("study,yi,sei\nA,0.4,0.2\n")
+    d = run_json(capsys, path)
+    assert d["k"] == 1 and d["estimate"] == pytest.approx(0.4) and d["se"] == pytest.approx(0.2)
+    assert any("only one study" in note for note in d["notes"])
+    assert d["leave_one_out"] is None
+    assert main(["meta", str(path), "--hksj"]) == 1
+    assert "at least two studies" in capsys.readouterr().err
+
+
+def test_usage_error_exit_2(tmp_path):
+    with pytest.raises(SystemExit) as info:
+        main(["meta", str(tmp_path / "x.csv"), "--model", "ML"])
+    assert info.value.code == 2
+
+
+def test_help_states_conventions(capsys):
+    with pytest.raises(SystemExit):
+        main(["meta", "--help"])
+    out = capsys.readouterr().out
+    for phrase in ("Egger test", "MD variance", "Hedges' g", "prediction int."):
+        assert phrase in out
