@@ -80,7 +80,7 @@ def test_femoral_neck_by_hand() -> None:
     rows = [(0.03, -0.03, 0.10), (-0.02, -0.07, 0.03), (-0.01, -0.06, 0.05), (-0.12, -0.47, 0.23)]
     z = 1.959963984540054
     weights = [1 / ((hi - lo) / (2 * z)) ** 2 for _, lo, hi in rows]
-    estimate = sum(w * y for w, (y, _, _) in zip(weights, rows)) / sum(weights)
+    estimate = sum(w * y for w, (y, _, _) in zip(weights, rows, strict=True)) / sum(weights)
     se = math.sqrt(1 / sum(weights))
     check = CHECKS["bmd-femoral-neck"]
     assert check.result.k == 4
