@@ -46,8 +46,10 @@ def main() -> None:
     t_tf, tf = best_of(lambda: trim_and_fill(yi, vi, model="REML"), repeat=1)
     total = t_reml + t_loo + t_tf
     print(f"k = {args.k}, seed = {args.seed}")
-    print(f"gutbone REML pool          {t_reml * 1e3:9.2f} ms  estimate {reml.estimate:.6f}"
-          f" tau2 {reml.tau2:.6f}")
+    print(
+        f"gutbone REML pool          {t_reml * 1e3:9.2f} ms  estimate {reml.estimate:.6f}"
+        f" tau2 {reml.tau2:.6f}"
+    )
     print(f"gutbone leave-one-out REML {t_loo * 1e3:9.2f} ms  ({args.k} fits)")
     print(f"gutbone trim-and-fill REML {t_tf * 1e3:9.2f} ms  k0 = {tf.k0} ({tf.side})")
     print(f"gutbone REML + LOO + T&F   {total * 1e3:9.2f} ms")

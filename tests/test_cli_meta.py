@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from references import meta_references as ref
-from tolerances import printed
 
 from gutbone.cli import main
+from references import meta_references as ref
+from tolerances import printed
 
 P4 = printed(4)
 
@@ -47,9 +47,27 @@ def test_json_reml_bcg(tmp_path, capsys):
     assert d["se"] == pytest.approx(expected["se"], abs=P4)
     assert d["tau2"] == pytest.approx(expected["tau2"], abs=P4)
     assert d["i2"] == pytest.approx(expected["i2"], abs=printed(2))
-    for key in ("k", "estimate", "se", "ci_lower", "ci_upper", "z", "p", "tau2", "i2", "h2",
-                "q", "q_df", "q_p", "pi_lower", "pi_upper", "model", "measure", "weights",
-                "conventions"):
+    for key in (
+        "k",
+        "estimate",
+        "se",
+        "ci_lower",
+        "ci_upper",
+        "z",
+        "p",
+        "tau2",
+        "i2",
+        "h2",
+        "q",
+        "q_df",
+        "q_p",
+        "pi_lower",
+        "pi_upper",
+        "model",
+        "measure",
+        "weights",
+        "conventions",
+    ):
         assert key in d, key
     assert "subgroups" not in d
     for key in ("egger_test", "md_variance", "hedges_correction", "prediction_interval"):
@@ -92,8 +110,10 @@ def test_table_output_is_aligned(tmp_path, capsys):
 
 def test_plots_written_only_on_success(tmp_path, capsys):
     forest, funnel = tmp_path / "f.svg", tmp_path / "u.svg"
-    assert main(["meta", str(bcg_csv(tmp_path)), "--forest", str(forest), "--funnel",
-                 str(funnel)]) == 0
+    assert (
+        main(["meta", str(bcg_csv(tmp_path)), "--forest", str(forest), "--funnel", str(funnel)])
+        == 0
+    )
     capsys.readouterr()
     assert forest.read_text().count('id="study-') == 26  # 13 squares + 13 CI lines
     assert 'id="funnel-filled"' in funnel.read_text()

@@ -8,27 +8,31 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 from matplotlib.patches import Polygon, Rectangle
-from references import meta_references as ref
 
 from gutbone.stats.bias import trim_and_fill
 from gutbone.stats.effect_sizes import log_risk_ratio
 from gutbone.stats.meta import pool, pool_subgroups
 from gutbone.views.meta_plots import figure_svg, forest_plot, funnel_plot, save_svg
+from references import meta_references as ref
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
 def bcg():
-    yv = log_risk_ratio(ref.BCG_TPOS, ref.BCG_TPOS + ref.BCG_TNEG, ref.BCG_CPOS,
-                        ref.BCG_CPOS + ref.BCG_CNEG)
+    yv = log_risk_ratio(
+        ref.BCG_TPOS, ref.BCG_TPOS + ref.BCG_TNEG, ref.BCG_CPOS, ref.BCG_CPOS + ref.BCG_CNEG
+    )
     return yv.yi, yv.vi
 
 
 def _gids(fig):
     ax = fig.axes[0]
-    return {a.get_gid(): a for a in list(ax.patches) + list(ax.lines) + list(ax.collections)
-            if a.get_gid()}
+    return {
+        a.get_gid(): a
+        for a in list(ax.patches) + list(ax.lines) + list(ax.collections)
+        if a.get_gid()
+    }
 
 
 def test_forest_rows_diamond_and_pi_in_figure(bcg):
@@ -43,8 +47,9 @@ def test_forest_rows_diamond_and_pi_in_figure(bcg):
         box = gids[f"study-{i}"]
         assert box.get_x() + box.get_width() / 2 == pytest.approx(y[i], abs=1e-9)
         xs = gids[f"study-ci-{i}"].get_xdata()
-        assert xs == pytest.approx([y[i] - 1.959964 * np.sqrt(v[i]), y[i] + 1.959964 * np.sqrt(v[i])],
-                                   abs=1e-5)
+        assert xs == pytest.approx(
+            [y[i] - 1.959964 * np.sqrt(v[i]), y[i] + 1.959964 * np.sqrt(v[i])], abs=1e-5
+        )
     # bigger weight, bigger square
     heights = [gids[f"study-{i}"].get_height() for i in range(13)]
     assert np.argmax(heights) == int(np.argmax(r.weights))
@@ -83,8 +88,14 @@ def test_forest_with_subgroups(bcg):
     assert sum(1 for g in gids if re.fullmatch(r"study-\d+", g)) == 13
     for j, group in enumerate(r.subgroups):
         xs = sorted(gids[f"subgroup-diamond-{j}"].get_xy()[:4, 0])
-        assert xs == pytest.approx([group.result.ci_lower, group.result.estimate,
-                                    group.result.estimate, group.result.ci_upper])
+        assert xs == pytest.approx(
+            [
+                group.result.ci_lower,
+                group.result.estimate,
+                group.result.estimate,
+                group.result.ci_upper,
+            ]
+        )
 
 
 def test_funnel_points_limits_and_filled(bcg):

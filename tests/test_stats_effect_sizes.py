@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from references import meta_references as ref
 from scipy import special
-from tolerances import printed
 
 from gutbone.errors import InputError, StatsError
 from gutbone.stats.effect_sizes import (
@@ -22,6 +19,8 @@ from gutbone.stats.effect_sizes import (
     risk_difference,
 )
 from gutbone.stats.study_table import read_study_table
+from references import meta_references as ref
+from tolerances import printed
 
 P4 = printed(4)
 
@@ -44,8 +43,14 @@ def test_log_rr_bcg_first_trial():
 
 def test_smd_exact_hedges_matches_metafor():
     s = slice(0, 4)
-    yv = hedges_g(ref.NORMAND_M1[s], ref.NORMAND_SD1[s], ref.NORMAND_N1[s], ref.NORMAND_M2[s],
-                  ref.NORMAND_SD2[s], ref.NORMAND_N2[s])
+    yv = hedges_g(
+        ref.NORMAND_M1[s],
+        ref.NORMAND_SD1[s],
+        ref.NORMAND_N1[s],
+        ref.NORMAND_M2[s],
+        ref.NORMAND_SD2[s],
+        ref.NORMAND_N2[s],
+    )
     assert_allclose(yv.yi, ref.ESCALC_NORMAND_SMD["yi"], atol=P4)
     assert_allclose(yv.vi, ref.ESCALC_NORMAND_SMD["vi"], atol=P4)
 
@@ -54,7 +59,9 @@ def test_hedges_correction_exact_and_approx_by_hand():
     # J(m) = Gamma(m/2) / (sqrt(m/2) Gamma((m-1)/2)); m = 10: Gamma(5) = 24,
     # Gamma(4.5) = 3.5 * 2.5 * 1.5 * 0.5 * sqrt(pi) = 11.6317..., so J = 24 / (sqrt(5) * 11.6317)
     gamma_45 = 3.5 * 2.5 * 1.5 * 0.5 * math.sqrt(math.pi)
-    assert float(hedges_correction(10)[0]) == pytest.approx(24 / (math.sqrt(5) * gamma_45), rel=1e-12)
+    assert float(hedges_correction(10)[0]) == pytest.approx(
+        24 / (math.sqrt(5) * gamma_45), rel=1e-12
+    )
     # approximation 1 - 3/(4N - 9) with N = n1 + n2 = 12, i.e. 1 - 3/39
     assert float(hedges_correction(10, exact=False)[0]) == pytest.approx(1 - 3 / 39, rel=1e-15)
     assert float(hedges_correction(40)[0]) == pytest.approx(
@@ -78,8 +85,15 @@ def test_md_variances_by_hand_and_against_normand():
     assert float(yv.yi[0]) == -20
     assert float(yv.vi[0]) == pytest.approx(47**2 / 155 + 64**2 / 156, rel=1e-14)
     # pooled-SD variant: Normand (1999) Table VIII via metafor test_analysis_example_normand1999.r
-    yv = mean_difference(ref.NORMAND_M1, ref.NORMAND_SD1, ref.NORMAND_N1, ref.NORMAND_M2,
-                         ref.NORMAND_SD2, ref.NORMAND_N2, pooled=True)
+    yv = mean_difference(
+        ref.NORMAND_M1,
+        ref.NORMAND_SD1,
+        ref.NORMAND_N1,
+        ref.NORMAND_M2,
+        ref.NORMAND_SD2,
+        ref.NORMAND_N2,
+        pooled=True,
+    )
     assert_allclose(yv.yi, ref.NORMAND_MD_POOLED["yi"])
     assert_allclose(yv.vi, ref.NORMAND_MD_POOLED["vi"], atol=printed(2))
 
@@ -106,7 +120,10 @@ def test_all_input_forms(tmp_path):
         "study,yi,vi\nA,0.5,0.04\nB,0.1,0.09\n": ("GEN", [0.5, 0.1], [0.04, 0.09]),
         "study,yi,sei\nA,0.5,0.2\nB,0.1,0.3\n": ("GEN", [0.5, 0.1], [0.04, 0.09]),
         "study,yi,ci_lower,ci_upper\nA,0.5,0.1,0.9\nB,0,-1,1\n": (
-            "GEN", [0.5, 0.0], [(0.8 / (2 * z)) ** 2, (2 / (2 * z)) ** 2]),
+            "GEN",
+            [0.5, 0.0],
+            [(0.8 / (2 * z)) ** 2, (2 / (2 * z)) ** 2],
+        ),
     }
     for text, (measure, yi, vi) in cases.items():
         es = effect_sizes(read_study_table(write(tmp_path, text)))
@@ -150,22 +167,36 @@ def test_ratio_ci_must_be_positive(tmp_path):
     [
         ("study,yi,vi\nA,0.1,0.02\nB,0.2,0\n", "studies.csv:3:vi: variance must be positive"),
         ("study,yi,vi\nA,0.1,-1\nB,0.2,0.1\n", "studies.csv:2:vi: variance must be positive"),
-        ("study,yi,sei\nA,0.1,0\nB,0.2,0.1\n", "studies.csv:2:sei: standard error must be positive"),
-        ("study,m1,sd1,n1,m2,sd2,n2\nA,1,-2,10,2,1,10\nB,1,1,10,2,1,10\n",
-         "studies.csv:2:sd1: standard deviation must be positive"),
-        ("study,yi,ci_lower,ci_upper\nA,2,0,1\nB,0.5,0,1\n",
-         "studies.csv:2:yi: estimate 2.0 lies outside its confidence interval"),
-        ("study,events1,n1,events2,n2\nA,12,10,1,10\nB,1,10,1,10\n",
-         "studies.csv:2:events1: events (12) exceed n1 (10)"),
+        (
+            "study,yi,sei\nA,0.1,0\nB,0.2,0.1\n",
+            "studies.csv:2:sei: standard error must be positive",
+        ),
+        (
+            "study,m1,sd1,n1,m2,sd2,n2\nA,1,-2,10,2,1,10\nB,1,1,10,2,1,10\n",
+            "studies.csv:2:sd1: standard deviation must be positive",
+        ),
+        (
+            "study,yi,ci_lower,ci_upper\nA,2,0,1\nB,0.5,0,1\n",
+            "studies.csv:2:yi: estimate 2.0 lies outside its confidence interval",
+        ),
+        (
+            "study,events1,n1,events2,n2\nA,12,10,1,10\nB,1,10,1,10\n",
+            "studies.csv:2:events1: events (12) exceed n1 (10)",
+        ),
         ("study,yi,vi\nA,NaN,0.1\nB,0.2,0.1\n", "studies.csv:2:yi: 'NaN' is not a finite number"),
         ("study,yi,vi\nA,,0.1\nB,0.2,0.1\n", "studies.csv:2:yi: blank cell"),
         ("study,yi,vi\nA,abc,0.1\nB,0.2,0.1\n", "studies.csv:2:yi: 'abc' is not a number"),
-        ("study,yi,vi\nA,0.1,0.1\nA,0.2,0.1\n",
-         "studies.csv:3:study: duplicate study name 'A' (first on row 2)"),
+        (
+            "study,yi,vi\nA,0.1,0.1\nA,0.2,0.1\n",
+            "studies.csv:3:study: duplicate study name 'A' (first on row 2)",
+        ),
         ("study,yi\nA,0.1\n", "studies.csv:1:vi: missing required column 'vi'"),
         ("name,yi,vi\nA,0.1,0.1\n", "studies.csv:1:study: missing required column 'study'"),
         ("study,foo,bar\nA,1,2\n", "studies.csv:1:-: columns study,foo,bar match no input form"),
-        ("study,events1,n1,events2,n2\nA,1.5,10,1,10\n", "studies.csv:2:events1: 1.5 is not a whole"),
+        (
+            "study,events1,n1,events2,n2\nA,1.5,10,1,10\n",
+            "studies.csv:2:events1: 1.5 is not a whole",
+        ),
     ],
 )
 def test_bad_input_names_file_row_column(tmp_path, text, expected):

@@ -9,21 +9,22 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
-from references import meta_references as ref
 from scipy import stats
-from tolerances import CI, COEF, HET, SE, VAR, printed
 
 from gutbone.errors import StatsError
 from gutbone.stats.effect_sizes import log_risk_ratio
 from gutbone.stats.meta import leave_one_out, pool, pool_subgroups, qprofile_tau2_ci
+from references import meta_references as ref
+from tolerances import CI, COEF, HET, SE, VAR, printed
 
 P4 = printed(4)
 
 
 @pytest.fixture(scope="module")
 def bcg() -> tuple[np.ndarray, np.ndarray]:
-    yv = log_risk_ratio(ref.BCG_TPOS, ref.BCG_TPOS + ref.BCG_TNEG, ref.BCG_CPOS,
-                        ref.BCG_CPOS + ref.BCG_CNEG)
+    yv = log_risk_ratio(
+        ref.BCG_TPOS, ref.BCG_TPOS + ref.BCG_TNEG, ref.BCG_CPOS, ref.BCG_CPOS + ref.BCG_CNEG
+    )
     return yv.yi, yv.vi
 
 
@@ -132,14 +133,30 @@ def test_qprofile_ci_matches_metafor_confint(bcg):
 
 @pytest.mark.parametrize(
     ("key", "model", "hksj"),
-    [("PM", "PM", False), ("DL", "DL", False), ("DL_HKSJ", "DL", True), ("FE", "FE", False),
-     ("FE_HKSJ", "FE", True)],
+    [
+        ("PM", "PM", False),
+        ("DL", "DL", False),
+        ("DL_HKSJ", "DL", True),
+        ("FE", "FE", False),
+        ("FE_HKSJ", "FE", True),
+    ],
 )
 def test_kacker_against_metafor(key, model, hksj):
     r = pool(ref.KACKER_Y, ref.KACKER_V, model=model, hksj=hksj)
     expected = ref.KACKER[key]
-    tol = {"estimate": COEF, "se": SE, "z": SE, "ci_lower": CI, "ci_upper": CI, "tau2": VAR,
-           "q": HET, "q_p": 1e-6, "i2": HET, "h2": HET, "p": 1e-6}
+    tol = {
+        "estimate": COEF,
+        "se": SE,
+        "z": SE,
+        "ci_lower": CI,
+        "ci_upper": CI,
+        "tau2": VAR,
+        "q": HET,
+        "q_p": 1e-6,
+        "i2": HET,
+        "h2": HET,
+        "p": 1e-6,
+    }
     for name, value in expected.items():
         assert_allclose(getattr(r, name), value, rtol=tol[name], err_msg=name)
     if hksj:
@@ -160,11 +177,21 @@ def test_hksj_uses_t_with_k_minus_1(bcg):
 def test_normand_md_pooled_sd_models():
     from gutbone.stats.effect_sizes import mean_difference
 
-    yv = mean_difference(ref.NORMAND_M1, ref.NORMAND_SD1, ref.NORMAND_N1, ref.NORMAND_M2,
-                         ref.NORMAND_SD2, ref.NORMAND_N2, pooled=True)
+    yv = mean_difference(
+        ref.NORMAND_M1,
+        ref.NORMAND_SD1,
+        ref.NORMAND_N1,
+        ref.NORMAND_M2,
+        ref.NORMAND_SD2,
+        ref.NORMAND_N2,
+        pooled=True,
+    )
     p2 = printed(2)
-    for model, expected in (("FE", ref.NORMAND_MD_FE), ("DL", ref.NORMAND_MD_DL),
-                            ("REML", ref.NORMAND_MD_REML)):
+    for model, expected in (
+        ("FE", ref.NORMAND_MD_FE),
+        ("DL", ref.NORMAND_MD_DL),
+        ("REML", ref.NORMAND_MD_REML),
+    ):
         r = pool(yv.yi, yv.vi, model=model)
         for key, value in expected.items():
             assert getattr(r, key) == pytest.approx(value, abs=p2), (model, key)
@@ -174,8 +201,14 @@ def test_normand_smd_reml_tau2():
     from gutbone.stats.effect_sizes import hedges_g
 
     s = slice(0, 4)
-    yv = hedges_g(ref.NORMAND_M1[s], ref.NORMAND_SD1[s], ref.NORMAND_N1[s], ref.NORMAND_M2[s],
-                  ref.NORMAND_SD2[s], ref.NORMAND_N2[s])
+    yv = hedges_g(
+        ref.NORMAND_M1[s],
+        ref.NORMAND_SD1[s],
+        ref.NORMAND_N1[s],
+        ref.NORMAND_M2[s],
+        ref.NORMAND_SD2[s],
+        ref.NORMAND_N2[s],
+    )
     assert pool(yv.yi, yv.vi, model="REML").tau2 == pytest.approx(ref.NORMAND_SMD_REML_TAU2, abs=P4)
 
 
@@ -220,9 +253,27 @@ def test_subgroups_random_effects_per_group(bcg):
 
 def test_json_keys_exact(bcg):
     d = pool(*bcg).to_json_dict()
-    required = ["k", "estimate", "se", "ci_lower", "ci_upper", "z", "p", "tau2", "i2", "h2",
-                "q", "q_df", "q_p", "pi_lower", "pi_upper", "model", "measure", "weights",
-                "conventions"]
+    required = [
+        "k",
+        "estimate",
+        "se",
+        "ci_lower",
+        "ci_upper",
+        "z",
+        "p",
+        "tau2",
+        "i2",
+        "h2",
+        "q",
+        "q_df",
+        "q_p",
+        "pi_lower",
+        "pi_upper",
+        "model",
+        "measure",
+        "weights",
+        "conventions",
+    ]
     for key in required:
         assert key in d
     assert "subgroups" not in d and "q_between" not in d

@@ -65,19 +65,28 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--forest", metavar="FILE.svg", help="write a forest plot (SVG)")
     parser.add_argument("--funnel", metavar="FILE.svg", help="write a funnel plot (SVG)")
     parser.add_argument(
-        "--md-variance", choices=("unequal", "pooled"), default="unequal",
+        "--md-variance",
+        choices=("unequal", "pooled"),
+        default="unequal",
         help="MD sampling variance (default: unequal, sd1^2/n1 + sd2^2/n2)",
     )
     parser.add_argument(
-        "--hedges", choices=("exact", "approx"), default="exact",
+        "--hedges",
+        choices=("exact", "approx"),
+        default="exact",
         help="Hedges' correction for SMD (default: exact gamma function)",
     )
     parser.add_argument(
-        "--egger", choices=("classical", "mixed"), default="classical",
+        "--egger",
+        choices=("classical", "mixed"),
+        default="classical",
         help="Egger test variant (default: classical weighted regression)",
     )
     parser.add_argument(
-        "--pi", choices=("z", "t(k-2)"), default="z", dest="pi_method",
+        "--pi",
+        choices=("z", "t(k-2)"),
+        default="z",
+        dest="pi_method",
         help="prediction-interval critical value (default: z, as metafor)",
     )
     parser.add_argument("--level", type=float, default=0.95, help="confidence level (0.95)")
@@ -89,9 +98,7 @@ def run_meta(args: argparse.Namespace) -> int:
     if not 0.5 <= args.level < 1:
         raise StatsError([_problem("level", f"{args.level} is not in [0.5, 1)")])
     table = read_study_table(args.studies)
-    es = effect_sizes(
-        table, measure=args.measure, md_variance=args.md_variance, hedges=args.hedges
-    )
+    es = effect_sizes(table, measure=args.measure, md_variance=args.md_variance, hedges=args.hedges)
     if args.hksj and table.k < 2:
         raise StatsError(
             [
@@ -126,8 +133,14 @@ def run_meta(args: argparse.Namespace) -> int:
         egger = egger_test(es.yi, es.vi, variant=args.egger, model=args.model, hksj=args.hksj)
         begg = begg_test(es.yi, es.vi)
         tf = trim_and_fill(
-            es.yi, es.vi, model=args.model, hksj=args.hksj, level=args.level,
-            measure=es.measure, studies=es.studies, pi_method=args.pi_method,
+            es.yi,
+            es.vi,
+            model=args.model,
+            hksj=args.hksj,
+            level=args.level,
+            measure=es.measure,
+            studies=es.studies,
+            pi_method=args.pi_method,
         )
         extra = {
             "leave_one_out": loo.to_json_dict(),
@@ -186,7 +199,9 @@ def _aligned(rows: list[list[str]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     out = []
     for row in rows:
-        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
+        cells = [row[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
         out.append("  ".join(cells).rstrip())
     return out
 
@@ -231,8 +246,9 @@ def format_table(
     lines += [
         "",
         f"Heterogeneity: tau2 = {_num(result.tau2)} [{_num(result.tau2_ci_lower)}, "
-        f"{_num(result.tau2_ci_upper)}], I2 = {_num(result.i2, 2)}% [{_num(result.i2_ci_lower, 2)}, "
-        f"{_num(result.i2_ci_upper, 2)}], H2 = {_num(result.h2, 3)}",
+        f"{_num(result.tau2_ci_upper)}], I2 = {_num(result.i2, 2)}% "
+        f"[{_num(result.i2_ci_lower, 2)}, {_num(result.i2_ci_upper, 2)}], "
+        f"H2 = {_num(result.h2, 3)}",
         f"Q = {_num(result.q, 3)} (df = {result.q_df}), p = {_num(result.q_p)}",
     ]
     if result.subgroups:
@@ -302,7 +318,9 @@ def format_table(
             f"{_num(adj['ci_upper'])}]"
         )
         for filled in tf["filled"]:
-            lines.append(f"  {filled['study']}: yi = {_num(filled['yi'])}, vi = {_num(filled['vi'])}")
+            lines.append(
+                f"  {filled['study']}: yi = {_num(filled['yi'])}, vi = {_num(filled['vi'])}"
+            )
     if notes:
         lines += ["", "Notes:"] + [f"  - {note}" for note in notes]
     return "\n".join(lines)

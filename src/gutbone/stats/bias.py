@@ -133,7 +133,15 @@ class TrimFillResult:
             "adjusted": {
                 key: _jsonable(getattr(adj, key))
                 for key in (
-                    "k", "estimate", "se", "ci_lower", "ci_upper", "z", "p", "tau2", "i2",
+                    "k",
+                    "estimate",
+                    "se",
+                    "ci_lower",
+                    "ci_upper",
+                    "z",
+                    "p",
+                    "tau2",
+                    "i2",
                     "back_transformed",
                 )
             },
@@ -144,7 +152,9 @@ class TrimFillResult:
 
 def _need(k: int, minimum: int, what: str) -> None:
     if k < minimum:
-        raise StatsError([Problem("-", 0, "yi", f"{what} needs at least {minimum} studies, got {k}")])
+        raise StatsError(
+            [Problem("-", 0, "yi", f"{what} needs at least {minimum} studies, got {k}")]
+        )
 
 
 def egger_test(
@@ -175,8 +185,16 @@ def egger_test(
     if variant == "mixed":
         fit = meta_regression(y, v, sei, model=model, hksj=hksj)
         return EggerResult(
-            "mixed", fit.intercept, fit.intercept_se, fit.slope, fit.slope_se, fit.stat,
-            fit.df, fit.p, k, fit.tau2,
+            "mixed",
+            fit.intercept,
+            fit.intercept_se,
+            fit.slope,
+            fit.slope_se,
+            fit.stat,
+            fit.df,
+            fit.p,
+            k,
+            fit.tau2,
         )
     if variant != "classical":
         raise StatsError([Problem("-", 0, "egger", f"{variant!r} is not classical|mixed")])
@@ -192,8 +210,15 @@ def egger_test(
     stat = float(beta[1] / se[1]) if se[1] > 0 else math.nan
     p = float(2 * stats.t.sf(abs(stat), df)) if math.isfinite(stat) else math.nan
     return EggerResult(
-        "classical", float(beta[0]), float(se[0]), float(beta[1]), float(se[1]), stat,
-        float(df), p, k,
+        "classical",
+        float(beta[0]),
+        float(se[0]),
+        float(beta[1]),
+        float(se[1]),
+        stat,
+        float(df),
+        p,
+        k,
     )
 
 
@@ -263,10 +288,14 @@ def trim_and_fill(
     y, v = _validate(yi, vi, model)
     k = y.size
     _need(k, 3, "trim-and-fill")
-    labels = tuple(studies) if studies is not None else tuple(str(i + 1) for i in range(k))
+    labels = tuple(studies) if studies is not None else tuple(map(str, range(1, k + 1)))
     if side is None:
-        slope = meta_regression(y, v, np.sqrt(v), model=model).slope
-        side = "right" if slope < 0 else "left"
+        sei = np.sqrt(v)
+        if np.ptp(sei) <= 1e-12 * float(np.max(sei)):
+            side = "left"  # equal standard errors: no slope to read the side from
+        else:
+            slope = meta_regression(y, v, sei, model=model).slope
+            side = "right" if slope < 0 else "left"
     if side not in ("left", "right"):
         raise StatsError([Problem("-", 0, "side", f"{side!r} is not left|right")])
     sign = 1.0 if side == "left" else -1.0
@@ -313,8 +342,8 @@ def trim_and_fill(
         k0=k0,
         side=side,
         estimator="L0",
-        filled_yi=tuple(float(x) for x in filled_yi),
-        filled_vi=tuple(float(x) for x in filled_vi),
+        filled_yi=tuple(np.asarray(filled_yi, dtype=float).tolist()),
+        filled_vi=tuple(np.asarray(filled_vi, dtype=float).tolist()),
         filled_studies=filled_labels,
         adjusted=adjusted,
         iterations=iterations,

@@ -276,7 +276,9 @@ def effect_sizes(
             [Problem(path, 0, "measure", f"{measure!r} is not one of {', '.join(MEASURES)}")]
         )
     if md_variance not in ("unequal", "pooled"):
-        raise StatsError([Problem(path, 0, "md_variance", f"{md_variance!r} is not unequal|pooled")])
+        raise StatsError(
+            [Problem(path, 0, "md_variance", f"{md_variance!r} is not unequal|pooled")]
+        )
     if hedges not in ("exact", "approx"):
         raise StatsError([Problem(path, 0, "hedges", f"{hedges!r} is not exact|approx")])
     form = table.form

@@ -247,8 +247,8 @@ class _Fit:
 def _wls(y: _FloatArray, X: _FloatArray, w: _FloatArray) -> tuple[_FloatArray, _FloatArray]:
     """Weighted least squares: coefficients and (X'WX)^-1."""
     xtwx = X.T @ (w[:, None] * X)
-    inv = np.linalg.inv(xtwx)
-    beta = inv @ (X.T @ (w * y))
+    inv = np.asarray(np.linalg.inv(xtwx), dtype=np.float64)
+    beta = np.asarray(inv @ (X.T @ (w * y)), dtype=np.float64)
     return beta, inv
 
 
@@ -260,9 +260,7 @@ def _q_gen(y: _FloatArray, v: _FloatArray, X: _FloatArray, tau2: float) -> float
     return float(np.sum(w * r * r))
 
 
-def _trace_terms(
-    w: _FloatArray, X: _FloatArray, inv: _FloatArray
-) -> tuple[float, float]:
+def _trace_terms(w: _FloatArray, X: _FloatArray, inv: _FloatArray) -> tuple[float, float]:
     """tr(P) and tr(PP) for P = W - W X (X'WX)^-1 X' W, in O(k p^2)."""
     a2 = X.T @ ((w**2)[:, None] * X)
     a3 = X.T @ ((w**3)[:, None] * X)
@@ -306,10 +304,58 @@ def _reml_tau2(
     return tau2, False, maxiter
 
 
+def _q_root_intercept(y: _FloatArray, v: _FloatArray, target: float) -> tuple[float, bool, int]:
+    """Root of Q_gen(t) = target for the intercept-only model (0 if Q_gen(0) <= target).
+
+    Newton steps from t = 0 with dQ/dt = -sum w^2 (y - mu)^2; Q_gen decreases in t, and a
+    step that overshoots the root (Q below target) hands over to Brent's method on the
+    bracket found, so the result does not depend on convexity.
+    """
+
+    def q_and_slope(t: float) -> tuple[float, float]:
+        w = 1.0 / (v + t)
+        sw = float(np.sum(w))
+        r = y - float(np.dot(w, y)) / sw
+        wr2 = w * r * r
+        return float(np.sum(wr2)), -float(np.dot(w, wr2))
+
+    t, iterations = 0.0, 0
+    q, slope = q_and_slope(t)
+    if q <= target:
+        return 0.0, True, 0
+    lo = 0.0
+    while iterations < 100:
+        iterations += 1
+        if slope >= 0:
+            break
+        step = (q - target) / -slope
+        new = t + step
+        if step <= 1e-15 * max(1.0, t):
+            return new, True, iterations
+        q_new, slope_new = q_and_slope(new)
+        if q_new < target:  # overshoot: bracket [t, new]
+            root = optimize.brentq(
+                lambda x: q_and_slope(x)[0] - target,
+                t,
+                new,
+                xtol=1e-15,
+                rtol=4 * np.finfo(float).eps,
+                maxiter=500,
+            )
+            return float(root), True, iterations
+        lo, t, q, slope = t, new, q_new, slope_new
+        if abs(q - target) <= 1e-13 * target:
+            return t, True, iterations
+    del lo
+    return t, False, iterations
+
+
 def _pm_tau2(y: _FloatArray, v: _FloatArray, X: _FloatArray) -> tuple[float, bool, int]:
     """Paule-Mandel tau^2: root of Q_gen(tau2) = k - p, zero if Q_gen(0) <= k - p."""
     k, p = X.shape
     target = float(k - p)
+    if p == 1:
+        return _q_root_intercept(y, v, target)
     if _q_gen(y, v, X, 0.0) <= target:
         return 0.0, True, 0
     hi = max(float(np.var(y)), float(np.mean(v)), 1e-8)
@@ -353,9 +399,7 @@ def _fit(y: _FloatArray, v: _FloatArray, X: _FloatArray, model: str) -> _Fit:
 # Q-profile
 
 
-def qprofile_tau2_ci(
-    yi: ArrayLike, vi: ArrayLike, *, level: float = 0.95
-) -> tuple[float, float]:
+def qprofile_tau2_ci(yi: ArrayLike, vi: ArrayLike, *, level: float = 0.95) -> tuple[float, float]:
     """Q-profile confidence interval for tau^2 (Viechtbauer 2007).
 
     The bounds solve ``Q_gen(tau2) = chi2_{1-a/2, k-1}`` (lower) and ``chi2_{a/2, k-1}``
@@ -375,29 +419,10 @@ def qprofile_tau2_ci(
     k = y.size
     if k < 2:
         return math.nan, math.nan
-    X = np.ones((k, 1))
     alpha = 1.0 - level
-    bounds = []
-    for quantile in (stats.chi2.ppf(1 - alpha / 2, k - 1), stats.chi2.ppf(alpha / 2, k - 1)):
-        if _q_gen(y, v, X, 0.0) <= quantile:
-            bounds.append(0.0)
-            continue
-        hi = max(float(np.var(y)), float(np.mean(v)), 1e-8)
-        while _q_gen(y, v, X, hi) > quantile:
-            hi *= 4.0
-        bounds.append(
-            float(
-                optimize.brentq(
-                    lambda t, q=quantile: _q_gen(y, v, X, t) - q,
-                    0.0,
-                    hi,
-                    xtol=1e-15,
-                    rtol=4 * np.finfo(float).eps,
-                    maxiter=500,
-                )
-            )
-        )
-    return bounds[0], bounds[1]
+    lower = _q_root_intercept(y, v, float(stats.chi2.ppf(1 - alpha / 2, k - 1)))[0]
+    upper = _q_root_intercept(y, v, float(stats.chi2.ppf(alpha / 2, k - 1)))[0]
+    return lower, upper
 
 
 # ----------------------------------------------------------------------------------
@@ -480,13 +505,11 @@ def pool(
     """
     y, v = _validate(yi, vi, model)
     k = y.size
-    labels = tuple(studies) if studies is not None else tuple(str(i + 1) for i in range(k))
+    labels = tuple(studies) if studies is not None else tuple(map(str, range(1, k + 1)))
     if len(labels) != k:
         raise StatsError([Problem("-", 0, "study", f"{len(labels)} labels for {k} studies")])
     if pi_method not in ("z", "t(k-2)"):
-        raise StatsError(
-            [Problem("-", 0, "pi", f"{pi_method!r} is not 'z' or 't(k-2)'")]
-        )
+        raise StatsError([Problem("-", 0, "pi", f"{pi_method!r} is not 'z' or 't(k-2)'")])
     if hksj and k < 2:
         raise StatsError(
             [Problem("-", 0, "hksj", "the Hartung-Knapp adjustment needs at least two studies")]
@@ -579,11 +602,11 @@ def pool(
         pi_upper=est + pi_half,
         model=model,
         measure=measure,
-        weights=tuple(float(x) for x in 100.0 * w / sw),
+        weights=tuple((100.0 * w / sw).tolist()),
         conventions=conv,
         studies=labels,
-        yi=tuple(float(x) for x in y),
-        vi=tuple(float(x) for x in v),
+        yi=tuple(y.tolist()),
+        vi=tuple(v.tolist()),
         test=test,
         df=df,
         level=level,
@@ -677,7 +700,7 @@ def pool_subgroups(
         mu = float(np.sum(w * est) / np.sum(w))
         q_between = float(np.sum(w * (est - mu) ** 2))
         q_between_p = float(stats.chi2.sf(q_between, len(results) - 1))
-        extra = ()
+        extra: tuple[str, ...] = ()
     else:
         q_between, q_between_p = math.nan, math.nan
         extra = ("only one subgroup: no test for subgroup differences",)
@@ -734,7 +757,9 @@ def meta_regression(
     xs = np.asarray(x, dtype=float).ravel()
     k = y.size
     if k < 3:
-        raise StatsError([Problem("-", 0, "yi", f"meta-regression needs at least 3 studies, got {k}")])
+        raise StatsError(
+            [Problem("-", 0, "yi", f"meta-regression needs at least 3 studies, got {k}")]
+        )
     X = np.column_stack([np.ones(k), xs])
     fit = _fit(y, v, X, model)
     vb = fit.vb
@@ -751,8 +776,15 @@ def meta_regression(
         df = None
         p = float(2 * stats.norm.sf(abs(stat)))
     return MetaRegression(
-        float(fit.beta[0]), float(fit.beta[1]), float(se[0]), float(se[1]), stat, p, df,
-        fit.tau2, model,
+        float(fit.beta[0]),
+        float(fit.beta[1]),
+        float(se[0]),
+        float(se[1]),
+        stat,
+        p,
+        df,
+        fit.tau2,
+        model,
     )
 
 
@@ -799,7 +831,7 @@ _CHUNK = 512
 
 
 def _loo_sums_direct(
-    y: _FloatArray, v: _FloatArray, t: _FloatArray, index: _FloatArray | None = None
+    y: _FloatArray, v: _FloatArray, t: _FloatArray, index: NDArray[np.intp] | None = None
 ) -> _FloatArray:
     """Sums over j != i of w^p y^q at tau2 = t_i (w = 1/(v_j + t_i)); shape (m, 7).
 
@@ -930,7 +962,7 @@ def leave_one_out(
         raise StatsError(
             [Problem("-", 0, "yi", f"leave-one-out needs at least 3 studies, got {k}")]
         )
-    labels = tuple(studies) if studies is not None else tuple(str(i + 1) for i in range(k))
+    labels = tuple(studies) if studies is not None else tuple(map(str, range(1, k + 1)))
     full = _fit(y0, v, np.ones((k, 1)), model)
     shift = float(full.beta[0])
     y = y0 - shift  # centring keeps the running sums well conditioned
@@ -978,8 +1010,10 @@ def leave_one_out(
             done = np.abs(new - tau2[rows]) <= 1e-12 * np.maximum(1.0, tau2[rows])
             tau2[rows] = new
             active[rows[done]] = False
-    sums = _loo_sums(y, v, tau2, full.tau2) if model != "FE" else np.column_stack(
-        [s1, s1y, s1y2, s2, np.zeros(k), np.zeros(k), np.zeros(k)]
+    sums = (
+        _loo_sums(y, v, tau2, full.tau2)
+        if model != "FE"
+        else np.column_stack([s1, s1y, s1y2, s2, np.zeros(k), np.zeros(k), np.zeros(k)])
     )
     a0, a1, a2 = sums[:, 0], sums[:, 1], sums[:, 2]
     est = a1 / a0
@@ -1007,7 +1041,7 @@ def leave_one_out(
         h2 = (tau2 + vt) / vt
 
     def tup(values: Any) -> tuple[float, ...]:
-        return tuple(float(x) for x in np.asarray(values, dtype=float))
+        return tuple(np.asarray(values, dtype=float).tolist())
 
     return LeaveOneOut(
         studies=labels,

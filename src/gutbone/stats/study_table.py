@@ -1,4 +1,4 @@
-"""Read and check study-level CSV tables for ``gutbone meta``.
+r"""Read and check study-level CSV tables for ``gutbone meta``.
 
 One of these column sets is required (DESIGN.md), plus an optional ``subgroup``:
 
@@ -19,7 +19,7 @@ study) is collected as a :class:`~gutbone.errors.Problem` naming ``file:row:colu
 
 >>> import tempfile, pathlib
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "s.csv"
->>> _ = p.write_text("study,yi,vi\\nA,0.1,0.02\\nB,0.3,0.05\\n")
+>>> _ = p.write_text("study,yi,vi\nA,0.1,0.02\nB,0.3,0.05\n")
 >>> t = read_study_table(p)
 >>> t.form, t.studies, t.column("vi").tolist()
 ('yi_vi', ('A', 'B'), [0.02, 0.05])
@@ -233,14 +233,10 @@ def read_study_table(path: str | os.PathLike[str]) -> StudyTable:
                 continue
             if col in _POSITIVE_COLUMNS and value <= 0:
                 what = {"vi": "variance", "sei": "standard error"}.get(col, "standard deviation")
-                problems.append(
-                    Problem(name, offset, col, f"{what} must be positive, got {raw}")
-                )
+                problems.append(Problem(name, offset, col, f"{what} must be positive, got {raw}"))
             if col in _INTEGER_COLUMNS:
                 if value != math.floor(value):
-                    problems.append(
-                        Problem(name, offset, col, f"{raw} is not a whole number")
-                    )
+                    problems.append(Problem(name, offset, col, f"{raw} is not a whole number"))
                 elif col.startswith("n") and value < 1:
                     problems.append(
                         Problem(name, offset, col, f"sample size must be at least 1, got {raw}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import math
 import os
+from typing import Any
 
 import matplotlib
 
@@ -46,7 +47,9 @@ def _fmt(value: float, ratio: bool) -> str:
     return f"{math.exp(value):.2f}" if ratio else f"{value:.2f}"
 
 
-def _diamond(ax: plt.Axes, lo: float, mid: float, hi: float, y: float, gid: str, color: str) -> None:
+def _diamond(
+    ax: plt.Axes, lo: float, mid: float, hi: float, y: float, gid: str, color: str
+) -> None:
     patch = Polygon(
         [(lo, y), (mid, y + 0.3), (hi, y), (mid, y - 0.3)],
         closed=True,
@@ -117,7 +120,11 @@ def forest_plot(result: MetaResult, *, title: str | None = None) -> Figure:
     xmin, xmax = min(span), max(span)
     pad = 0.05 * (xmax - xmin or 1.0)
     xmin, xmax = xmin - pad, xmax + pad
-    label_kw = {"transform": ax.get_yaxis_transform(), "va": "center", "fontsize": 9}
+    label_kw: dict[str, Any] = {
+        "transform": ax.get_yaxis_transform(),
+        "va": "center",
+        "fontsize": 9,
+    }
     # x data units spanned by one row height, so that study boxes are drawn square
     x_per_row = (xmax - xmin) / (0.44 * 10.0) * (0.78 * height) / (n_rows + 1.1)
     for row, (kind, payload) in enumerate(layout):
@@ -153,7 +160,9 @@ def forest_plot(result: MetaResult, *, title: str | None = None) -> Figure:
             assert result.subgroups is not None
             group = result.subgroups[int(payload)]  # type: ignore[call-overload]
             g = group.result
-            _diamond(ax, g.ci_lower, g.estimate, g.ci_upper, y, f"subgroup-diamond-{payload}", _MUTED)
+            _diamond(
+                ax, g.ci_lower, g.estimate, g.ci_upper, y, f"subgroup-diamond-{payload}", _MUTED
+            )
             ax.text(-0.02, y, f"Subtotal (k={g.k}, I²={g.i2:.0f}%)", ha="right", **label_kw)
             ax.text(
                 1.02,
@@ -163,7 +172,9 @@ def forest_plot(result: MetaResult, *, title: str | None = None) -> Figure:
                 **label_kw,
             )
         elif kind == "summary":
-            _diamond(ax, result.ci_lower, result.estimate, result.ci_upper, y, "summary-diamond", _INK)
+            _diamond(
+                ax, result.ci_lower, result.estimate, result.ci_upper, y, "summary-diamond", _INK
+            )
             label = f"{result.model} model (k={result.k})"
             if result.hksj:
                 label += ", HKSJ"
@@ -198,8 +209,12 @@ def forest_plot(result: MetaResult, *, title: str | None = None) -> Figure:
         ax.spines[side].set_visible(False)
     measure = result.measure if result.measure != "GEN" else "Effect size"
     _label_x(ax, ratio, measure, xmin, xmax)
-    head_kw = {"transform": ax.get_yaxis_transform(), "va": "bottom", "fontsize": 9,
-               "fontweight": "bold"}
+    head_kw: dict[str, Any] = {
+        "transform": ax.get_yaxis_transform(),
+        "va": "bottom",
+        "fontsize": 9,
+        "fontweight": "bold",
+    }
     ax.text(-0.02, n_rows + 0.7, "Study", ha="right", **head_kw)
     ax.text(1.02, n_rows + 0.7, f"{measure} [{100 * result.level:.0f}% CI]", ha="left", **head_kw)
     ax.text(1.42, n_rows + 0.7, "Weight", ha="right", **head_kw)
@@ -207,7 +222,9 @@ def forest_plot(result: MetaResult, *, title: str | None = None) -> Figure:
     if math.isfinite(result.q_p):
         footer += f"; Q = {result.q:.2f} (df = {result.q_df}), p = {result.q_p:.3g}"
     if result.q_between is not None and math.isfinite(result.q_between):
-        footer += f"\nSubgroup differences: Q = {result.q_between:.2f}, p = {result.q_between_p:.3g}"
+        footer += (
+            f"\nSubgroup differences: Q = {result.q_between:.2f}, p = {result.q_between_p:.3g}"
+        )
     fig.text(0.02, 0.02, footer, fontsize=8, color=_INK)
     if title:
         fig.suptitle(title, fontsize=11)
@@ -243,17 +260,22 @@ def funnel_plot(
     left.set_gid("funnel-limits")
     right.set_gid("funnel-limits-right")
     ax.axvline(centre, color=_INK, lw=0.9)
-    points = ax.scatter(yi, se, s=28, color=_ACCENT, edgecolor=_ACCENT, zorder=3,
-                        label="studies")
+    points = ax.scatter(yi, se, s=28, color=_ACCENT, edgecolor=_ACCENT, zorder=3, label="studies")
     points.set_gid("funnel-points")
     if trimfill is not None and trimfill.k0 > 0:
         filled = ax.scatter(
-            trimfill.filled_yi, filled_se, s=28, facecolor="white", edgecolor=_ACCENT,
-            zorder=3, label=f"filled ({trimfill.k0}, trim-and-fill)",
+            trimfill.filled_yi,
+            filled_se,
+            s=28,
+            facecolor="white",
+            edgecolor=_ACCENT,
+            zorder=3,
+            label=f"filled ({trimfill.k0}, trim-and-fill)",
         )
         filled.set_gid("funnel-filled")
-        ax.axvline(trimfill.adjusted.estimate, color=_ACCENT, lw=0.9, ls=":",
-                   label="adjusted estimate")
+        ax.axvline(
+            trimfill.adjusted.estimate, color=_ACCENT, lw=0.9, ls=":", label="adjusted estimate"
+        )
     ax.set_ylim(top, 0.0)
     ax.set_ylabel("Standard error")
     measure = result.measure if result.measure != "GEN" else "Effect size"
