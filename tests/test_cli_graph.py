@@ -94,3 +94,16 @@ def test_report_lists_problems_and_escapes_them(tmp_path: Path) -> None:
     html = (tmp_path / "r" / "index.html").read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>" not in html
+
+
+def test_build_store_is_a_persistent_oxigraph_store(tmp_path: Path) -> None:
+    import pyoxigraph as ox
+
+    store_dir = tmp_path / "store"
+    for _ in range(2):  # a second build replaces the store in place
+        assert main(["build", "--data", str(FIXTURE), "--out", str(tmp_path / "out"), "--store", str(store_dir)]) == 0
+    store = ox.Store.read_only(str(store_dir))
+    rows = list(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?a a <https://w3id.org/gutbone/vocab#Association> }"))
+    assert rows[0]["n"].value == "3"
+    assert len(store) == len(Graph().parse(tmp_path / "out" / "gutbone.nt"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "store"]  # no staging folder left

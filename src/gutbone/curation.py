@@ -424,7 +424,18 @@ def _read_effect(table: _Table, row_number: int, row: dict[str, str]) -> Effect 
     if measure not in MEASURES:
         table.problem(row_number, "measure", f"{measure!r} is not one of {', '.join(MEASURES)}")
     _check_effect_ranges(table, row_number, numbers)
-    return Effect(measure=measure, model=row.get("model", ""), **numbers, **counts)
+    return Effect(
+        measure=measure,
+        estimate=numbers["estimate"],
+        ci_lower=numbers["ci_lower"],
+        ci_upper=numbers["ci_upper"],
+        p=numbers["p"],
+        i2=numbers["i2"],
+        tau2=numbers["tau2"],
+        k=counts["k"],
+        n=counts["n"],
+        model=row.get("model", ""),
+    )
 
 
 def _check_effect_ranges(

@@ -8,11 +8,14 @@ True
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph
 
 from gutbone.curation import CuratedData, load_curated
@@ -21,7 +24,13 @@ from gutbone.rdf import RdfFormat, build_graph, serialize
 from gutbone.synthesis import OutcomeCheck, apply_recomputed_effects, check_outcomes
 from gutbone.validate import ValidationReport, validate_graph
 
-__all__ = ["BuildResult", "build_knowledge_graph", "write_graph_files", "GRAPH_FILE_STEM"]
+__all__ = [
+    "BuildResult",
+    "build_knowledge_graph",
+    "write_graph_files",
+    "write_store",
+    "GRAPH_FILE_STEM",
+]
 
 GRAPH_FILE_STEM = "gutbone"
 Progress = Callable[[str], None]
@@ -85,3 +94,33 @@ def write_graph_files(
                 serialize(graph, fmt), encoding="utf-8"
             )
     return tuple(target / f"{GRAPH_FILE_STEM}.{fmt}" for fmt in formats)
+
+
+def write_store(graph: Graph, store_dir: str | os.PathLike[str]) -> Path:
+    """Bulk-load ``graph`` into a persistent on-disk Oxigraph store at ``store_dir``.
+
+    The store is built in a sibling temporary folder and renamed into place, so a failed
+    load never leaves a half-built store; an existing store at ``store_dir`` is replaced.
+    Queries, paths and the endpoint can then open it without re-parsing (``--store``).
+
+    :returns: the store folder.
+    """
+    target = Path(store_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        store = ox.Store(str(staging))
+        store.bulk_load(serialize(graph, "nt").encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+        store.flush()
+        del store
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+            os.replace(staging, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target

@@ -239,6 +239,9 @@ def serialize(graph: Graph, fmt: RdfFormat) -> str:
         return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     triples = _sorted_triples(graph)
     if fmt == "nt":
-        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-    prefixes = {prefix: str(iri) for prefix, iri in sorted(graph.namespaces()) if prefix}
-    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
+        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    else:
+        prefixes = {prefix: str(iri) for prefix, iri in sorted(graph.namespaces()) if prefix}
+        data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    assert data is not None  # no output file given: pyoxigraph returns the bytes
+    return data.decode("utf-8")

@@ -9,7 +9,7 @@ from pathlib import Path
 from gutbone.curation import CuratedData, load_curated
 from gutbone.errors import CurationError, InputError, Problem
 from gutbone.io import atomic_directory
-from gutbone.pipeline import build_knowledge_graph, write_graph_files
+from gutbone.pipeline import build_knowledge_graph, write_graph_files, write_store
 from gutbone.rdf import RDF_FORMATS, build_graph
 from gutbone.resources import data_dir
 from gutbone.validate import RDF_SUFFIXES, ValidationReport, load_rdf, validate_graph
@@ -38,6 +38,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="append",
         choices=sorted(RDF_FORMATS),
         help="format to write (repeatable; default: all three)",
+    )
+    build.add_argument(
+        "--store",
+        metavar="DIR",
+        help="also bulk-load the graph into a persistent on-disk Oxigraph store in DIR "
+        "(reused by sparql/paths/serve with --store DIR)",
     )
     build.set_defaults(handler=_build)
 
@@ -76,6 +82,9 @@ def _build(args: argparse.Namespace) -> int:
     )
     for file in files:
         print(f"wrote {file}")
+    if args.store:
+        _progress(f"bulk-loading {summary.triples} triples into the Oxigraph store {args.store}")
+        print(f"wrote store {write_store(result.graph, args.store)}")
     return 0
 
 
