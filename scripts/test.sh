@@ -12,6 +12,19 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test,bench]"
 
+# --- browser tests: system packages ---
+# The browser tests drive Debian's chromium through Playwright (no browser download).
+if [ ! -x /usr/bin/chromium ]; then
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then
+        SUDO="sudo"
+    fi
+    echo "== installing chromium (apt-get) for the browser tests"
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+fi
+# --- browser tests: system packages ---
+
 echo "== ruff"
 .venv/bin/ruff check src tests benchmarks
 echo "== pytest"

@@ -13,7 +13,8 @@ from gutbone.pipeline import build_knowledge_graph, write_graph_files, write_sto
 from gutbone.rdf import RDF_FORMATS, build_graph
 from gutbone.resources import data_dir
 from gutbone.validate import RDF_SUFFIXES, ValidationReport, load_rdf, validate_graph
-from gutbone.views.report import render_report
+from gutbone.views.pathway import DEFAULT_MAX_NODES
+from gutbone.views.report import build_report, render_report
 from gutbone.views.summary import summarize
 
 __all__ = ["register"]
@@ -64,6 +65,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     report.add_argument("--out", default="report", help="output folder (default: report)")
     report.add_argument("--data", help="data folder (default: the bundled curated tables)")
+    report.add_argument(
+        "--max-nodes",
+        type=int,
+        default=DEFAULT_MAX_NODES,
+        help=f"views larger than this are left out (default: {DEFAULT_MAX_NODES})",
+    )
     report.set_defaults(handler=_report)
 
 
@@ -142,14 +149,24 @@ def _report(args: argparse.Namespace) -> int:
         raise
     _progress("writing graph files")
     files = write_graph_files(result.graph, out / "graph")
-    summary = summarize(result.data, len(result.graph))
-    html = render_report(
-        summary,
+    report = build_report(
+        result.data,
         result.validation,
-        graph_files=[str(f.relative_to(out)) for f in files],
+        triples=len(result.graph),
+        graph_files=[f.relative_to(out).as_posix() for f in files],
+        max_nodes=args.max_nodes,
+        progress=_progress,
     )
-    _progress("writing the report page")
+    _progress(f"writing {len(report.files)} report files")
     with atomic_directory(out) as staging:
-        (staging / "index.html").write_text(html, encoding="utf-8")
-    print(f"wrote {out / 'index.html'}")
+        for name, content in report.files.items():
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content, encoding="utf-8")
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"wrote {out / 'index.html'} ({len(report.files)} files)")
     return 0 if result.validation.conforms else 1

@@ -290,9 +290,14 @@ def funnel_plot(
 
 
 def figure_svg(fig: Figure) -> bytes:
-    """Render a figure to SVG bytes (no file written)."""
+    """Render a figure to SVG bytes (no file written).
+
+    Text stays ``<text>`` (``svg.fonttype: none``): the browser draws it with its own
+    fonts, so study names in Chinese display even where matplotlib has no CJK font.
+    """
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    with plt.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
 
 

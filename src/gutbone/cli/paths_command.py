@@ -1,0 +1,228 @@
+"""``gutbone paths``: explained paths or metapath scores between nodes of the graph."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from collections.abc import Sequence
+
+from gutbone.curation import load_curated
+from gutbone.query.metapaths import DEFAULT_DAMPING, DwpcPair, metapath_dwpc
+from gutbone.query.paths import Hop, NoPathError, PathHit, find_paths
+from gutbone.query.projection import Projection, build_projection
+from gutbone.query.resolve import resolve
+
+__all__ = ["register"]
+
+DEFAULT_TOP = 20
+
+_EPILOG = f"""\
+--from/--to: a CURIE (NCBITaxon:186803), a label or synonym, English or Chinese, any case
+(Lachnospiraceae, BMD, 骨密度), or a category (Taxon: every taxon; a category also
+matches its sub-classes). A label or synonym naming several nodes is an error that
+lists them.
+
+engines:
+  graph   (default) enumerate simple paths, each hop with predicate, sign, evidence,
+          source, locator and effect; paths ranked by score = product of the hops'
+          evidence weights; net sign = product of hop signs (0 if any hop is 0).
+  sparse  degree-weighted path counts (DWPC, Himmelstein & Baranzini 2015,
+          doi:10.1371/journal.pcbi.1004259) for every source x target pair of
+          --metapath, with scipy.sparse; --damping (default {DEFAULT_DAMPING}).
+  spark   not available: install the spark extra.
+
+--top K keeps the K best paths or pairs (default {DEFAULT_TOP}; 0 = all).
+associated_with, expressed_in and part_of may be walked both ways; every other
+predicate only from subject to object (docs/paths.md).
+exit codes: 0 ok, 1 unknown node/category/predicate/level, impossible metapath or no
+path, 2 usage error.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``paths`` sub-command."""
+    parser = subparsers.add_parser(
+        "paths",
+        help="explained paths (or metapath DWPC scores) from X to Y",
+        description="Find the routes from X to Y in the curated graph, e.g. "
+        '--from Taxon --to BMD --metapath "Taxon>Metabolite>BoneOutcome".',
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--from", dest="source", required=True, metavar="X", help="start")
+    parser.add_argument("--to", dest="target", required=True, metavar="Y", help="end")
+    parser.add_argument("--metapath", help='categories to follow, e.g. "Taxon>Metabolite>BMD"')
+    parser.add_argument(
+        "--max-length", type=int, default=4, metavar="N", help="most hops without --metapath (4)"
+    )
+    parser.add_argument(
+        "--min-evidence", metavar="LEVEL", help="weakest evidence type allowed (e.g. animal)"
+    )
+    parser.add_argument(
+        "--predicates", metavar="P1,P2", help="predicates allowed (sub-predicates included)"
+    )
+    parser.add_argument("--top", type=int, default=DEFAULT_TOP, metavar="K", help="0 = all")
+    parser.add_argument("--engine", choices=("graph", "sparse", "spark"), default="graph")
+    parser.add_argument("--damping", type=float, default=DEFAULT_DAMPING, help="DWPC exponent")
+    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    parser.add_argument("--data", help="data folder (default: the bundled curated tables)")
+    parser.set_defaults(handler=_paths)
+
+
+def _paths(args: argparse.Namespace) -> int:
+    if args.engine == "spark":
+        print("error: --engine spark is not available: install the spark extra", file=sys.stderr)
+        return 2
+    if args.engine == "sparse" and not args.metapath:
+        print("error: --engine sparse needs --metapath", file=sys.stderr)
+        return 2
+    if args.top < 0:
+        print(f"error: --top must be 0 (all) or more, not {args.top}", file=sys.stderr)
+        return 2
+    top = args.top or None
+    predicates = args.predicates.split(",") if args.predicates else None
+    projection = build_projection(load_curated(args.data))
+    sources = resolve(projection, args.source)
+    targets = resolve(projection, args.target)
+    if args.engine == "sparse":
+        scores = metapath_dwpc(
+            projection,
+            args.metapath,
+            args.damping,
+            predicates=predicates,
+            min_evidence=args.min_evidence,
+        )
+        pairs = scores.pairs(rows=sources, columns=targets)
+        if not pairs:
+            raise NoPathError(
+                f"no path from {args.source!r} to {args.target!r} following metapath "
+                f"{'>'.join(scores.metapath)!r}"
+            )
+        shown = pairs[:top] if top else pairs
+        print(_format_pairs(projection, shown, args.format), end="")
+        print(
+            f"{len(pairs)} pair(s) with a path ({scores.method}, damping {scores.damping})",
+            file=sys.stderr,
+        )
+        return 0
+    hits = find_paths(
+        projection,
+        sources,
+        targets,
+        metapath=args.metapath,
+        max_length=args.max_length,
+        min_evidence=args.min_evidence,
+        predicates=predicates,
+        top=top,
+    )
+    print(_format_hits(projection, hits, args.format), end="")
+    return 0
+
+
+def _sign(value: int) -> str:
+    return f"{value:+d}" if value else "0"
+
+
+def _effect_text(hop: Hop) -> str:
+    effect = hop.effect
+    if effect is None:
+        return ""
+    text = effect.measure
+    if effect.estimate is not None:
+        text += f" {effect.estimate}"
+    if effect.ci_lower is not None and effect.ci_upper is not None:
+        text += f" [{effect.ci_lower}, {effect.ci_upper}]"
+    if effect.p is not None:
+        text += f" p={effect.p}"
+    return text
+
+
+def _format_hits(projection: Projection, hits: Sequence[PathHit], form: str) -> str:
+    if form == "json":
+        return json.dumps([hit.to_dict() for hit in hits], ensure_ascii=False, indent=2) + "\n"
+    if form == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(
+            [
+                "path", "score", "net_sign", "hop", "from", "from_label", "predicate",
+                "reverse", "to", "to_label", "sign", "evidence_type", "evidence_weight",
+                "source", "locator", "effect", "edge_id", "quote",
+            ]
+        )  # fmt: skip
+        for rank, hit in enumerate(hits, start=1):
+            for number, hop in enumerate(hit.hops, start=1):
+                writer.writerow(
+                    [
+                        rank, f"{hit.score:.6g}", hit.net_sign, number, hop.tail,
+                        projection.nodes[hop.tail].label, hop.predicate, hop.reverse, hop.head,
+                        projection.nodes[hop.head].label, hop.sign, hop.evidence_type,
+                        f"{hop.evidence_weight:g}", "|".join(hop.sources), hop.locator,
+                        _effect_text(hop), hop.edge_id, hop.quote,
+                    ]
+                )  # fmt: skip
+        return buffer.getvalue()
+    lines: list[str] = []
+    for rank, hit in enumerate(hits, start=1):
+        lines.append(
+            f"{rank}. score {hit.score:.4g}  net sign {_sign(hit.net_sign)}  "
+            f"({hit.length} hop{'s' if hit.length > 1 else ''})"
+        )
+        first = projection.nodes[hit.nodes[0]]
+        lines.append(f"   {first.label} [{first.category}] {first.id}")
+        for hop in hit.hops:
+            head = projection.nodes[hop.head]
+            arrow = f"{hop.predicate}, reverse" if hop.reverse else hop.predicate
+            lines.append(
+                f"   --{arrow} ({_sign(hop.sign)})--> {head.label} [{head.category}] {head.id}"
+            )
+            detail = (
+                f"      {hop.evidence_type} (weight {hop.evidence_weight:g}); "
+                f"{'|'.join(hop.sources)}, {hop.locator}; {hop.edge_id}"
+            )
+            effect = _effect_text(hop)
+            if effect:
+                detail += f"; effect {effect}"
+            lines.append(detail)
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _format_pairs(projection: Projection, pairs: Sequence[DwpcPair], form: str) -> str:
+    records = [
+        {
+            "source": pair.source,
+            "source_label": projection.nodes[pair.source].label,
+            "target": pair.target,
+            "target_label": projection.nodes[pair.target].label,
+            "dwpc": pair.dwpc,
+            "path_count": pair.path_count,
+        }
+        for pair in pairs
+    ]
+    if form == "json":
+        return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+    if form == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+        return buffer.getvalue()
+    header = ("source", "source_label", "target", "target_label", "dwpc", "path_count")
+    rows: list[list[str]] = [
+        [
+            str(r["source"]), str(r["source_label"]), str(r["target"]), str(r["target_label"]),
+            f"{r['dwpc']:.6g}", str(r["path_count"]),
+        ]
+        for r in records
+    ]  # fmt: skip
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
+    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
+    out.append("  ".join("-" * w for w in widths))
+    out.extend(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    )
+    return "\n".join(out) + "\n"

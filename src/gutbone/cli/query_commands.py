@@ -1,0 +1,235 @@
+"""SPARQL commands: ``queries``, ``sparql``, ``serve`` and ``load``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from gutbone.errors import QueryError
+from gutbone.query.catalog import (
+    CatalogQuery,
+    bind_adhoc,
+    bind_parameters,
+    load_catalog,
+    read_query_file,
+)
+from gutbone.query.sparql import ENGINES, OUTPUT_FORMATS, format_result, run_query
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``queries``, ``sparql``, ``serve`` and ``load`` to the command line."""
+    queries = subparsers.add_parser(
+        "queries",
+        help="list the SPARQL catalog (name, title, parameters)",
+        description="List the named queries of the catalog (data/queries/*.rq).",
+    )
+    queries.add_argument("name", nargs="?", help="show one query in full (header and text)")
+    queries.set_defaults(handler=_queries)
+
+    sparql = subparsers.add_parser(
+        "sparql",
+        help="run a catalog query, a .rq file or --query TEXT",
+        description="Run a SPARQL query on the embedded Oxigraph store built from the curated "
+        "tables (or on rdflib, an on-disk store, or a remote endpoint). Parameters are checked "
+        "and bound as RDF terms, never pasted into the query text.",
+    )
+    sparql.add_argument("target", nargs="?", help="a catalog query name or a .rq file")
+    sparql.add_argument("--query", help="the query text (instead of NAME or FILE.rq)")
+    sparql.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="bind a parameter (repeatable); see `gutbone queries` for each query's",
+    )
+    sparql.add_argument("--format", choices=OUTPUT_FORMATS, default="table")
+    sparql.add_argument("--engine", choices=ENGINES, default="oxigraph")
+    sparql.add_argument("--endpoint", metavar="URL", help="run on a remote SPARQL 1.1 endpoint")
+    sparql.add_argument("--store", metavar="DIR", help="an on-disk Oxigraph store (read-only)")
+    sparql.add_argument("--data", help="data folder (default: the bundled curated tables)")
+    sparql.add_argument("--timeout", type=float, default=60.0, help="seconds, for --endpoint")
+    sparql.set_defaults(handler=_sparql)
+
+    serve = subparsers.add_parser(
+        "serve",
+        help="read-only SPARQL 1.1 endpoint over the built graph, with limits",
+        description="Serve the graph over the SPARQL 1.1 protocol (GET/POST /query). Read-only; "
+        "each query runs in a worker process that is stopped when it exceeds --timeout.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=7879, help="port (default 7879; 0 = any)")
+    serve.add_argument("--timeout", type=float, default=10.0, help="query time limit, seconds")
+    serve.add_argument("--max-rows", type=int, default=10000, help="result size limit, rows")
+    serve.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    serve.add_argument("--store", metavar="DIR", help="serve an on-disk Oxigraph store")
+    serve.add_argument("--data", help="data folder (default: the bundled curated tables)")
+    serve.set_defaults(handler=_serve)
+
+    load = subparsers.add_parser(
+        "load",
+        help="push the built graph to a SPARQL server (Graph Store protocol)",
+        description="Send the built graph as N-Triples to a SPARQL 1.1 Graph Store HTTP endpoint: "
+        "URL/store for an Oxigraph server base URL, or a Graph Store URL as given (Fuseki "
+        ".../DATASET/data, GraphDB .../repositories/REPO/rdf-graphs/service).",
+    )
+    load.add_argument("--endpoint", required=True, metavar="URL", help="server or store URL")
+    load.add_argument("--graph", metavar="IRI", help="named graph (default graph if omitted)")
+    load.add_argument(
+        "--replace", action="store_true", help="replace the graph (PUT) instead of adding (POST)"
+    )
+    load.add_argument("--data", help="data folder (default: the bundled curated tables)")
+    load.add_argument("--timeout", type=float, default=120.0, help="seconds")
+    load.set_defaults(handler=_load)
+
+
+def _progress(message: str) -> None:
+    print(f"gutbone: {message}...", file=sys.stderr, flush=True)
+
+
+def _queries(args: argparse.Namespace) -> int:
+    catalog = load_catalog()
+    if args.name:
+        query = catalog.get(args.name)
+        if query is None:
+            raise QueryError(f"no catalog query named {args.name!r} (see `gutbone queries`)")
+        print(query.text, end="" if query.text.endswith("\n") else "\n")
+        return 0
+    rows = []
+    for query in catalog.values():
+        params = ", ".join(
+            f"{p.name}:{p.type}"
+            + ("!" if p.required else (f"={p.default}" if p.default is not None else "?"))
+            for p in query.parameters
+        )
+        rows.append((query.name, query.title, params or "-"))
+    widths = [max(len(row[i]) for row in rows + [("name", "title", "parameters")]) for i in (0, 1)]
+    header = ("name", "title", "parameters")
+    lines = [f"{header[0]:<{widths[0]}}  {header[1]:<{widths[1]}}  {header[2]}"]
+    lines.append(f"{'-' * widths[0]}  {'-' * widths[1]}  {'-' * 10}")
+    lines += [f"{n:<{widths[0]}}  {t:<{widths[1]}}  {p}" for n, t, p in rows]
+    print("\n".join(lines))
+    print(
+        f"({len(rows)} queries; parameters: NAME:TYPE!=required, =DEFAULT, ?=optional; "
+        "`gutbone queries NAME` shows one)"
+    )
+    return 0
+
+
+def _parse_params(pairs: list[str]) -> dict[str, str]:
+    given: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise QueryError(f"--param {pair!r}: expected NAME=VALUE")
+        if name in given:
+            raise QueryError(f"--param {name} is given twice")
+        given[name.strip()] = value
+    return given
+
+
+def _resolve(args: argparse.Namespace) -> CatalogQuery:
+    if args.query is not None:
+        if args.target:
+            raise QueryError("give either a query NAME/FILE.rq or --query TEXT, not both")
+        return CatalogQuery("query", "", "", (), "", args.query, "")
+    if not args.target:
+        raise QueryError("give a catalog query NAME, a FILE.rq or --query TEXT")
+    if args.target.endswith(".rq") or Path(args.target).is_file():
+        return read_query_file(args.target)
+    catalog = load_catalog()
+    if args.target not in catalog:
+        raise QueryError(
+            f"no catalog query named {args.target!r} and no such file (see `gutbone queries`)"
+        )
+    return catalog[args.target]
+
+
+def _sparql(args: argparse.Namespace) -> int:
+    query = _resolve(args)
+    given = _parse_params(args.param)
+    bindings = bind_parameters(query, given) if query.parameters else bind_adhoc(given)
+    source = query.path or query.name
+    if args.endpoint:
+        from gutbone.query.remote import query_endpoint
+
+        result = query_endpoint(
+            args.endpoint, query.text, bindings=bindings, timeout=args.timeout, source=source
+        )
+    else:
+        from gutbone.query.store import load_source
+
+        if args.store and args.engine == "rdflib":
+            raise QueryError("--store holds an Oxigraph store: use --engine oxigraph")
+        loaded = load_source(args.data, store_dir=args.store)
+        result = run_query(
+            query.text,
+            store=loaded.store,
+            graph=loaded.graph,
+            engine=args.engine,
+            bindings=bindings,
+            source=source,
+        )
+    sys.stdout.write(format_result(result, args.format))
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from gutbone.query.endpoint import EndpointConfig, SparqlEndpoint
+    from gutbone.query.store import load_source
+
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"warning: binding to {args.host}: the endpoint is reachable from other machines",
+            file=sys.stderr,
+        )
+    config = EndpointConfig(
+        host=args.host,
+        port=args.port,
+        timeout=args.timeout,
+        max_rows=args.max_rows,
+        workers=args.workers,
+    )
+    if args.store:
+        endpoint = SparqlEndpoint(config, store_dir=args.store)
+    else:
+        _progress("building the graph")
+        loaded = load_source(args.data)
+        assert loaded.ntriples is not None
+        endpoint = SparqlEndpoint(config, ntriples=loaded.ntriples)
+    with endpoint:
+        print(
+            f"gutbone: SPARQL endpoint at {endpoint.url}/query (read-only; timeout "
+            f"{config.timeout:g} s, at most {config.max_rows} rows); Ctrl-C stops",
+            file=sys.stderr,
+            flush=True,
+        )
+        try:
+            endpoint.serve_forever()
+        except KeyboardInterrupt:
+            print("gutbone: stopped", file=sys.stderr)
+    return 0
+
+
+def _load(args: argparse.Namespace) -> int:
+    from gutbone.query.remote import push_graph
+    from gutbone.query.store import load_source
+
+    _progress("building the graph")
+    loaded = load_source(args.data)
+    assert loaded.ntriples is not None
+    outcome = push_graph(
+        args.endpoint,
+        loaded.ntriples,
+        graph=args.graph,
+        replace=args.replace,
+        timeout=args.timeout,
+    )
+    print(
+        f"{'replaced' if args.replace else 'added'} {outcome.triples} triples "
+        f"({'graph <' + args.graph + '>' if args.graph else 'default graph'}) at {outcome.url}: "
+        f"HTTP {outcome.status}"
+    )
+    return 0

@@ -1,0 +1,581 @@
+"""Enumerate and explain paths between nodes, ranked by evidence.
+
+:func:`find_paths` lists the simple paths (no node twice) from any source to any target of
+a :class:`~gutbone.query.projection.Projection`, optionally following a metapath of
+categories (``"Taxon>Metabolite>BoneOutcome"``; a category also matches its sub-classes),
+restricted to some predicates (a predicate also matches its sub-predicates) and to a
+minimum evidence level. Every path is a :class:`PathHit` whose hops carry the assertion's
+predicate, sign, evidence, source, locator, quote and effect.
+
+Scores and signs (``docs/evidence.md``)
+---------------------------------------
+* :func:`path_score`: the product of the hops' evidence weights (``gb:evidenceWeight`` of
+  the ontology). Paths are ranked by score (highest first), then by length (shortest
+  first), then by node and assertion ids, so the order is deterministic.
+* :func:`net_sign`: the product of the hops' signs; 0 as soon as one hop is 0. +1 means the
+  first node raises the last one through this route, -1 that it lowers it, 0 unknown.
+
+Without a metapath a path stops at the first target it reaches (its inner nodes are not
+targets) and has at most ``max_length`` hops. With a metapath the path has exactly as many
+hops as the metapath has steps and each inner node only needs to match its category, so
+that the paths counted here are those counted by :func:`gutbone.query.metapaths.metapath_dwpc`.
+
+>>> from gutbone.curation import load_curated
+>>> from gutbone.query.projection import build_projection
+>>> projection = build_projection(load_curated())
+>>> hits = find_paths(projection, ["NCBITaxon:186803"], ["CHEBI:17968"], max_length=1)
+>>> [(hop.predicate, hop.evidence_type) for hop in hits[0].hops], hits[0].net_sign
+([('produces', 'hypothesis')], 1)
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+from collections.abc import Container, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from gutbone.curation import Effect
+from gutbone.errors import QueryError
+from gutbone.query.metapaths import check_metapath, parse_metapath
+from gutbone.query.projection import Projection, Step, evidence_rank, predicate_closure
+
+__all__ = [
+    "Hop",
+    "PathHit",
+    "NoPathError",
+    "net_sign",
+    "path_score",
+    "find_paths",
+    "effect_dict",
+]
+
+
+class NoPathError(QueryError):
+    """No path joins the sources to the targets within the given limits."""
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One assertion walked by a path.
+
+    :param edge_id: the assertion id (``rev-4.2.1-012``).
+    :param subject: the assertion's subject.
+    :param predicate: the assertion's predicate.
+    :param object: the assertion's object.
+    :param reverse: True when walked from object to subject (symmetric predicates).
+    :param sign: the assertion's sign (-1, 0, 1).
+    :param evidence_type: the assertion's evidence type.
+    :param evidence_weight: the weight of that evidence type.
+    :param sources: the source documents.
+    :param locator: where in the source.
+    :param quote: the sentence the assertion rests on.
+    :param context: free-text context (cell type, model organism...).
+    :param effect: the numbers, when the source gives them.
+    :param record: the curated row (``file:row``).
+    """
+
+    edge_id: str
+    subject: str
+    predicate: str
+    object: str
+    reverse: bool
+    sign: int
+    evidence_type: str
+    evidence_weight: float
+    sources: tuple[str, ...]
+    locator: str
+    quote: str
+    context: str
+    effect: Effect | None
+    record: str
+
+    @property
+    def tail(self) -> str:
+        """The node the hop leaves."""
+        return self.object if self.reverse else self.subject
+
+    @property
+    def head(self) -> str:
+        """The node the hop enters."""
+        return self.subject if self.reverse else self.object
+
+    @classmethod
+    def from_step(cls, step: Step) -> Hop:
+        """The hop of a projection step.
+
+        :param step: a step of :class:`~gutbone.query.projection.Projection`.
+        :returns: the hop.
+        """
+        edge = step.edge
+        return cls(
+            edge_id=edge.id,
+            subject=edge.subject,
+            predicate=edge.predicate,
+            object=edge.object,
+            reverse=step.reverse,
+            sign=edge.sign,
+            evidence_type=edge.evidence_type,
+            evidence_weight=step.weight,
+            sources=edge.sources,
+            locator=edge.locator,
+            quote=edge.quote,
+            context=edge.context,
+            effect=edge.effect,
+            record=edge.record,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready mapping (field names as keys, effect as a mapping or null)."""
+        return {
+            "edge_id": self.edge_id,
+            "subject": self.subject,
+            "predicate": self.predicate,
+            "object": self.object,
+            "reverse": self.reverse,
+            "sign": self.sign,
+            "evidence_type": self.evidence_type,
+            "evidence_weight": self.evidence_weight,
+            "sources": list(self.sources),
+            "locator": self.locator,
+            "quote": self.quote,
+            "context": self.context,
+            "effect": effect_dict(self.effect),
+            "record": self.record,
+        }
+
+
+def effect_dict(effect: Effect | None) -> dict[str, Any] | None:
+    """An effect as a JSON-ready mapping (decimals as floats), or None.
+
+    :param effect: the effect of an assertion.
+    :returns: the mapping.
+
+    >>> effect_dict(Effect(measure="MD", estimate=Decimal("0.05")))["estimate"]
+    0.05
+    """
+    if effect is None:
+        return None
+    result: dict[str, Any] = {}
+    for name in ("measure", "estimate", "ci_lower", "ci_upper", "p", "i2", "tau2", "k", "n"):
+        value = getattr(effect, name)
+        result[name] = float(value) if isinstance(value, Decimal) else value
+    result["model"] = effect.model
+    return result
+
+
+@dataclass(frozen=True)
+class PathHit:
+    """A path from a source to a target, with its explanation.
+
+    :param nodes: node ids, first to last.
+    :param labels: their labels.
+    :param categories: their curated categories.
+    :param hops: the assertions walked, in order.
+    :param net_sign: :func:`net_sign` of the hops.
+    :param score: :func:`path_score` of the hops.
+    """
+
+    nodes: tuple[str, ...]
+    labels: tuple[str, ...]
+    categories: tuple[str, ...]
+    hops: tuple[Hop, ...]
+    net_sign: int
+    score: float
+
+    @property
+    def length(self) -> int:
+        """Number of hops."""
+        return len(self.hops)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready mapping."""
+        return {
+            "nodes": list(self.nodes),
+            "labels": list(self.labels),
+            "categories": list(self.categories),
+            "length": self.length,
+            "net_sign": self.net_sign,
+            "score": self.score,
+            "hops": [hop.to_dict() for hop in self.hops],
+        }
+
+
+def net_sign(signs: Iterable[int]) -> int:
+    """Sign of a route: product of the hop signs, 0 if any hop is 0.
+
+    :param signs: the hop signs (-1, 0, 1).
+    :returns: -1, 0 or 1 (1 for an empty route).
+
+    >>> net_sign([1, -1, -1]), net_sign([1, -1]), net_sign([-1, 0, 1])
+    (1, -1, 0)
+    """
+    result = 1
+    for sign in signs:
+        if sign == 0:
+            return 0
+        result *= 1 if sign > 0 else -1
+    return result
+
+
+def path_score(weights: Iterable[float]) -> float:
+    """Score of a path: the product of its hops' evidence weights.
+
+    :param weights: the evidence weights (``gb:evidenceWeight``, between 0 and 1).
+    :returns: the product (1.0 for an empty path).
+
+    >>> round(path_score([0.8, 0.5]), 10)
+    0.4
+    """
+    return math.prod(weights)
+
+
+def _as_ids(projection: Projection, nodes: str | Iterable[str]) -> tuple[str, ...]:
+    from gutbone.query.resolve import resolve
+
+    items = [nodes] if isinstance(nodes, str) else list(nodes)
+    found: list[str] = []
+    for item in items:
+        found.extend(resolve(projection, item))
+    return tuple(dict.fromkeys(found))
+
+
+def _describe(projection: Projection, ids: Sequence[str]) -> str:
+    if len(ids) <= 3:
+        return ", ".join(f"{projection.nodes[i].label!r} ({i})" for i in ids)
+    return f"{len(ids)} nodes"
+
+
+@dataclass(frozen=True)
+class _Query:
+    allowed: frozenset[str] | None
+    min_rank: int | None
+
+    def ok(self, step: Step) -> bool:
+        if self.allowed is not None and step.edge.predicate not in self.allowed:
+            return False
+        return self.min_rank is None or step.rank >= self.min_rank
+
+
+class _CategorySet:
+    """Membership in a category, with the interface of a set for ``in``."""
+
+    def __init__(self, projection: Projection, category: str) -> None:
+        self.nodes = projection.nodes
+        self.category = category
+
+    def __contains__(self, node: object) -> bool:
+        return isinstance(node, str) and self.category in self.nodes[node].categories
+
+
+def _backward_levels(
+    projection: Projection, categories: Sequence[str], targets: Iterable[str], query: _Query
+) -> list[set[str]]:
+    """For a metapath: the nodes at each position from which the rest can be completed."""
+    graph = projection.graph
+    levels: list[set[str]] = [set() for _ in categories]
+    levels[-1] = set(targets)
+    for position in range(len(categories) - 2, -1, -1):
+        category = categories[position]
+        level: set[str] = set()
+        for head in levels[position + 1]:
+            for tail, data in graph.pred[head].items():
+                if tail in level or not projection.in_category(tail, category):
+                    continue
+                if any(query.ok(step) for step in data["steps"]):
+                    level.add(tail)
+        levels[position] = level
+    return levels
+
+
+def _backward_distances(
+    projection: Projection, targets: Iterable[str], max_length: int, query: _Query
+) -> dict[str, int]:
+    """Without a metapath: fewest hops from each node to a target (up to ``max_length``)."""
+    graph = projection.graph
+    distance = dict.fromkeys(targets, 0)
+    queue = deque(distance)
+    while queue:
+        head = queue.popleft()
+        if distance[head] >= max_length:
+            continue
+        for tail, data in graph.pred[head].items():
+            if tail in distance:
+                continue
+            if any(query.ok(step) for step in data["steps"]):
+                distance[tail] = distance[head] + 1
+                queue.append(tail)
+    return distance
+
+
+class _Collector:
+    """Keeps all paths, or the best ``top`` with branch-and-bound pruning.
+
+    With ``top``, a partial path whose score is already below the worst kept path is not
+    extended: evidence weights are at most 1, so extending a path never raises its score.
+    """
+
+    def __init__(self, top: int | None, bounded: bool) -> None:
+        self.top = top
+        self.bounded = bounded
+        # max-heap on the rank key (through _Worst): the root is the worst kept path
+        self.heap: list[tuple[_Worst, tuple[str, ...], tuple[Step, ...], float]] = []
+        self.all: list[tuple[tuple[str, ...], tuple[Step, ...], float]] = []
+
+    def floor(self) -> float:
+        if self.bounded and self.top is not None and len(self.heap) >= self.top:
+            return self.heap[0][3]
+        return -math.inf
+
+    def add(self, nodes: tuple[str, ...], steps: tuple[Step, ...], score: float) -> None:
+        if self.top is None:
+            self.all.append((nodes, steps, score))
+            return
+        entry = (_Worst(_rank_key(nodes, steps, score)), nodes, steps, score)
+        if len(self.heap) < self.top:
+            heapq.heappush(self.heap, entry)
+        elif entry[0].key < self.heap[0][0].key:
+            heapq.heapreplace(self.heap, entry)
+
+    def results(self) -> list[tuple[tuple[str, ...], tuple[Step, ...], float]]:
+        found = self.all if self.top is None else [entry[1:] for entry in self.heap]
+        return sorted(found, key=lambda item: _rank_key(*item))
+
+
+class _Worst:
+    """Heap key that puts the worst-ranked path (largest rank key) at the root."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: tuple[Any, ...]) -> None:
+        self.key = key
+
+    def __lt__(self, other: _Worst) -> bool:
+        return other.key < self.key
+
+
+def _rank_key(nodes: tuple[str, ...], steps: tuple[Step, ...], score: float) -> tuple[Any, ...]:
+    return (-score, len(steps), nodes, tuple(step.edge.id for step in steps))
+
+
+def find_paths(
+    projection: Projection,
+    sources: str | Iterable[str],
+    targets: str | Iterable[str],
+    *,
+    metapath: str | Sequence[str] | None = None,
+    max_length: int = 4,
+    min_evidence: str | None = None,
+    predicates: Iterable[str] | None = None,
+    top: int | None = None,
+) -> list[PathHit]:
+    """Simple paths from sources to targets, best evidence first.
+
+    :param projection: the graph (:func:`~gutbone.query.projection.build_projection`).
+    :param sources: node ids, labels, synonyms or category names (one string or several).
+    :param targets: the same, for the ends of the paths.
+    :param metapath: categories the path must follow, e.g. ``"Taxon>Metabolite>BoneOutcome"``;
+        it fixes the length (``max_length`` is then not used).
+    :param max_length: most hops of a path without a metapath (>= 1).
+    :param min_evidence: weakest evidence level a hop may have (e.g. ``"animal"``).
+    :param predicates: predicates a hop may use (with their sub-predicates).
+    :param top: keep only the best ``top`` paths (None keeps all).
+    :returns: the paths, ranked by score, then length, then ids.
+    :raises QueryError: for unknown nodes, categories, predicates or evidence levels, an
+        impossible metapath, sources or targets outside the metapath's end categories, or
+        bad limits.
+    :raises NoPathError: when no path satisfies the limits (the message says whether the
+        target is reachable at all).
+
+    >>> from gutbone.curation import load_curated
+    >>> from gutbone.query.projection import build_projection
+    >>> projection = build_projection(load_curated())
+    >>> hits = find_paths(projection, "short-chain fatty acid", "bone density", max_length=2)
+    >>> all(hit.nodes[0] == "CHEBI:26666" and hit.length <= 2 for hit in hits)
+    True
+    >>> [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    True
+    """
+    if top is not None and top < 1:
+        raise QueryError(f"top must be at least 1, not {top}")
+    if metapath is None and max_length < 1:
+        raise QueryError(f"max_length must be at least 1, not {max_length}")
+    vocabulary = projection.vocabulary
+    query = _Query(
+        predicate_closure(vocabulary, predicates), evidence_rank(vocabulary, min_evidence)
+    )
+    source_ids = _as_ids(projection, sources)
+    target_ids = _as_ids(projection, targets)
+    categories: tuple[str, ...] | None = None
+    if metapath is not None:
+        categories = parse_metapath(vocabulary, metapath)
+        check_metapath(projection, categories, query.allowed, query.min_rank)
+        source_ids = _restrict(projection, source_ids, categories[0], "first", categories)
+        target_ids = _restrict(projection, target_ids, categories[-1], "last", categories)
+    bounded = all(e.weight <= 1 for e in vocabulary.evidence_types.values())
+    collector = _Collector(top, bounded)
+    if categories is not None:
+        _search_metapath(projection, source_ids, target_ids, categories, query, collector)
+    else:
+        _search_free(projection, source_ids, target_ids, max_length, query, collector)
+    found = collector.results()
+    if not found:
+        raise NoPathError(
+            _no_path_message(projection, source_ids, target_ids, categories, max_length, query)
+        )
+    return [_hit(projection, nodes, steps, score) for nodes, steps, score in found]
+
+
+def _restrict(
+    projection: Projection,
+    ids: tuple[str, ...],
+    category: str,
+    end: str,
+    categories: tuple[str, ...],
+) -> tuple[str, ...]:
+    kept = tuple(node for node in ids if projection.in_category(node, category))
+    if not kept:
+        where = "starts" if end == "first" else "ends"
+        raise QueryError(
+            f"metapath {'>'.join(categories)!r} {where} at {category}, but none of "
+            f"{_describe(projection, ids)} is a {category}"
+        )
+    return kept
+
+
+def _search_metapath(
+    projection: Projection,
+    sources: tuple[str, ...],
+    targets: tuple[str, ...],
+    categories: tuple[str, ...],
+    query: _Query,
+    collector: _Collector,
+) -> None:
+    graph = projection.graph
+    last = len(categories) - 1
+    forward_work = sum(graph.out_degree(node) for node in sources)
+    backward_work = sum(graph.in_degree(node) for node in targets)
+    if last <= 2 and forward_work <= backward_work:
+        # few, sparse sources: expanding forward is cheaper than pruning from the targets
+        levels: list[Container[str]] = [_CategorySet(projection, c) for c in categories]
+        levels[-1] = set(targets)
+    else:
+        levels = list(_backward_levels(projection, categories, targets, query))
+
+    def extend(nodes: list[str], steps: list[Step], score: float) -> None:
+        position = len(nodes) - 1
+        ahead = levels[position + 1]
+        for head, data in graph.succ[nodes[-1]].items():
+            if head not in ahead or head in nodes:
+                continue
+            for step in data["steps"]:
+                if not query.ok(step):
+                    continue
+                new_score = score * step.weight
+                if new_score < collector.floor():
+                    continue
+                steps.append(step)
+                nodes.append(head)
+                if position + 1 == last:
+                    collector.add(tuple(nodes), tuple(steps), new_score)
+                else:
+                    extend(nodes, steps, new_score)
+                nodes.pop()
+                steps.pop()
+
+    for source in sources:
+        if source in levels[0]:
+            extend([source], [], 1.0)
+
+
+def _search_free(
+    projection: Projection,
+    sources: tuple[str, ...],
+    targets: tuple[str, ...],
+    max_length: int,
+    query: _Query,
+    collector: _Collector,
+) -> None:
+    graph = projection.graph
+    target_set = set(targets)
+    distance = _backward_distances(projection, targets, max_length, query)
+
+    def extend(nodes: list[str], steps: list[Step], score: float) -> None:
+        remaining = max_length - len(steps) - 1
+        for head, data in graph.succ[nodes[-1]].items():
+            if head in nodes or distance.get(head, max_length + 1) > remaining:
+                continue
+            for step in data["steps"]:
+                if not query.ok(step):
+                    continue
+                new_score = score * step.weight
+                if new_score < collector.floor():
+                    continue
+                steps.append(step)
+                nodes.append(head)
+                if head in target_set:
+                    collector.add(tuple(nodes), tuple(steps), new_score)
+                else:
+                    extend(nodes, steps, new_score)
+                nodes.pop()
+                steps.pop()
+
+    for source in sources:
+        if distance.get(source, max_length + 1) <= max_length:
+            extend([source], [], 1.0)
+
+
+def _hit(
+    projection: Projection, nodes: tuple[str, ...], steps: tuple[Step, ...], score: float
+) -> PathHit:
+    hops = tuple(Hop.from_step(step) for step in steps)
+    return PathHit(
+        nodes=nodes,
+        labels=tuple(projection.nodes[node].label for node in nodes),
+        categories=tuple(projection.nodes[node].category for node in nodes),
+        hops=hops,
+        net_sign=net_sign(hop.sign for hop in hops),
+        score=path_score(hop.evidence_weight for hop in hops),
+    )
+
+
+def _no_path_message(
+    projection: Projection,
+    sources: tuple[str, ...],
+    targets: tuple[str, ...],
+    categories: tuple[str, ...] | None,
+    max_length: int,
+    query: _Query,
+) -> str:
+    limits = (
+        [f"following metapath {'>'.join(categories)!r}"]
+        if categories is not None
+        else [f"within {max_length} hops"]
+    )
+    if query.allowed is not None:
+        limits.append(f"using only {', '.join(sorted(query.allowed))}")
+    if query.min_rank is not None:
+        limits.append(f"with evidence rank >= {query.min_rank}")
+    message = (
+        f"no path from {_describe(projection, sources)} to {_describe(projection, targets)} "
+        + ", ".join(limits)
+    )
+    reachable = _reachable(projection, sources)
+    if not reachable.intersection(targets):
+        message += " (unreachable: no directed path at any length, whatever the limits)"
+    return message
+
+
+def _reachable(projection: Projection, sources: Iterable[str]) -> set[str]:
+    seen = set(sources)
+    queue = deque(seen)
+    while queue:
+        node = queue.popleft()
+        for head in projection.graph.succ[node]:
+            if head not in seen:
+                seen.add(head)
+                queue.append(head)
+    return seen

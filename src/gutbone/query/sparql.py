@@ -1,0 +1,578 @@
+"""Run SPARQL queries on the embedded stores and format their results.
+
+Results of every engine (pyoxigraph, rdflib, a remote endpoint) are converted to one
+neutral form, :class:`QueryResult` made of :class:`Term` values, so that the command
+line, the endpoint and the tests see the same thing whatever answered the query.
+
+Parameters are never pasted into query text: they are bound as RDF terms, through
+pyoxigraph's ``substitutions=`` or rdflib's ``initBindings=``.
+
+>>> import pyoxigraph as ox
+>>> store = ox.Store()
+>>> store.add(ox.Quad(ox.NamedNode("http://e/a"), ox.NamedNode("http://e/p"), ox.Literal("x")))
+>>> result = run_query("SELECT ?s ?o WHERE { ?s <http://e/p> ?o }", store=store)
+>>> result.variables, result.rows[0][1].value
+(('s', 'o'), 'x')
+>>> format_result(result, "csv")
+'s,o\\r\\nhttp://e/a,x\\r\\n'
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from gutbone.errors import QueryError
+from gutbone.resources import ASSERTION_BASE, SOURCE_BASE, VOCAB
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyoxigraph as ox
+    from rdflib import Graph
+
+__all__ = [
+    "Term",
+    "QueryResult",
+    "QueryLimitError",
+    "Engine",
+    "ENGINES",
+    "OUTPUT_FORMATS",
+    "DEFAULT_PREFIXES",
+    "XSD",
+    "run_query",
+    "format_result",
+    "results_json",
+    "results_xml",
+    "results_csv",
+    "results_tsv",
+    "results_table",
+    "parse_results_json",
+    "compact_iri",
+    "prologue",
+]
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD_STRING = XSD + "string"
+_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+Engine = Literal["oxigraph", "rdflib"]
+ENGINES: tuple[str, ...] = ("oxigraph", "rdflib")
+OUTPUT_FORMATS: tuple[str, ...] = ("table", "csv", "tsv", "json")
+
+#: Prefixes every query may use without declaring them (catalog files declare theirs, so
+#: that they also run unchanged on a remote endpoint).
+DEFAULT_PREFIXES: dict[str, str] = {
+    "gb": VOCAB,
+    "assertion": ASSERTION_BASE,
+    "source": SOURCE_BASE,
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "xsd": XSD,
+    "dcterms": "http://purl.org/dc/terms/",
+    "biolink": "https://w3id.org/biolink/vocab/",
+}
+
+# Characters an IRI reference may not contain (SPARQL 1.1 grammar, IRIREF production).
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+class QueryLimitError(QueryError):
+    """A query exceeded a limit (rows or time) and was stopped."""
+
+
+@dataclass(frozen=True, order=True)
+class Term:
+    """An RDF term as the SPARQL 1.1 results formats describe it.
+
+    :param kind: ``uri``, ``literal`` or ``bnode`` (the ``type`` of SPARQL JSON results).
+    :param value: the IRI, the lexical form or the blank node label.
+    :param datatype: the datatype IRI of a typed literal (``None`` for simple and
+        language-tagged literals; ``xsd:string`` is folded into ``None``).
+    :param language: the language tag of a literal.
+
+    >>> Term.literal('say "hi"\\n').n3()
+    '"say \\\\"hi\\\\"\\\\n"'
+    >>> Term.iri("http://e/a b")
+    Traceback (most recent call last):
+    ...
+    gutbone.errors.QueryError: 'http://e/a b' is not a valid IRI (no spaces, <>"{}|^`\\ allowed)
+    """
+
+    kind: str
+    value: str
+    datatype: str | None = None
+    language: str | None = None
+
+    @staticmethod
+    def iri(value: str) -> Term:
+        """An IRI term, after checking it has no character an IRI may not hold."""
+        if not value or _BAD_IRI.search(value) or ":" not in value:
+            raise QueryError(
+                f"{value!r} is not a valid IRI (no spaces, <>\"{{}}|^`\\ allowed)"
+            )
+        return Term("uri", value)
+
+    @staticmethod
+    def literal(value: str, datatype: str | None = None, language: str | None = None) -> Term:
+        """A literal term (``xsd:string`` and ``rdf:langString`` datatypes are implied)."""
+        if datatype in (_XSD_STRING, _RDF_LANG_STRING):
+            datatype = None
+        return Term("literal", value, datatype, language.lower() if language else None)
+
+    def n3(self) -> str:
+        """The term in N-Triples / SPARQL syntax, with every special character escaped."""
+        if self.kind == "uri":
+            return f"<{self.value}>"
+        if self.kind == "bnode":
+            return f"_:{self.value}"
+        escaped = (
+            self.value.replace("\\", "\\\\")
+            .replace('"', '\\"')
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+        if self.language:
+            return f'"{escaped}"@{self.language}'
+        if self.datatype:
+            return f'"{escaped}"^^<{self.datatype}>'
+        return f'"{escaped}"'
+
+    def to_json(self) -> dict[str, str]:
+        """The term as a SPARQL 1.1 Query Results JSON object."""
+        out = {"type": self.kind, "value": self.value}
+        if self.language:
+            out["xml:lang"] = self.language
+        elif self.datatype:
+            out["datatype"] = self.datatype
+        return out
+
+
+Row = tuple[Term | None, ...]
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """The answer to a query.
+
+    :param kind: ``select`` (variables and rows), ``ask`` (``boolean``) or ``graph``
+        (CONSTRUCT/DESCRIBE: rows of subject, predicate, object).
+    :param variables: column names, without ``?``.
+    :param rows: one tuple per solution, ``None`` where a variable is unbound.
+    :param boolean: the answer of an ASK query.
+    """
+
+    kind: str
+    variables: tuple[str, ...] = ()
+    rows: tuple[Row, ...] = ()
+    boolean: bool | None = None
+
+
+# ---------------------------------------------------------------- engines
+
+
+def _from_oxigraph(term: Any) -> Term | None:
+    import pyoxigraph as ox
+
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return Term("uri", term.value)
+    if isinstance(term, ox.BlankNode):
+        return Term("bnode", term.value)
+    if isinstance(term, ox.Literal):
+        return Term.literal(term.value, term.datatype.value, term.language)
+    raise QueryError(f"unsupported RDF term in a result: {term!r}")
+
+
+def _to_oxigraph(term: Term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    import pyoxigraph as ox
+
+    if term.kind == "uri":
+        return ox.NamedNode(term.value)
+    if term.kind == "bnode":
+        return ox.BlankNode(term.value)
+    if term.language:
+        return ox.Literal(term.value, language=term.language)
+    if term.datatype:
+        return ox.Literal(term.value, datatype=ox.NamedNode(term.datatype))
+    return ox.Literal(term.value)
+
+
+def _from_rdflib(term: Any) -> Term | None:
+    from rdflib import BNode, URIRef
+    from rdflib import Literal as RdfLiteral
+
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return Term("uri", str(term))
+    if isinstance(term, BNode):
+        return Term("bnode", str(term))
+    if isinstance(term, RdfLiteral):
+        datatype = str(term.datatype) if term.datatype is not None else None
+        return Term.literal(str(term), datatype, term.language)
+    raise QueryError(f"unsupported RDF term in a result: {term!r}")
+
+
+def _to_rdflib(term: Term) -> Any:
+    from rdflib import BNode, URIRef
+    from rdflib import Literal as RdfLiteral
+
+    if term.kind == "uri":
+        return URIRef(term.value)
+    if term.kind == "bnode":
+        return BNode(term.value)
+    if term.language:
+        return RdfLiteral(term.value, lang=term.language)
+    if term.datatype:
+        return RdfLiteral(term.value, datatype=URIRef(term.datatype))
+    return RdfLiteral(term.value)
+
+
+_OX_POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.S)
+
+
+def _syntax_error(source: str, line: int | None, column: int | None, message: str) -> QueryError:
+    where = f"{source}:{line}:{column}" if line is not None else source
+    return QueryError(f"{where}: SPARQL syntax error: {message.strip()}")
+
+
+def _collect(
+    variables: Sequence[str], solutions: Iterable[Row], max_rows: int | None
+) -> tuple[Row, ...]:
+    rows: list[Row] = []
+    for row in solutions:
+        rows.append(row)
+        if max_rows is not None and len(rows) > max_rows:
+            raise QueryLimitError(f"the result has more than {max_rows} rows (the row limit)")
+    return tuple(rows)
+
+
+def _run_oxigraph(
+    text: str,
+    store: ox.Store,
+    bindings: Mapping[str, Term],
+    max_rows: int | None,
+    source: str,
+) -> QueryResult:
+    import pyoxigraph as ox
+
+    substitutions = {ox.Variable(name): _to_oxigraph(term) for name, term in bindings.items()}
+    try:
+        answer = store.query(
+            text, prefixes=DEFAULT_PREFIXES, substitutions=substitutions or None
+        )
+    except SyntaxError as exc:
+        match = _OX_POSITION.match(str(exc))
+        if match:
+            raise _syntax_error(
+                source, int(match.group(1)), int(match.group(2)), match.group(3)
+            ) from None
+        raise _syntax_error(source, None, None, str(exc)) from None
+    except RuntimeError as exc:
+        message = str(exc)
+        if "projection" in message:
+            message += " (a bound parameter must be one of the SELECT variables)"
+        raise QueryError(f"{source}: {message}") from None
+    if isinstance(answer, ox.QueryBoolean):
+        return QueryResult("ask", boolean=bool(answer))
+    if isinstance(answer, ox.QueryTriples):
+        rows = _collect(
+            ("subject", "predicate", "object"),
+            (
+                (_from_oxigraph(t.subject), _from_oxigraph(t.predicate), _from_oxigraph(t.object))
+                for t in answer
+            ),
+            max_rows,
+        )
+        return QueryResult("graph", ("subject", "predicate", "object"), rows)
+    variables = tuple(v.value for v in answer.variables)
+    keys = list(answer.variables)
+    try:
+        rows = _collect(
+            variables,
+            (tuple(_from_oxigraph(solution[key]) for key in keys) for solution in answer),
+            max_rows,
+        )
+    except OSError as exc:  # pragma: no cover - storage failure
+        raise QueryError(f"{source}: {exc}") from None
+    return QueryResult("select", variables, rows)
+
+
+def _run_rdflib(
+    text: str,
+    graph: Graph,
+    bindings: Mapping[str, Term],
+    max_rows: int | None,
+    source: str,
+) -> QueryResult:
+    from pyparsing import ParseException
+    from rdflib import Variable
+
+    init = {Variable(name): _to_rdflib(term) for name, term in bindings.items()}
+    try:
+        answer = graph.query(text, initNs=DEFAULT_PREFIXES, initBindings=init)
+    except ParseException as exc:
+        raise _syntax_error(source, exc.lineno, exc.col, exc.msg) from None
+    except Exception as exc:  # noqa: BLE001 - rdflib raises bare Exceptions on bad queries
+        raise QueryError(f"{source}: {type(exc).__name__}: {exc}") from None
+    if answer.type == "ASK":
+        return QueryResult("ask", boolean=bool(answer.askAnswer))
+    if answer.type in ("CONSTRUCT", "DESCRIBE"):
+        rows = _collect(
+            ("subject", "predicate", "object"),
+            (tuple(_from_rdflib(t) for t in triple) for triple in answer),  # type: ignore[union-attr]
+            max_rows,
+        )
+        return QueryResult("graph", ("subject", "predicate", "object"), rows)
+    variables = tuple(str(v) for v in (answer.vars or ()))
+    rows = _collect(
+        variables,
+        (tuple(_from_rdflib(value) for value in solution) for solution in answer),  # type: ignore[union-attr]
+        max_rows,
+    )
+    return QueryResult("select", variables, rows)
+
+
+def run_query(
+    text: str,
+    *,
+    store: ox.Store | None = None,
+    graph: Graph | None = None,
+    engine: Engine = "oxigraph",
+    bindings: Mapping[str, Term] | None = None,
+    max_rows: int | None = None,
+    source: str = "query",
+) -> QueryResult:
+    """Run one SPARQL query on a pyoxigraph store or an rdflib graph.
+
+    :param text: the query (the prefixes of :data:`DEFAULT_PREFIXES` need no declaration).
+    :param store: the store (engine ``oxigraph``).
+    :param graph: the graph (engine ``rdflib``).
+    :param engine: ``oxigraph`` (default) or ``rdflib``.
+    :param bindings: variable name (without ``?``) -> term, bound before evaluation.
+    :param max_rows: stop with :class:`QueryLimitError` beyond this many rows.
+    :param source: name used in error messages (a catalog name or a file).
+    :returns: the result in neutral form.
+    :raises QueryError: on a syntax error (message ``source:line:column: ...``) or a
+        failed evaluation.
+    """
+    bindings = dict(bindings or {})
+    if engine == "oxigraph":
+        if store is None:
+            raise QueryError("the oxigraph engine needs a store")
+        return _run_oxigraph(text, store, bindings, max_rows, source)
+    if engine == "rdflib":
+        if graph is None:
+            raise QueryError("the rdflib engine needs a graph")
+        return _run_rdflib(text, graph, bindings, max_rows, source)
+    raise QueryError(f"unknown engine {engine!r} (expected: {', '.join(ENGINES)})")
+
+
+def prologue(prefixes: Mapping[str, str] = DEFAULT_PREFIXES) -> str:
+    """PREFIX declarations for ``prefixes`` (used before queries sent to remote endpoints).
+
+    >>> prologue({"gb": "https://w3id.org/gutbone/vocab#"})
+    'PREFIX gb: <https://w3id.org/gutbone/vocab#>\\n'
+    """
+    return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in prefixes.items())
+
+
+# ---------------------------------------------------------------- output formats
+
+
+def results_json(result: QueryResult) -> str:
+    """SPARQL 1.1 Query Results JSON (CONSTRUCT results as rows of subject/predicate/object)."""
+    if result.kind == "ask":
+        document: dict[str, Any] = {"head": {}, "boolean": bool(result.boolean)}
+    else:
+        bindings = [
+            {name: term.to_json() for name, term in zip(result.variables, row) if term is not None}
+            for row in result.rows
+        ]
+        document = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
+    return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+
+
+def _xml_escape(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+def results_xml(result: QueryResult) -> str:
+    """SPARQL Query Results XML Format (second edition).
+
+    >>> print(results_xml(QueryResult("ask", boolean=True)), end="")
+    <?xml version="1.0"?>
+    <sparql xmlns="http://www.w3.org/2005/sparql-results#">
+     <head/>
+     <boolean>true</boolean>
+    </sparql>
+    """
+    lines = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
+    if result.kind == "ask":
+        lines += [" <head/>", f" <boolean>{'true' if result.boolean else 'false'}</boolean>"]
+    else:
+        lines.append(" <head>")
+        lines += [f'  <variable name="{_xml_escape(v)}"/>' for v in result.variables]
+        lines += [" </head>", " <results>"]
+        for row in result.rows:
+            lines.append("  <result>")
+            for name, term in zip(result.variables, row):
+                if term is None:
+                    continue
+                value = _xml_escape(term.value)
+                if term.kind == "uri":
+                    inner = f"<uri>{value}</uri>"
+                elif term.kind == "bnode":
+                    inner = f"<bnode>{value}</bnode>"
+                elif term.language:
+                    inner = f'<literal xml:lang="{term.language}">{value}</literal>'
+                elif term.datatype:
+                    inner = f'<literal datatype="{_xml_escape(term.datatype)}">{value}</literal>'
+                else:
+                    inner = f"<literal>{value}</literal>"
+                lines.append(f'   <binding name="{_xml_escape(name)}">{inner}</binding>')
+            lines.append("  </result>")
+        lines.append(" </results>")
+    lines.append("</sparql>")
+    return "\n".join(lines) + "\n"
+
+
+def results_csv(result: QueryResult) -> str:
+    """SPARQL 1.1 Query Results CSV: plain values, IRIs without brackets, CRLF line ends."""
+    if result.kind == "ask":
+        return "boolean\r\n" + ("true" if result.boolean else "false") + "\r\n"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(result.variables)
+    for row in result.rows:
+        writer.writerow(
+            [
+                "" if t is None else (f"_:{t.value}" if t.kind == "bnode" else t.value)
+                for t in row
+            ]
+        )
+    return buffer.getvalue()
+
+
+def results_tsv(result: QueryResult) -> str:
+    """SPARQL 1.1 Query Results TSV: terms in N-Triples syntax, ``?var`` header."""
+    if result.kind == "ask":
+        return "?boolean\n" + ("true" if result.boolean else "false") + "\n"
+    lines = ["\t".join(f"?{v}" for v in result.variables)]
+    for row in result.rows:
+        lines.append("\t".join("" if t is None else t.n3().replace("\t", "\\t") for t in row))
+    return "\n".join(lines) + "\n"
+
+
+def compact_iri(iri: str) -> str:
+    """A CURIE for ``iri`` when a known prefix matches, else the IRI itself.
+
+    >>> compact_iri("http://purl.obolibrary.org/obo/CHEBI_17968")
+    'CHEBI:17968'
+    >>> compact_iri("https://w3id.org/gutbone/vocab#increases")
+    'gb:increases'
+    """
+    for name, base in DEFAULT_PREFIXES.items():
+        if iri.startswith(base) and len(iri) > len(base):
+            return f"{name}:{iri[len(base) :]}"
+    from gutbone.identifiers import compress
+
+    return compress(iri) or iri
+
+
+def _cell(term: Term | None, width: int) -> str:
+    if term is None:
+        text = ""
+    elif term.kind == "uri":
+        text = compact_iri(term.value)
+    elif term.kind == "bnode":
+        text = f"_:{term.value}"
+    else:
+        text = term.value
+    text = " ".join(text.split())
+    if len(text) > width:
+        text = text[: width - 1] + "…"
+    return text
+
+
+def results_table(result: QueryResult, *, max_width: int = 60) -> str:
+    """Aligned columns for people: IRIs as CURIEs, literals as plain text, long cells cut.
+
+    >>> r = QueryResult("select", ("node", "n"), ((Term.iri("http://purl.obolibrary.org/obo/CL_0000092"), Term.literal("2", XSD + "integer")),))
+    >>> print(results_table(r), end="")
+    node        n
+    ----------  -
+    CL:0000092  2
+    (1 row)
+    """
+    if result.kind == "ask":
+        return ("true" if result.boolean else "false") + "\n"
+    header = list(result.variables)
+    body = [[_cell(term, max_width) for term in row] for row in result.rows]
+    widths = [len(h) for h in header]
+    for cells in body:
+        widths = [max(w, len(c)) for w, c in zip(widths, cells)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+    lines = [line(header), line(["-" * w for w in widths])]
+    lines += [line(cells) for cells in body]
+    count = len(result.rows)
+    lines.append(f"({count} row{'' if count == 1 else 's'})")
+    return "\n".join(lines) + "\n"
+
+
+def format_result(result: QueryResult, fmt: str) -> str:
+    """Format ``result`` as ``table``, ``csv``, ``tsv``, ``json`` or ``xml``."""
+    formatters = {
+        "table": results_table,
+        "csv": results_csv,
+        "tsv": results_tsv,
+        "json": results_json,
+        "xml": results_xml,
+    }
+    if fmt not in formatters:
+        raise QueryError(f"unknown output format {fmt!r} (expected: {', '.join(formatters)})")
+    return formatters[fmt](result)
+
+
+def parse_results_json(text: str | bytes) -> QueryResult:
+    """Read SPARQL 1.1 Query Results JSON into a :class:`QueryResult`.
+
+    >>> parse_results_json('{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "literal", "value": "1", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]}}').rows[0][0].value
+    '1'
+    """
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise QueryError(f"the endpoint answered with invalid JSON: {exc}") from None
+    if "boolean" in document:
+        return QueryResult("ask", boolean=bool(document["boolean"]))
+    variables = tuple(document.get("head", {}).get("vars", []))
+    rows: list[Row] = []
+    for binding in document.get("results", {}).get("bindings", []):
+        row: list[Term | None] = []
+        for name in variables:
+            value = binding.get(name)
+            if value is None:
+                row.append(None)
+                continue
+            kind = value["type"]
+            if kind == "typed-literal":  # SPARQL 1.0 JSON
+                kind = "literal"
+            if kind == "literal":
+                row.append(Term.literal(value["value"], value.get("datatype"), value.get("xml:lang")))
+            else:
+                row.append(Term(kind, value["value"]))
+        rows.append(tuple(row))
+    return QueryResult("select", variables, tuple(rows))

@@ -1,0 +1,120 @@
+"""``gutbone paths``: formats, engines and exit codes on ``fixtures/paths/toy``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from gutbone.cli import main
+
+TOY = str(Path(__file__).parent / "fixtures" / "paths" / "toy")
+GIGAD = str(Path(__file__).parent / "fixtures" / "paths" / "gigad")
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["paths", "--data", TOY, *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--from", "毛螺菌科", "--to", "BMD")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "1. score 0.8  net sign +1  (1 hop)"
+    assert "--associated_with (+1)--> bone density [BoneOutcome] EFO:0003923" in out
+    assert "mendelian_randomization (weight 0.8); toy, Fig. 2; e6; effect MR_beta 0.04" in out
+    assert "2. score 0.15  net sign +1  (2 hops)" in out
+    assert "effect MD 0.050 [0.010, 0.100] p=0.012" in out
+
+
+def test_json_is_a_list_of_path_objects(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--from", "Lachnospiraceae", "--to", "BMD", "--format", "json")
+    assert code == 0
+    paths = json.loads(out)
+    assert [p["score"] for p in paths] == pytest.approx([0.8, 0.15, 0.018, 0.0135])
+    assert paths[2]["net_sign"] == 1
+    assert [hop["edge_id"] for hop in paths[2]["hops"]] == ["e1", "e2", "e3", "e4"]
+    assert set(paths[0]) >= {"nodes", "labels", "hops", "net_sign", "score"}
+    assert paths[0]["hops"][0]["locator"] == "Fig. 2"
+
+
+def test_csv_one_row_per_hop(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "--from", "Lachnospiraceae", "--to", "BMD", "--format", "csv",
+        "--min-evidence", "review_claim", "--predicates", "produces,affects", "--top", "1",
+    )  # fmt: skip
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["path"], r["hop"], r["predicate"], r["edge_id"]) for r in rows] == [
+        ("1", "1", "produces", "e1"),
+        ("1", "2", "increases", "e5"),
+    ]
+    assert rows[1]["locator"] == "Table 2" and rows[1]["sign"] == "1"
+
+
+def test_metapath(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "--from", "Taxon", "--to", "bone density", "--metapath",
+        "Taxon>Metabolite>CellType>BiologicalProcess>BoneOutcome", "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    assert [p["nodes"][2] for p in json.loads(out)] == ["CL:0000815"]
+
+
+def test_sparse_engine(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        ["paths", "--data", GIGAD, "--from", "GeneProduct", "--to", "MS", "--metapath",
+         "GeneProduct>GeneProduct>Disease", "--engine", "sparse", "--damping", "0.5",
+         "--format", "json"]
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0
+    records = {r["source_label"]: r for r in json.loads(captured.out)}
+    assert records["IRF1"]["dwpc"] == pytest.approx(0.25 + 0.25 + 32**-0.5)
+    assert records["IRF1"]["path_count"] == 3
+    assert "pair(s) with a path" in captured.err
+    code, out, _ = run(
+        capsys, "--from", "Taxon", "--to", "BMD", "--metapath", "Taxon>Metabolite>BoneOutcome",
+        "--engine", "sparse",
+    )  # fmt: skip
+    assert code == 0
+    assert out.splitlines()[2].split()[:2] == ["NCBITaxon:186803", "Lachnospiraceae"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "Bifidobacterium", "--to", "BMD"], "unknown node 'Bifidobacterium'"),
+        (["--from", "gut metabolite", "--to", "BMD"], "ambiguous node 'gut metabolite'"),
+        (["--from", "vitamin K", "--to", "BMD"], "unreachable"),
+        (["--from", "Taxon", "--to", "BMD", "--metapath", "Taxon>Bug>BoneOutcome"],
+         "unknown category 'Bug'"),
+        (["--from", "Taxon", "--to", "BMD", "--metapath", "Taxon>BoneOutcome>Metabolite"],
+         "impossible metapath"),
+        (["--from", "Taxon", "--to", "BMD", "--min-evidence", "strong"],
+         "unknown evidence level 'strong'"),
+        (["--from", "Taxon", "--to", "BMD", "--predicates", "makes"], "unknown predicate 'makes'"),
+    ],
+)  # fmt: skip
+def test_bad_input_exits_1(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, *args)
+    assert code == 1
+    assert out == ""
+    assert err.startswith("error: ") and message in err
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--from", "Taxon", "--to", "BMD", "--engine", "spark")
+    assert code == 2 and "not available: install the spark extra" in err
+    code, _, err = run(capsys, "--from", "Taxon", "--to", "BMD", "--engine", "sparse")
+    assert code == 2 and "--metapath" in err
+    with pytest.raises(SystemExit) as info:
+        run(capsys, "--from", "Taxon")
+    assert info.value.code == 2
