@@ -205,10 +205,12 @@ def test_remote_client_against_our_endpoint(endpoint, small):
         "SELECT ?s ?o WHERE { ?s gb:produces ?o }",
         bindings={"s": Term.iri("http://purl.obolibrary.org/obo/NCBITaxon_186803")},
     )
-    assert result.rows == ((
-        Term.iri("http://purl.obolibrary.org/obo/NCBITaxon_186803"),
-        Term.iri("http://purl.obolibrary.org/obo/CHEBI_17968"),
-    ),)
+    assert result.rows == (
+        (
+            Term.iri("http://purl.obolibrary.org/obo/NCBITaxon_186803"),
+            Term.iri("http://purl.obolibrary.org/obo/CHEBI_17968"),
+        ),
+    )
     with pytest.raises(QueryError, match="HTTP 503"):
         query_endpoint(endpoint.url, CARTESIAN)
 
@@ -308,7 +310,7 @@ def oxigraph_server(tmp_path_factory):
         deadline = time.monotonic() + 30
         while True:
             try:
-                query_endpoint(url, "ASK {}", timeout=2)
+                query_endpoint(url + "/query", "ASK {}", timeout=2)
                 break
             except QueryError:
                 if time.monotonic() > deadline or process.poll() is not None:
@@ -340,14 +342,16 @@ def test_load_then_catalog_on_oxigraph_server(oxigraph_server, curated, capsys):
     assert main(["load", "--endpoint", oxigraph_server]) == 0
     out = capsys.readouterr().out
     assert f"added {len(curated.store)} triples (default graph)" in out
-    remote_count = query_endpoint(oxigraph_server, COUNT).rows[0][0]
+    remote_count = query_endpoint(oxigraph_server + "/query", COUNT).rows[0][0]
     assert int(remote_count.value) == len(curated.store)
 
     required = {"edge_evidence": {"subject": "CHEBI:26666"}, "search_nodes": {"text": "RANKL"}}
     for name, query in load_catalog().items():
         bindings = bind_parameters(query, required.get(name, {}))
         embedded = run_query(query.text, store=curated.store, bindings=bindings, source=name)
-        remote = query_endpoint(oxigraph_server, query.text, bindings=bindings, source=name)
+        remote = query_endpoint(
+            oxigraph_server + "/query", query.text, bindings=bindings, source=name
+        )
         assert remote.variables == embedded.variables, name
         assert remote.rows, name
         assert _normalised(remote) == _normalised(embedded), name
@@ -368,10 +372,23 @@ def test_cli_sparql_endpoint_matches_embedded(oxigraph_server, curated, capsys, 
         embedded["results"]["bindings"], key=key
     )
     # injection attempt through --endpoint is refused before anything is sent
-    assert main(["sparql", "neighbourhood", "--param", "node=x> } DROP ALL #",
-                 "--endpoint", oxigraph_server]) == 1
+    assert (
+        main(
+            [
+                "sparql",
+                "neighbourhood",
+                "--param",
+                "node=x> } DROP ALL #",
+                "--endpoint",
+                oxigraph_server,
+            ]
+        )
+        == 1
+    )
     assert "is not a CURIE" in capsys.readouterr().err
-    assert int(query_endpoint(oxigraph_server, COUNT).rows[0][0].value) == len(curated.store)
+    assert int(query_endpoint(oxigraph_server + "/query", COUNT).rows[0][0].value) == len(
+        curated.store
+    )
 
 
 def test_load_into_a_named_graph(oxigraph_server, curated, capsys):
@@ -379,7 +396,7 @@ def test_load_into_a_named_graph(oxigraph_server, curated, capsys):
     assert main(["load", "--endpoint", oxigraph_server, "--graph", graph, "--replace"]) == 0
     assert "replaced" in capsys.readouterr().out
     result = query_endpoint(
-        oxigraph_server,
+        oxigraph_server + "/query",
         "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
     )
     assert int(result.rows[0][0].value) == len(curated.store)

@@ -267,6 +267,4 @@ def test_docs_evidence_table_matches_the_ontology() -> None:
         if len(cells) == 4 and cells[0].startswith("`"):
             rows[cells[0].strip("`")] = (cells[2], int(cells[3]))
     vocabulary = load_vocabulary()
-    assert rows == {
-        name: (str(e.weight), e.rank) for name, e in vocabulary.evidence_types.items()
-    }
+    assert rows == {name: (str(e.weight), e.rank) for name, e in vocabulary.evidence_types.items()}

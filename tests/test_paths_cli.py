@@ -99,6 +99,10 @@ def test_sparse_engine(capsys: pytest.CaptureFixture[str]) -> None:
         (["--from", "Taxon", "--to", "BMD", "--min-evidence", "strong"],
          "unknown evidence level 'strong'"),
         (["--from", "Taxon", "--to", "BMD", "--predicates", "makes"], "unknown predicate 'makes'"),
+        (["--from", "butyrate", "--to", "BMD", "--metapath", "Taxon>Metabolite>BoneOutcome",
+          "--engine", "sparse"], "starts at Taxon, but 'butyrate' is not a Taxon"),
+        (["--from", "Taxon", "--to", "Treg", "--metapath", "Taxon>Metabolite>BoneOutcome",
+          "--engine", "sparse"], "ends at BoneOutcome, but 'Treg' is not a BoneOutcome"),
     ],
 )  # fmt: skip
 def test_bad_input_exits_1(

@@ -11,7 +11,6 @@ import csv
 import shlex
 from collections import Counter
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -54,7 +53,7 @@ def records(result: QueryResult) -> list[dict[str, str | None]]:
                 name: None
                 if term is None
                 else (compact_iri(term.value) if term.kind == "uri" else term.value)
-                for name, term in zip(result.variables, row)
+                for name, term in zip(result.variables, row, strict=True)
             }
         )
     return out
@@ -298,9 +297,7 @@ def test_neighbourhood_of_rankl(curated):
     rows = records(run(curated, "neighbourhood"))
     assert has(rows, direction="out", predicate="gb:binds", neighbour="HGNC:11908")
     assert has(rows, direction="in", predicate="gb:binds", neighbour="HGNC:11909", sign="-1")
-    expected = sum(
-        1 for e in csv_rows("edges") if "HGNC:11926" in (e["subject"], e["object"])
-    )
+    expected = sum(1 for e in csv_rows("edges") if "HGNC:11926" in (e["subject"], e["object"]))
     assert len(rows) == expected
 
 

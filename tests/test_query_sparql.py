@@ -126,7 +126,9 @@ def test_integer_parameter_filters(small):
 
 def test_unknown_and_missing_parameters_are_clear_errors():
     query = read_query_file(QUERIES / "produced_by.rq")
-    with pytest.raises(QueryError, match=r"unknown parameter\(s\) taxom \(parameters: taxon, minimum\)"):
+    with pytest.raises(
+        QueryError, match=r"unknown parameter\(s\) taxom \(parameters: taxon, minimum\)"
+    ):
         bind_parameters(query, {"taxom": "NCBITaxon:186803"})
     with pytest.raises(QueryError, match="missing required parameter taxon"):
         bind_parameters(query, {})
@@ -204,9 +206,7 @@ def test_iri_parameter_refuses_brackets_and_spaces():
 def test_vocabulary_parameters_check_names():
     assert convert_value("c", "category", "ImmuneCell").value.endswith("#ImmuneCell")
     assert convert_value("p", "predicate", "gb:increases").value.endswith("#increases")
-    assert convert_value("e", "evidence", "rct_meta_analysis").value.endswith(
-        "#rct_meta_analysis"
-    )
+    assert convert_value("e", "evidence", "rct_meta_analysis").value.endswith("#rct_meta_analysis")
     with pytest.raises(QueryError, match="'Bacterium' is not a known category"):
         convert_value("c", "category", "Bacterium")
 
@@ -238,9 +238,13 @@ def test_header_errors_name_the_file_and_line():
     good = "# title: t\n# description: d\n# example: e\nSELECT ?x WHERE { ?x ?p ?o }\n"
     assert parse_query_text(good, name="q").title == "t"
     with pytest.raises(QueryError, match=r"q:3: parameter x: unknown type 'node'"):
-        parse_query_text(good.replace("# example", "# param: x node required d\n# example"), name="q")
+        parse_query_text(
+            good.replace("# example", "# param: x node required d\n# example"), name="q"
+        )
     with pytest.raises(QueryError, match="parameter y is not a variable of the query"):
-        parse_query_text(good.replace("# example", "# param: y curie required d\n# example"), name="q")
+        parse_query_text(
+            good.replace("# example", "# param: y curie required d\n# example"), name="q"
+        )
     with pytest.raises(QueryError, match="default of parameter x"):
         parse_query_text(
             good.replace("# example", "# param: x curie default=CL:1 d\n# example"), name="q"
@@ -314,10 +318,7 @@ def test_csv_output(small):
     # only the NC2004 group has a note (core.csv, node row 5)
     note = "No NCBITaxon node for this MiBioGen genus group."
     assert format_result(_edges(small), "csv") == (
-        "s,label,sign\r\n"
-        f"{NC2004},{note},-1\r\n"
-        f"{BUTYRATE},,1\r\n"
-        f"{LACHNO},,1\r\n"
+        f"s,label,sign\r\n{NC2004},{note},-1\r\n{BUTYRATE},,1\r\n{LACHNO},,1\r\n"
     )
 
 
@@ -326,9 +327,9 @@ def test_tsv_output(small):
     note = '"No NCBITaxon node for this MiBioGen genus group."'
     assert format_result(_edges(small), "tsv") == (
         "?s\t?label\t?sign\n"
-        f"<{NC2004}>\t{note}\t\"-1\"{integer}\n"
-        f"<{BUTYRATE}>\t\t\"1\"{integer}\n"
-        f"<{LACHNO}>\t\t\"1\"{integer}\n"
+        f'<{NC2004}>\t{note}\t"-1"{integer}\n'
+        f'<{BUTYRATE}>\t\t"1"{integer}\n'
+        f'<{LACHNO}>\t\t"1"{integer}\n'
     )
 
 

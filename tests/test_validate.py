@@ -9,9 +9,9 @@ import pytest
 from rdflib import RDF, XSD, Graph, Literal
 
 from gutbone.curation import load_curated
+from gutbone.errors import InputError
 from gutbone.rdf import GB, assertion_iri, build_graph, decimal_literal, node_iri
 from gutbone.validate import load_rdf, validate_graph
-from gutbone.errors import InputError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "data_small"
 

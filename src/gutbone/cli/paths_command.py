@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from gutbone.curation import load_curated
+from gutbone.errors import QueryError
 from gutbone.query.metapaths import DEFAULT_DAMPING, DwpcPair, metapath_dwpc
 from gutbone.query.paths import Hop, NoPathError, PathHit, find_paths
 from gutbone.query.projection import Projection, build_projection
@@ -54,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--from", dest="source", required=True, metavar="X", help="start")
     parser.add_argument("--to", dest="target", required=True, metavar="Y", help="end")
-    parser.add_argument("--metapath", help='categories to follow, e.g. "Taxon>Metabolite>BMD"')
+    parser.add_argument("--metapath", help="categories, e.g. Taxon>Metabolite>BoneOutcome")
     parser.add_argument(
         "--max-length", type=int, default=4, metavar="N", help="most hops without --metapath (4)"
     )
@@ -64,7 +65,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--predicates", metavar="P1,P2", help="predicates allowed (sub-predicates included)"
     )
-    parser.add_argument("--top", type=int, default=DEFAULT_TOP, metavar="K", help="0 = all")
+    parser.add_argument(
+        "--top",
+        type=int,
+        default=DEFAULT_TOP,
+        metavar="K",
+        help=f"keep the K best (default {DEFAULT_TOP}; 0 = all)",
+    )
     parser.add_argument("--engine", choices=("graph", "sparse", "spark"), default="graph")
     parser.add_argument("--damping", type=float, default=DEFAULT_DAMPING, help="DWPC exponent")
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -95,6 +102,15 @@ def _paths(args: argparse.Namespace) -> int:
             predicates=predicates,
             min_evidence=args.min_evidence,
         )
+        for ids, labels, end in ((sources, scores.rows, 0), (targets, scores.columns, -1)):
+            if not set(ids) & set(labels):
+                category = scores.metapath[end]
+                text = args.source if end == 0 else args.target
+                where = "starts" if end == 0 else "ends"
+                raise QueryError(
+                    f"metapath {'>'.join(scores.metapath)!r} {where} at {category}, "
+                    f"but {text!r} is not a {category}"
+                )
         pairs = scores.pairs(rows=sources, columns=targets)
         if not pairs:
             raise NoPathError(

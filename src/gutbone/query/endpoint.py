@@ -137,8 +137,15 @@ class _Worker:
             "_worker_main(int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]))"
         )
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-c", code, str(child.fileno()), nt_path or "", store_dir or "",
-             str(max_rows)],
+            [
+                sys.executable,
+                "-c",
+                code,
+                str(child.fileno()),
+                nt_path or "",
+                store_dir or "",
+                str(max_rows),
+            ],
             pass_fds=(child.fileno(),),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -294,7 +301,8 @@ def _graph_text(result: QueryResult, media: str) -> str:
 
     triples = [ox.Triple(term(s), term(p), term(o)) for s, p, o in result.rows]
     fmt = ox.RdfFormat.TURTLE if media == "text/turtle" else ox.RdfFormat.N_TRIPLES
-    data: bytes = ox.serialize(triples, format=fmt)
+    data = ox.serialize(triples, format=fmt)
+    assert data is not None
     return data.decode("utf-8")
 
 
@@ -392,8 +400,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         queries = params.get("query", [])
         if not queries:
-            status = HTTPStatus.OK if urlsplit(self.path).path in ("", "/") else 400
-            self._send(status, _USAGE.format(timeout=config.timeout, max_rows=config.max_rows))
+            code = HTTPStatus.OK if urlsplit(self.path).path in ("", "/") else 400
+            self._send(code, _USAGE.format(timeout=config.timeout, max_rows=config.max_rows))
             return
         if len(queries) > 1:
             self._send(HTTPStatus.BAD_REQUEST, "give exactly one query parameter\n")
@@ -467,6 +475,8 @@ class SparqlEndpoint:
         if self._server is None:
             raise QueryError("the endpoint is not started")
         host, port = self._server.server_address[:2]
+        if isinstance(host, bytes):
+            host = host.decode()
         shown = f"[{host}]" if ":" in str(host) else str(host)
         return f"http://{shown}:{port}"
 

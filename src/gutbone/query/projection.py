@@ -146,6 +146,9 @@ class Projection:
     :param node_index: position of each node id in :attr:`node_ids`.
     :param category_table: category names, sorted (codes of :attr:`node_category_codes`).
     :param node_category_codes: the curated category of each node, as a code.
+    :param cache: memo of derived data (category members, step matrices of
+        :mod:`gutbone.query.metapaths`, name indexes of :mod:`gutbone.query.resolve`),
+        filled on first use; not part of equality. The graph itself is never modified.
     """
 
     data: CuratedData

@@ -61,18 +61,18 @@ class PushResult:
 
 
 def query_url(url: str) -> str:
-    """The query URL: ``/query`` is added to a bare server URL (Oxigraph's layout).
+    """Check that ``url`` is an http(s) URL; queries go to it as given.
 
-    >>> query_url("http://127.0.0.1:7878")
+    >>> query_url("http://127.0.0.1:7878/query")
     'http://127.0.0.1:7878/query'
-    >>> query_url("http://h:3030/ds/sparql")
-    'http://h:3030/ds/sparql'
+    >>> query_url("127.0.0.1:7878")
+    Traceback (most recent call last):
+    ...
+    gutbone.errors.QueryError: '127.0.0.1:7878' is not an http(s) URL
     """
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise QueryError(f"{url!r} is not an http(s) URL")
-    if parts.path in ("", "/"):
-        return urllib.parse.urlunsplit(parts._replace(path="/query"))
     return url
 
 
@@ -182,8 +182,7 @@ def query_endpoint(
     does not declare are declared for it.
 
     :param url: the query URL (``http://host:7878/query`` for Oxigraph, Fuseki
-        ``.../DATASET/sparql``, GraphDB ``.../repositories/REPO``); a bare server URL gets
-        ``/query``.
+        ``.../DATASET/sparql``, GraphDB ``.../repositories/REPO``, QLever its root URL).
     :param text: the query.
     :param bindings: parameters, sent as a VALUES block (:func:`inline_values`).
     :param timeout: seconds to wait for the answer.
@@ -201,7 +200,7 @@ def query_endpoint(
         text, bindings or {}
     )
     body = urllib.parse.urlencode({"query": full}).encode("utf-8")
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - http(s) checked by query_url
         target,
         data=body,
         method="POST",
@@ -221,9 +220,7 @@ def query_endpoint(
         rows = []
         for triple in ox.parse(payload, format=fmt):
             rows.append(
-                tuple(
-                    _ox_term(t) for t in (triple.subject, triple.predicate, triple.object)
-                )
+                tuple(_ox_term(t) for t in (triple.subject, triple.predicate, triple.object))
             )
         return QueryResult("graph", ("subject", "predicate", "object"), tuple(rows))
     return parse_results_json(payload)
@@ -259,7 +256,7 @@ def push_graph(
     :raises QueryError: when the server refuses or cannot be reached.
     """
     target = graph_store_url(url, graph)
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - http(s) checked by graph_store_url
         target,
         data=ntriples.encode("utf-8"),
         method="PUT" if replace else "POST",

@@ -1,4 +1,4 @@
-"""Run SPARQL queries on the embedded stores and format their results.
+r"""Run SPARQL queries on the embedded stores and format their results.
 
 Results of every engine (pyoxigraph, rdflib, a remote endpoint) are converted to one
 neutral form, :class:`QueryResult` made of :class:`Term` values, so that the command
@@ -14,7 +14,7 @@ pyoxigraph's ``substitutions=`` or rdflib's ``initBindings=``.
 >>> result.variables, result.rows[0][1].value
 (('s', 'o'), 'x')
 >>> format_result(result, "csv")
-'s,o\\r\\nhttp://e/a,x\\r\\n'
+'s,o\r\nhttp://e/a,x\r\n'
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ class QueryLimitError(QueryError):
 
 @dataclass(frozen=True, order=True)
 class Term:
-    """An RDF term as the SPARQL 1.1 results formats describe it.
+    r"""An RDF term as the SPARQL 1.1 results formats describe it.
 
     :param kind: ``uri``, ``literal`` or ``bnode`` (the ``type`` of SPARQL JSON results).
     :param value: the IRI, the lexical form or the blank node label.
@@ -96,12 +96,12 @@ class Term:
         language-tagged literals; ``xsd:string`` is folded into ``None``).
     :param language: the language tag of a literal.
 
-    >>> Term.literal('say "hi"\\n').n3()
-    '"say \\\\"hi\\\\"\\\\n"'
+    >>> Term.literal('say "hi"\n').n3()
+    '"say \\"hi\\"\\n"'
     >>> Term.iri("http://e/a b")
     Traceback (most recent call last):
     ...
-    gutbone.errors.QueryError: 'http://e/a b' is not a valid IRI (no spaces, <>"{}|^`\\ allowed)
+    gutbone.errors.QueryError: 'http://e/a b' is not a valid IRI (no spaces, <>"{}|^`\ allowed)
     """
 
     kind: str
@@ -113,9 +113,7 @@ class Term:
     def iri(value: str) -> Term:
         """An IRI term, after checking it has no character an IRI may not hold."""
         if not value or _BAD_IRI.search(value) or ":" not in value:
-            raise QueryError(
-                f"{value!r} is not a valid IRI (no spaces, <>\"{{}}|^`\\ allowed)"
-            )
+            raise QueryError(f'{value!r} is not a valid IRI (no spaces, <>"{{}}|^`\\ allowed)')
         return Term("uri", value)
 
     @staticmethod
@@ -263,11 +261,11 @@ def _run_oxigraph(
 ) -> QueryResult:
     import pyoxigraph as ox
 
-    substitutions = {ox.Variable(name): _to_oxigraph(term) for name, term in bindings.items()}
+    substitutions: dict[ox.Variable, Any] = {
+        ox.Variable(name): _to_oxigraph(term) for name, term in bindings.items()
+    }
     try:
-        answer = store.query(
-            text, prefixes=DEFAULT_PREFIXES, substitutions=substitutions or None
-        )
+        answer = store.query(text, prefixes=DEFAULT_PREFIXES, substitutions=substitutions or None)
     except SyntaxError as exc:
         match = _OX_POSITION.match(str(exc))
         if match:
@@ -313,9 +311,8 @@ def _run_rdflib(
     source: str,
 ) -> QueryResult:
     from pyparsing import ParseException
-    from rdflib import Variable
 
-    init = {Variable(name): _to_rdflib(term) for name, term in bindings.items()}
+    init = {name: _to_rdflib(term) for name, term in bindings.items()}
     try:
         answer = graph.query(text, initNs=DEFAULT_PREFIXES, initBindings=init)
     except ParseException as exc:
@@ -376,10 +373,10 @@ def run_query(
 
 
 def prologue(prefixes: Mapping[str, str] = DEFAULT_PREFIXES) -> str:
-    """PREFIX declarations for ``prefixes`` (used before queries sent to remote endpoints).
+    r"""PREFIX declarations for ``prefixes`` (used before queries sent to remote endpoints).
 
     >>> prologue({"gb": "https://w3id.org/gutbone/vocab#"})
-    'PREFIX gb: <https://w3id.org/gutbone/vocab#>\\n'
+    'PREFIX gb: <https://w3id.org/gutbone/vocab#>\n'
     """
     return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in prefixes.items())
 
@@ -393,7 +390,11 @@ def results_json(result: QueryResult) -> str:
         document: dict[str, Any] = {"head": {}, "boolean": bool(result.boolean)}
     else:
         bindings = [
-            {name: term.to_json() for name, term in zip(result.variables, row) if term is not None}
+            {
+                name: term.to_json()
+                for name, term in zip(result.variables, row, strict=True)
+                if term is not None
+            }
             for row in result.rows
         ]
         document = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
@@ -425,7 +426,7 @@ def results_xml(result: QueryResult) -> str:
         lines += [" </head>", " <results>"]
         for row in result.rows:
             lines.append("  <result>")
-            for name, term in zip(result.variables, row):
+            for name, term in zip(result.variables, row, strict=True):
                 if term is None:
                     continue
                 value = _xml_escape(term.value)
@@ -455,10 +456,7 @@ def results_csv(result: QueryResult) -> str:
     writer.writerow(result.variables)
     for row in result.rows:
         writer.writerow(
-            [
-                "" if t is None else (f"_:{t.value}" if t.kind == "bnode" else t.value)
-                for t in row
-            ]
+            ["" if t is None else (f"_:{t.value}" if t.kind == "bnode" else t.value) for t in row]
         )
     return buffer.getvalue()
 
@@ -507,7 +505,8 @@ def _cell(term: Term | None, width: int) -> str:
 def results_table(result: QueryResult, *, max_width: int = 60) -> str:
     """Aligned columns for people: IRIs as CURIEs, literals as plain text, long cells cut.
 
-    >>> r = QueryResult("select", ("node", "n"), ((Term.iri("http://purl.obolibrary.org/obo/CL_0000092"), Term.literal("2", XSD + "integer")),))
+    >>> node = Term.iri("http://purl.obolibrary.org/obo/CL_0000092")
+    >>> r = QueryResult("select", ("node", "n"), ((node, Term.literal("2", XSD + "integer")),))
     >>> print(results_table(r), end="")
     node        n
     ----------  -
@@ -520,10 +519,10 @@ def results_table(result: QueryResult, *, max_width: int = 60) -> str:
     body = [[_cell(term, max_width) for term in row] for row in result.rows]
     widths = [len(h) for h in header]
     for cells in body:
-        widths = [max(w, len(c)) for w, c in zip(widths, cells)]
+        widths = [max(w, len(c)) for w, c in zip(widths, cells, strict=True)]
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
     lines = [line(header), line(["-" * w for w in widths])]
     lines += [line(cells) for cells in body]
@@ -549,8 +548,12 @@ def format_result(result: QueryResult, fmt: str) -> str:
 def parse_results_json(text: str | bytes) -> QueryResult:
     """Read SPARQL 1.1 Query Results JSON into a :class:`QueryResult`.
 
-    >>> parse_results_json('{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "literal", "value": "1", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]}}').rows[0][0].value
-    '1'
+    >>> text = (
+    ...     '{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "literal", '
+    ...     '"value": "1", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]}}'
+    ... )
+    >>> parse_results_json(text).rows[0][0].n3()
+    '"1"^^<http://www.w3.org/2001/XMLSchema#integer>'
     """
     try:
         document = json.loads(text)
@@ -571,7 +574,9 @@ def parse_results_json(text: str | bytes) -> QueryResult:
             if kind == "typed-literal":  # SPARQL 1.0 JSON
                 kind = "literal"
             if kind == "literal":
-                row.append(Term.literal(value["value"], value.get("datatype"), value.get("xml:lang")))
+                row.append(
+                    Term.literal(value["value"], value.get("datatype"), value.get("xml:lang"))
+                )
             else:
                 row.append(Term(kind, value["value"]))
         rows.append(tuple(row))

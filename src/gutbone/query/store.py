@@ -44,9 +44,9 @@ class QuerySource:
 
 
 def store_from_ntriples(text: str | bytes) -> ox.Store:
-    """An in-memory store holding the triples of an N-Triples document.
+    r"""An in-memory store holding the triples of an N-Triples document.
 
-    >>> len(store_from_ntriples('<http://e/a> <http://e/p> "x" .\\n'))
+    >>> len(store_from_ntriples('<http://e/a> <http://e/p> "x" .\n'))
     1
     """
     store = ox.Store()
