@@ -27,6 +27,8 @@ fi
 
 echo "== ruff"
 .venv/bin/ruff check src tests benchmarks
+echo "== mypy"
+.venv/bin/mypy src/gutbone
 echo "== pytest"
 set +e
 .venv/bin/python -m pytest "$@"

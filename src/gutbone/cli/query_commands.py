@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -199,6 +200,11 @@ def _serve(args: argparse.Namespace) -> int:
         loaded = load_source(args.data)
         assert loaded.ntriples is not None
         endpoint = SparqlEndpoint(config, ntriples=loaded.ntriples)
+
+    def _stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
     with endpoint:
         print(
             f"gutbone: SPARQL endpoint at {endpoint.url}/query (read-only; timeout "
