@@ -90,7 +90,7 @@ EDGE_CASES = [
     ("e9,CHEBI:17968,increses,EFO:0003923,1,animal,src1,s,q,,,,,,,,,,,,", "predicate: 'increses' is not a known predicate"),
     ("e9,CHEBI:17968,affects,EFO:0003923,2,animal,src1,s,q,,,,,,,,,,,,", "sign: '2' is not one of -1, 0, 1"),
     ("e9,CHEBI:17968,decreases,EFO:0003923,1,animal,src1,s,q,,,,,,,,,,,,", "sign: predicate 'decreases' requires sign -1"),
-    ("e9,CHEBI:17968,affects,EFO:0003923,1,anecdote,src1,s,q,,,,,,,,,,,,", "evidence_type: 'anecdote' is not one of rct_meta_analysis"),
+    ("e9,CHEBI:17968,affects,EFO:0003923,1,anecdote,src1,s,q,,,,,,,,,,,,", "evidence_type: 'anecdote' is not one of classification, rct_meta_analysis"),
     ("e9,CHEBI:17968,affects,EFO:0003923,1,animal,src9,s,q,,,,,,,,,,,,", "source: unknown source 'src9' (not in sources.csv)"),
     ("e9,CHEBI:17968,affects,EFO:0003923,1,animal,src1,s,,,,,,,,,,,,,", "quote: required field is empty"),
     ("e9,CHEBI:17968,affects,EFO:0003923,1,animal,src1,s,q,,MD,0.05x,,,,,,,,,", "estimate: '0.05x' is not a number"),

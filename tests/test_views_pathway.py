@@ -114,7 +114,8 @@ def test_paths_view_ranks_and_highlights(data) -> None:
     assert sub.highlight == {"NCBITaxon:186803", "EFO:0003923"}
     page = render_view(data, sub)
     assert 'data-edges="[&#34;e1&#34;, &#34;e2&#34;]"' in page
-    assert paths_view(data, "butyrate", "Lachnospiraceae").nodes == ()  # no path: empty view
+    # butyrate -> BMD <-(association)- NC2004 group -is a-> Lachnospiraceae takes 3 hops
+    assert paths_view(data, "butyrate", "Lachnospiraceae", max_length=2).nodes == ()  # no path: empty view
 
 
 def test_too_large_view_is_refused(data, tmp_path: Path, capsys) -> None:

@@ -25,6 +25,16 @@ every other one     forward    affects, increases, decreases, produces, precurso
                                (its sign is the ligand's effect on the receptor) are directed
 ==================  =========  ===============================================================
 
+Classification hops
+-------------------
+Each node with a broader node (``broader`` column of the node tables) gets a forward hop
+``subclass_of`` to it, with evidence type ``classification`` (weight 1, sign +1): what holds
+for short-chain fatty acids holds for butyrate, what holds for Lachnospiraceae holds for its
+MiBioGen genus groups, and heel BMD is a bone density. The hop is built from the node row
+(:func:`classification_edge`, id ``is_a:<node>``); it is never walked from the class down to
+a member. This is the inheritance the SPARQL catalog applies with ``skos:broader*``, so both
+answer "taxon -> metabolite -> BMD" alike.
+
 Self-loops (subject = object) are kept in :attr:`Projection.data` but not projected: a
 simple path never uses them.
 
@@ -48,7 +58,7 @@ import numpy as np
 from numpy.typing import NDArray
 from rdflib import RDFS, URIRef
 
-from gutbone.curation import CuratedData, Edge
+from gutbone.curation import CuratedData, Edge, Node
 from gutbone.errors import QueryError
 from gutbone.resources import VOCAB
 from gutbone.vocabulary import Vocabulary, load_vocabulary, ontology_graph
@@ -60,9 +70,17 @@ __all__ = [
     "ArcArrays",
     "Projection",
     "build_projection",
+    "classification_edge",
+    "lookup_edge",
+    "CLASSIFICATION_PREDICATE",
+    "CLASSIFICATION_EVIDENCE",
     "predicate_closure",
     "evidence_rank",
 ]
+
+#: Predicate and evidence type of the is-a hops derived from ``broader`` (module docstring).
+CLASSIFICATION_PREDICATE = "subclass_of"
+CLASSIFICATION_EVIDENCE = "classification"
 
 #: Predicates a path may follow in both directions (see the module docstring).
 SYMMETRIC_PREDICATES: frozenset[str] = frozenset({"associated_with", "expressed_in", "part_of"})
@@ -278,6 +296,52 @@ def predicate_closure(vocabulary: Vocabulary, names: Iterable[str] | None) -> fr
     return frozenset(closed)
 
 
+def classification_edge(node: Node, broader_label: str) -> Edge:
+    """The is-a hop from a node to its broader node, as an assertion.
+
+    >>> from gutbone.curation import load_curated
+    >>> data = load_curated()
+    >>> edge = classification_edge(data.nodes["CHEBI:17968"], "short-chain fatty acid")
+    >>> edge.id, edge.predicate, edge.object, edge.sign, edge.evidence_type
+    ('is_a:CHEBI:17968', 'subclass_of', 'CHEBI:26666', 1, 'classification')
+    """
+    return Edge(
+        id=f"is_a:{node.id}",
+        subject=node.id,
+        predicate=CLASSIFICATION_PREDICATE,
+        object=node.broader,
+        sign=1,
+        evidence_type=CLASSIFICATION_EVIDENCE,
+        sources=node.sources,
+        locator=f"node table ({node.record})",
+        quote=f"{node.label} is a kind of {broader_label}",
+        record=node.record,
+    )
+
+
+def lookup_edge(data: CuratedData, edge_id: str) -> Edge:
+    """The assertion a path hop names: a curated edge, or a derived ``is_a:<node>`` hop.
+
+    :raises KeyError: when ``edge_id`` is neither.
+    """
+    edge = data.edges.get(edge_id)
+    if edge is not None:
+        return edge
+    node = data.nodes.get(edge_id.removeprefix("is_a:")) if edge_id.startswith("is_a:") else None
+    if node is None or not node.broader or node.broader not in data.nodes:
+        raise KeyError(edge_id)
+    return classification_edge(node, data.nodes[node.broader].label)
+
+
+def _all_edges(data: CuratedData) -> dict[str, Edge]:
+    edges = dict(data.edges)
+    for node in data.nodes.values():
+        if node.broader and node.broader in data.nodes and node.broader != node.id:
+            edge = classification_edge(node, data.nodes[node.broader].label)
+            edges[edge.id] = edge
+    return edges
+
+
 def build_projection(data: CuratedData) -> Projection:
     """Project curated tables onto a typed directed graph.
 
@@ -315,8 +379,9 @@ def build_projection(data: CuratedData) -> Projection:
     predicate_names = tuple(sorted(vocabulary.predicates))
     predicate_code = {name: i for i, name in enumerate(predicate_names)}
     arcs: dict[tuple[str, str], list[Step]] = {}
-    for edge_id in sorted(data.edges):
-        edge = data.edges[edge_id]
+    edges = _all_edges(data)
+    for edge_id in sorted(edges):
+        edge = edges[edge_id]
         if edge.subject == edge.object:
             continue
         weight = weights.get(edge.evidence_type, 0.0)

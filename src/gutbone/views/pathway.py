@@ -45,6 +45,7 @@ from pyvis.network import Network
 
 from gutbone.curation import CuratedData, Edge, Effect, Node
 from gutbone.errors import InputError, Problem, QueryError
+from gutbone.query.projection import lookup_edge
 from gutbone.vocabulary import load_vocabulary
 
 __all__ = [
@@ -230,7 +231,8 @@ def edges_subgraph(
     :raises KeyError: an id is not an assertion of ``data``.
     """
     edges = sorted(set(edge_ids))
-    nodes = {data.edges[e].subject for e in edges} | {data.edges[e].object for e in edges}
+    looked_up = [lookup_edge(data, e) for e in edges]
+    nodes = {edge.subject for edge in looked_up} | {edge.object for edge in looked_up}
     return Subgraph(nodes=tuple(sorted(nodes)), edges=tuple(edges), description=description)
 
 
@@ -688,7 +690,7 @@ def build_network(data: CuratedData, sub: Subgraph) -> Network:
         )
     pair_count: dict[tuple[str, str], int] = defaultdict(int)
     for edge_id in sub.edges:
-        edge = data.edges[edge_id]
+        edge = lookup_edge(data, edge_id)
         evidence = vocabulary.evidence_types.get(edge.evidence_type)
         weight = float(evidence.weight) if evidence else 0.1
         key = (min(edge.subject, edge.object), max(edge.subject, edge.object))
@@ -721,8 +723,8 @@ def _path_rows(data: CuratedData, paths: Sequence[PathHighlight]) -> list[dict[s
     for path in paths:
         labels = [data.nodes[n].label if n in data.nodes else n for n in path.nodes]
         evidence = [
-            vocabulary.evidence_types[data.edges[e].evidence_type].label
-            if e in data.edges and data.edges[e].evidence_type in vocabulary.evidence_types
+            vocabulary.evidence_types[lookup_edge(data, e).evidence_type].label
+            if lookup_edge(data, e).evidence_type in vocabulary.evidence_types
             else "?"
             for e in path.edges
         ]
@@ -771,11 +773,11 @@ def render_view(
         {"icon": _icon(category_style(c).shape, category_style(c).colour), "label": c}
         for c in categories
     ]
-    signs = sorted({data.edges[e].sign for e in sub.edges}, reverse=True)
+    signs = sorted({lookup_edge(data, e).sign for e in sub.edges}, reverse=True)
     legend_edges = [
         {"icon": _line_icon(SIGN_STYLES[s][0]), "label": SIGN_STYLES[s][1]} for s in signs
     ]
-    if any(data.edges[e].evidence_type == "hypothesis" for e in sub.edges):
+    if any(lookup_edge(data, e).evidence_type == "hypothesis" for e in sub.edges):
         legend_edges.append({"icon": _line_icon("#555", dashed=True), "label": "hypothesis"})
     vocabulary = load_vocabulary()
     weight_text = ", ".join(f"{t.label} {t.weight}" for t in vocabulary.evidence_types.values())

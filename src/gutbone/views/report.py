@@ -23,6 +23,7 @@ from typing import Any
 
 from gutbone.curation import CuratedData, Edge
 from gutbone.errors import GutboneError, InputError, Problem
+from gutbone.query.projection import lookup_edge
 from gutbone.synthesis import check_outcomes
 from gutbone.validate import ValidationReport
 from gutbone.views.pathway import (
@@ -220,6 +221,9 @@ class _Builder:
         return f"{escape(self.label(node_id))} <code>{escape(node_id)}</code>"
 
     def edge_link(self, edge_id: str) -> str:
+        if edge_id not in self.data.edges:  # a derived is-a hop: no row in the evidence table
+            edge = lookup_edge(self.data, edge_id)
+            return f'<span title="{escape(edge.quote, quote=True)}">is a</span>'
         return f'<a href="#edge-{escape(edge_id, quote=True)}">{escape(edge_id)}</a>'
 
     def view(self, name: str, sub: Subgraph, title: str) -> str:
@@ -489,7 +493,7 @@ def _rct_answer(builder: _Builder) -> str:
 def _net_sign(data: CuratedData, edges: Sequence[str]) -> int:
     sign = 1
     for edge_id in edges:
-        sign *= data.edges[edge_id].sign
+        sign *= lookup_edge(data, edge_id).sign
     return sign
 
 
@@ -558,7 +562,7 @@ def _triangulation_section(builder: _Builder) -> str:
                                  top=_TRIANGULATION_TOP + 1,
                                  predicates=MECHANISTIC_PREDICATES)  # fmt: skip
             paths = [p for p in paths if edge.id not in p.edges and len(p.edges) >= 1
-                     and not (len(p.edges) == 1 and data.edges[p.edges[0]].evidence_type
+                     and not (len(p.edges) == 1 and lookup_edge(data, p.edges[0]).evidence_type
                               == "mendelian_randomization")][:_TRIANGULATION_TOP]  # fmt: skip
             found.extend((origin, p) for p in paths)
             if found:
