@@ -341,17 +341,34 @@ def _path_search(
 
 
 def _path_table(builder: _Builder, paths: Sequence[PathHighlight]) -> str:
-    rows = []
+    """Ranked paths grouped by route: one row per node sequence, best score first.
+
+    Parallel assertions between the same nodes give several paths along one route; the row
+    lists how many, the net signs they give, and the assertions of each.
+    """
+    routes: dict[tuple[str, ...], list[PathHighlight]] = {}
     for path in paths:
-        hops = " → ".join(escape(builder.label(n)) for n in path.nodes)
-        edges = ", ".join(builder.edge_link(e) for e in path.edges)
+        routes.setdefault(tuple(path.nodes), []).append(path)
+    rows = []
+    for number, (nodes, group) in enumerate(routes.items(), start=1):
+        hops = " → ".join(escape(builder.label(n)) for n in nodes)
+        signs = sorted({p.sign for p in group}, reverse=True)
+        counts = {sign: sum(p.sign == sign for p in group) for sign in signs}
+        sign_text = " / ".join(
+            f"{_sign(sign)} ({counts[sign]})" if len(group) > 1 else _sign(sign) for sign in signs
+        )
+        alternatives = "<br>".join(
+            f"{_sign(p.sign)}: " + ", ".join(builder.edge_link(e) for e in p.edges) for p in group
+        )
         rows.append(
-            f'<tr><td class="num">{path.rank}</td><td>{hops}</td><td>{_sign(path.sign)}</td>'
-            f'<td class="num">{path.score:.3g}</td><td>{edges}</td></tr>'
+            f'<tr><td class="num">{number}</td><td>{hops}</td><td>{sign_text}</td>'
+            f'<td class="num">{group[0].score:.3g}</td><td class="num">{len(group)}</td>'
+            f"<td><small>{alternatives}</small></td></tr>"
         )
     return (
-        '<table class="small"><thead><tr><th>#</th><th>path</th><th>net sign</th><th>score</th>'
-        f"<th>assertions</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        '<table class="small"><thead><tr><th>#</th><th>route</th><th>net sign</th>'
+        "<th>best score</th><th>paths</th><th>assertions (net sign: hops)</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
 
@@ -384,7 +401,9 @@ def _question_paths(
     )
     intro = (
         f"<p>{len(paths)} best path(s) ({escape(how)}), ranked by the path search score "
-        "(product of the evidence weights of the hops; see docs/views.md).</p>"
+        "(product of the evidence weights of the hops; see docs/evidence.md) and grouped by "
+        "route: parallel assertions between the same nodes give several paths along one "
+        "route, possibly with different net signs.</p>"
     )
     sub = paths_subgraph(builder.data, paths, description=f"{title}: {len(paths)} ranked paths")
     return intro + _path_table(builder, paths) + builder.view(name, sub, title)
