@@ -47,6 +47,8 @@ def test_json_reml_bcg(tmp_path, capsys):
     assert d["se"] == pytest.approx(expected["se"], abs=P4)
     assert d["tau2"] == pytest.approx(expected["tau2"], abs=P4)
     assert d["i2"] == pytest.approx(expected["i2"], abs=printed(2))
+    for key in ("z", "ci_lower", "ci_upper", "q"):
+        assert d[key] == pytest.approx(expected[key], abs=P4), key
     for key in (
         "k",
         "estimate",
@@ -79,7 +81,13 @@ def test_json_reml_bcg(tmp_path, capsys):
     assert loo["estimate"] == pytest.approx(ref.BCG_REML_LEAVE1OUT_1["estimate"], rel=1e-6)
     assert d["begg"]["tau"] == pytest.approx(ref.BCG_RANKTEST["tau"], abs=P4)
     assert d["egger"]["variant"] == "classical"
-    assert d["trim_and_fill"]["side"] == "right"
+    # trimfill(rma(yi, vi, data=dat)) on metafor's trimfill reference page
+    tf, expected_tf = d["trim_and_fill"], ref.TRIMFILL_BCG_REML
+    assert (tf["k0"], tf["side"]) == (expected_tf["k0"], expected_tf["side"])
+    assert tf["adjusted"]["estimate"] == pytest.approx(expected_tf["estimate"], abs=P4)
+    # the command always reports the Q-profile intervals (pool(heterogeneity_ci=True))
+    assert d["tau2_ci_lower"] < d["tau2"] < d["tau2_ci_upper"]
+    assert d["i2_ci_lower"] < d["i2"] < d["i2_ci_upper"]
 
 
 def test_dl_hksj_and_egger_mixed(tmp_path, capsys):

@@ -41,6 +41,30 @@ def test_log_rr_bcg_first_trial():
     assert float(yv.vi[0]) == pytest.approx(ref.ESCALC_BCG_RR_1["vi"], abs=P4)
 
 
+def test_log_rr_bcg_all_trials_at_printed_precision():
+    # metafor docs/reference/trimfill.html prints the escalc(measure="RR", ...dat.bcg)
+    # values as rows 1-13 of data.frame(yi = taf$yi, vi = taf$vi): yi with 8 decimals, vi
+    # with 9 significant digits (see ref.TRIMFILL_BCG_EE_FILLED_YI)
+    yv = log_risk_ratio(
+        ref.BCG_TPOS, ref.BCG_TPOS + ref.BCG_TNEG, ref.BCG_CPOS, ref.BCG_CPOS + ref.BCG_CNEG
+    )
+    assert_allclose(yv.yi, ref.TRIMFILL_BCG_EE_FILLED_YI[:13], atol=printed(8))
+    assert_allclose(yv.vi, ref.TRIMFILL_BCG_EE_FILLED_VI[:13], atol=printed(9))
+
+
+def test_log_or_egger2001_with_zero_cell():
+    # metafor docs/reference/regtest.html: escalc(measure="OR", ..., data=dat.egger2001,
+    # subset=-16)$yi with 8 decimals; trial 8 (0/22 vs 1/21) gets 0.5 added to every cell:
+    # log((0.5 * 20.5) / (22.5 * 1.5)) = log(10.25 / 33.75) = -1.19170271
+    s = slice(0, 15)
+    yv = log_odds_ratio(
+        ref.EGGER2001_AI[s], ref.EGGER2001_N1I[s], ref.EGGER2001_CI[s], ref.EGGER2001_N2I[s]
+    )
+    assert_allclose(yv.yi, ref.EGGER2001_OR_YI_15, atol=printed(8))
+    assert float(yv.yi[7]) == pytest.approx(math.log(10.25 / 33.75), rel=1e-12)
+    assert float(yv.vi[7]) == pytest.approx(1 / 0.5 + 1 / 22.5 + 1 / 1.5 + 1 / 20.5, rel=1e-12)
+
+
 def test_smd_exact_hedges_matches_metafor():
     s = slice(0, 4)
     yv = hedges_g(

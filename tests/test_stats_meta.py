@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -13,7 +14,13 @@ from scipy import stats
 
 from gutbone.errors import StatsError
 from gutbone.stats.effect_sizes import log_risk_ratio
-from gutbone.stats.meta import leave_one_out, pool, pool_subgroups, qprofile_tau2_ci
+from gutbone.stats.meta import (
+    leave_one_out,
+    pool,
+    pool_subgroups,
+    pooled_estimate,
+    qprofile_tau2_ci,
+)
 from references import meta_references as ref
 from tolerances import CI, COEF, HET, SE, VAR, printed
 
@@ -28,21 +35,46 @@ def bcg() -> tuple[np.ndarray, np.ndarray]:
     return yv.yi, yv.vi
 
 
+# random study sets for the property tests (hypothesis)
+studies = st.integers(min_value=3, max_value=12).flatmap(
+    lambda k: st.tuples(
+        st.lists(st.floats(-3, 3, allow_nan=False), min_size=k, max_size=k),
+        st.lists(st.floats(0.01, 2.0, allow_nan=False), min_size=k, max_size=k),
+    )
+)
+
+
 # --- BCG, REML ------------------------------------------------------------------
 
 
 def test_bcg_reml_matches_printed_metafor(bcg):
-    # rma(yi, vi, data=dat, method="REML") -- see ref.BCG_REML_PRINTED
+    # rma(yi, vi, data=dat, method="REML") as printed on metafor's rma.uni reference page
+    # (ref.BCG_REML_PRINTED)
     r = pool(*bcg, model="REML")
     expected = ref.BCG_REML_PRINTED
-    assert r.estimate == pytest.approx(expected["estimate"], abs=P4)
-    assert r.se == pytest.approx(expected["se"], abs=P4)
-    assert r.tau2 == pytest.approx(expected["tau2"], abs=P4)
-    assert r.i2 == pytest.approx(expected["i2"], abs=printed(2))
-    assert r.z == pytest.approx(expected["z"], abs=P4)
-    assert r.ci_lower == pytest.approx(expected["ci_lower"], abs=P4)
-    assert r.ci_upper == pytest.approx(expected["ci_upper"], abs=P4)
+    for key in ("estimate", "se", "z", "ci_lower", "ci_upper", "tau2", "tau", "q"):
+        assert getattr(r, key) == pytest.approx(expected[key], abs=P4), key
+    for key in ("i2", "h2"):
+        assert getattr(r, key) == pytest.approx(expected[key], abs=printed(2)), key
     assert r.converged
+
+
+def test_egger2001_reml_matches_printed_metafor():
+    # rma(yi, vi, data=dat) on escalc(measure="OR", ..., data=dat.egger2001, subset=-16), as
+    # printed on metafor's regtest reference page (ref.EGGER2001_REML_15); trial 8 has a
+    # zero cell, corrected by adding 0.5 to its four cells in both packages
+    from gutbone.stats.effect_sizes import log_odds_ratio
+
+    s = slice(0, 15)
+    yv = log_odds_ratio(
+        ref.EGGER2001_AI[s], ref.EGGER2001_N1I[s], ref.EGGER2001_CI[s], ref.EGGER2001_N2I[s]
+    )
+    r = pool(yv.yi, yv.vi, model="REML")
+    expected = ref.EGGER2001_REML_15
+    for key in ("tau2", "q", "q_p", "estimate", "se", "z", "ci_lower", "ci_upper"):
+        assert getattr(r, key) == pytest.approx(expected[key], abs=P4), key
+    for key in ("i2", "h2"):
+        assert getattr(r, key) == pytest.approx(expected[key], abs=printed(2)), key
 
 
 def test_bcg_reml_full_precision(bcg):
@@ -248,6 +280,63 @@ def test_subgroups_random_effects_per_group(bcg):
     assert d["subgroups"][0]["subgroup"] == "random"
 
 
+# --- pooled_estimate and heterogeneity_ci=False: same numbers, fewer extras ----------
+
+
+@pytest.mark.parametrize("model", ["FE", "DL", "REML", "PM"])
+@pytest.mark.parametrize(("hksj", "pi_method"), [(False, "z"), (True, "z"), (False, "t(k-2)")])
+def test_pooled_estimate_equals_pool(bcg, model, hksj, pi_method):
+    full = pool(*bcg, model=model, hksj=hksj, pi_method=pi_method)
+    core = pooled_estimate(*bcg, model=model, hksj=hksj, pi_method=pi_method)
+    lean = pool(*bcg, model=model, hksj=hksj, pi_method=pi_method, heterogeneity_ci=False)
+    for f in dataclasses.fields(core):
+        assert getattr(core, f.name) == getattr(full, f.name), f.name
+        assert getattr(lean, f.name) == getattr(full, f.name), f.name
+    assert lean.weights == full.weights and lean.studies == full.studies
+    for key in ("tau2", "i2", "h2"):
+        for side in ("lower", "upper"):
+            name = f"{key}_ci_{side}"
+            assert math.isnan(getattr(lean, name)) and math.isfinite(getattr(full, name))
+    assert lean.to_json_dict()["tau2_ci_lower"] is None
+    assert "not computed" in lean.conventions["tau2_ci"]
+    assert set(core.to_json_dict()) < set(full.to_json_dict())
+
+
+def test_pooled_estimate_rejects_what_pool_rejects():
+    with pytest.raises(StatsError, match="at least two studies"):
+        pooled_estimate([0.4], [0.04], hksj=True)
+    with pytest.raises(StatsError, match="vi"):
+        pooled_estimate([0.1, 0.2], [0.1, 0.0])
+
+
+def _q_gen(y, v, t):
+    w = 1 / (v + t)
+    mu = np.sum(w * y) / np.sum(w)
+    return float(np.sum(w * (y - mu) ** 2))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=studies, level=st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+def test_qprofile_and_pm_solve_their_defining_equations(data, level):
+    # Viechtbauer (2007): the Q-profile bounds solve Q_gen(tau2) = chi2_{1-a/2, k-1} and
+    # chi2_{a/2, k-1} (0 when Q_gen(0) is already below); Paule-Mandel solves
+    # Q_gen(tau2) = k - 1 (DerSimonian & Kacker 2007). Checked from the definitions.
+    y, v = (np.array(x) for x in data)
+    k = y.size
+    lo, hi = qprofile_tau2_ci(y, v, level=level)
+    pm = pool(y, v, model="PM", heterogeneity_ci=False).tau2
+    for bound, target in (
+        (lo, stats.chi2.ppf(1 - (1 - level) / 2, k - 1)),
+        (hi, stats.chi2.ppf((1 - level) / 2, k - 1)),
+        (pm, k - 1),
+    ):
+        if bound == 0:
+            assert _q_gen(y, v, 0.0) <= target * (1 + 1e-12)
+        else:
+            assert _q_gen(y, v, bound) == pytest.approx(target, rel=1e-9)
+    assert 0 <= lo <= hi
+
+
 # --- JSON keys, k = 1, errors -------------------------------------------------------
 
 
@@ -342,13 +431,6 @@ def test_leave_one_out_large_k_series_path(model):
 
 
 # --- properties (hypothesis) --------------------------------------------------------
-
-studies = st.integers(min_value=3, max_value=12).flatmap(
-    lambda k: st.tuples(
-        st.lists(st.floats(-3, 3, allow_nan=False), min_size=k, max_size=k),
-        st.lists(st.floats(0.01, 2.0, allow_nan=False), min_size=k, max_size=k),
-    )
-)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

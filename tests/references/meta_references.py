@@ -186,17 +186,22 @@ BCG_REML_LEAVE1OUT_1 = {
     "i2": 93.2259349111223,
     "h2": 14.762184698253,
 }
-# rma(yi, vi, data=dat, method="REML") as printed by metafor (4 decimals), the values quoted
-# in the gutbone issue "Statistics engine" (estimate -0.7145, se 0.1798, tau^2 0.3132,
-# I^2 92.22%); z and CI as printed by print.rma.uni for the same fit.
+# metafor's reference page for rma.uni (pkgdown render of the man/rma.uni.Rd examples, metafor
+# 4.7-4): wviechtb/metafor docs/reference/rma.uni.html, commit
+# 0014f62b7481cf6c29a19898babb1f5993a9dbc7, printed with 4 decimals (I^2, H^2 with 2):
+#   dat <- escalc(measure="RR", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg)
+#   rma(yi, vi, data=dat, method="REML")
 BCG_REML_PRINTED = {
     "estimate": -0.7145,
     "se": 0.1798,
-    "tau2": 0.3132,
-    "i2": 92.22,
     "z": -3.9744,
     "ci_lower": -1.0669,
     "ci_upper": -0.3622,
+    "tau2": 0.3132,
+    "tau": 0.5597,
+    "i2": 92.22,
+    "h2": 12.86,
+    "q": 152.2330,
 }
 
 # ---------------------------------------------------------------------------------
@@ -261,15 +266,196 @@ KACKER = {
 }
 
 # ---------------------------------------------------------------------------------
-# Publication bias on dat.bcg (REML fit), Viechtbauer (2010), "Conducting meta-analyses in
-# R with the metafor package", J Stat Softw 36(3), section on tests of funnel-plot
-# asymmetry:
-#   res <- rma(yi, vi, data=dat); regtest(res)   -> z = -0.8033, p = 0.4218
-#   ranktest(res)                                -> Kendall's tau = 0.0256, p = 0.9524
-# CAVEAT: these four numbers are quoted from the paper as recalled; the stored copies
-# reachable by the search tools did not include the paper's output, so they could not be
-# re-verified there. The tests also check both statistics against independent
-# computations (statsmodels OLS of Egger's original formulation; a brute-force exact
-# Kendall permutation distribution).
-BCG_REGTEST_MIXED = {"z": -0.8033, "p": 0.4218}
+# Publication bias. The values for dat.bcg that an earlier version of this file quoted
+# "from memory" (regtest z = -0.8033, p = 0.4218) were dropped: no stored published output
+# prints them. Everything below is copied from files of the metafor repository.
+
+# wviechtb/metafor docs/reference/ranktest.html, commit
+# 0014f62b7481cf6c29a19898babb1f5993a9dbc7 (pkgdown render of man/ranktest.Rd examples):
+#   dat <- escalc(measure="RR", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg)
+#   res <- rma(yi, vi, data=dat); ranktest(res)   -> Kendall's tau = 0.0256, p = 0.9524
 BCG_RANKTEST = {"tau": 0.0256, "p": 0.9524}
+
+# dat.egger2001 (Egger, Davey Smith & Altman 2001, Table 18.2: intravenous magnesium after
+# myocardial infarction, 16 trials): ai/n1i deaths/patients (magnesium), ci/n2i (control),
+# as printed by `dat.egger2001` in wviechtb/metafor docs/reference/dat.egger2001.html,
+# commit 03f2d6cc3f22e212fc4e64168aa8d394c49ad457. Trial 8 has a zero cell (escalc adds 0.5
+# to its four cells, as gutbone does).
+EGGER2001_STUDIES = (
+    "Morton 1984",
+    "Rasmussen 1986",
+    "Smith 1986",
+    "Abraham 1987",
+    "Feldstedt 1988",
+    "Shechter 1989",
+    "Ceremuzynski 1989",
+    "Bertschat 1989",
+    "Singh 1990",
+    "Pereira 1990",
+    "Shechter 1991",
+    "Golf 1991",
+    "Thogersen 1991",
+    "LIMIT-2 1992",
+    "Shechter 1995",
+    "ISIS-4 1995",
+)
+EGGER2001_AI = np.array([1, 9, 2, 1, 10, 1, 1, 0, 6, 1, 2, 5, 4, 90, 4, 2216], dtype=float)
+EGGER2001_N1I = np.array(
+    [40, 135, 200, 48, 150, 59, 25, 22, 76, 27, 89, 23, 130, 1159, 107, 29011], dtype=float
+)
+EGGER2001_CI = np.array([2, 23, 7, 1, 8, 9, 3, 1, 11, 7, 12, 13, 8, 118, 17, 2103], dtype=float)
+EGGER2001_N2I = np.array(
+    [36, 135, 200, 46, 148, 56, 23, 21, 75, 27, 80, 33, 122, 1157, 108, 29039], dtype=float
+)
+
+# wviechtb/metafor docs/reference/regtest.html, commit 0014f62b7481cf6c29a19898babb1f5993a9dbc7
+# (pkgdown render of man/regtest.Rd examples, metafor 4.7-4); ISIS-4 (trial 16) removed:
+#   dat <- escalc(measure="OR", ai=ai, n1i=n1i, ci=ci, n2i=n2i, data=dat.egger2001, subset=-16)
+#   dat$yi (8 decimals):
+EGGER2001_OR_YI_15 = (
+    -0.83034830,
+    -1.05605267,
+    -1.27833981,
+    -0.04348511,
+    0.22314355,
+    -2.40751999,
+    -1.28093385,
+    -1.19170271,
+    -0.69574796,
+    -2.20827441,
+    -2.03815988,
+    -0.85015093,
+    -0.79323064,
+    -0.29933987,
+    -1.57078846,
+)
+#   res <- rma(yi, vi, data=dat); res
+EGGER2001_REML_15 = {
+    "tau2": 0.1911,
+    "i2": 38.19,
+    "h2": 1.62,
+    "q": 20.9184,
+    "q_p": 0.1037,
+    "estimate": -0.8745,
+    "se": 0.2080,
+    "z": -4.2049,
+    "ci_lower": -1.2822,
+    "ci_upper": -0.4669,
+}
+#   regtest(res, model="lm")  (classical Egger test)
+#   -> t = -3.1783, df = 13, p = 0.0073; limit estimate b = -0.1512 (CI: -0.5130, 0.2106)
+EGGER2001_REGTEST_LM_15 = {
+    "stat": -3.1783,
+    "df": 13,
+    "p": 0.0073,
+    "intercept": -0.1512,
+    "intercept_ci": (-0.5130, 0.2106),
+}
+#   regtest(res)  (mixed-effects meta-regression version, REML)
+#   -> z = -2.8062, p = 0.0050; limit estimate b = -0.1639 (CI: -0.5681, 0.2402)
+EGGER2001_REGTEST_MIXED_15 = {
+    "stat": -2.8062,
+    "p": 0.0050,
+    "intercept": -0.1639,
+    "intercept_ci": (-0.5681, 0.2402),
+}
+
+# wviechtb/metafor tests/testthat/test_misc_pub_bias.r, commit
+# 01464f36557922240fb8724a900bb66734c31f82, all 16 trials:
+#   res <- rma(measure="OR", ai=ai, n1i=n1i, ci=ci, n2i=n2i, data=dat.egger2001)
+#   round(regtest(res)$zval, 4) -> -4.6686
+#   ranktest(res): tau = 0.15 (exactly), round(pval, 4) = 0.4503
+EGGER2001_REGTEST_MIXED_16 = {"stat": -4.6686}
+EGGER2001_RANKTEST_16 = {"tau": 0.15, "p": 0.4503}
+
+# ---------------------------------------------------------------------------------
+# Trim-and-fill on dat.bcg: wviechtb/metafor docs/reference/trimfill.html, commit
+# 0014f62b7481cf6c29a19898babb1f5993a9dbc7 (pkgdown render of man/trimfill.Rd examples,
+# metafor 4.7-4; "EE" is metafor's name for the fixed/equal-effects model, gutbone "FE"):
+#   dat <- escalc(measure="RR", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg)
+#   res <- rma(yi, vi, data=dat, method="EE"); taf <- trimfill(res); taf
+#   -> "Estimated number of missing studies on the right side: 4 (SE = 2.3853)"
+TRIMFILL_BCG_EE = {
+    "k0": 4,
+    "side": "right",
+    "k": 17,
+    "estimate": -0.2910,
+    "se": 0.0383,
+    "z": -7.6057,
+    "ci_lower": -0.3660,
+    "ci_upper": -0.2160,
+    "q": 262.7316,
+    "i2": 93.91,
+    "h2": 16.42,
+}
+#   filled <- data.frame(yi = taf$yi, vi = taf$vi, fill = taf$fill); filled
+#   rows 1-13 (observed, = escalc output for dat.bcg) and 14-17 (imputed, fill = TRUE),
+#   yi with 8 decimals, vi with 9 significant digits
+TRIMFILL_BCG_EE_FILLED_YI = (
+    -0.88931133,
+    -1.58538866,
+    -1.34807315,
+    -1.44155119,
+    -0.21754732,
+    -0.78611559,
+    -1.62089822,
+    0.01195233,
+    -0.46941765,
+    -1.37134480,
+    -0.33935883,
+    0.44591340,
+    -0.01731395,
+    0.78929282,
+    0.85949921,
+    1.00333667,
+    1.03884624,
+)
+TRIMFILL_BCG_EE_FILLED_VI = (
+    0.325584765,
+    0.194581121,
+    0.415367965,
+    0.020010032,
+    0.051210172,
+    0.006905618,
+    0.223017248,
+    0.003961579,
+    0.056434210,
+    0.073024794,
+    0.012412214,
+    0.532505845,
+    0.071404660,
+    0.073024794,
+    0.020010032,
+    0.194581121,
+    0.223017248,
+)
+#   rma(yi, vi, data=filled)   (REML on the EE-filled data: "equal-random" approach)
+TRIMFILL_BCG_EE_THEN_REML = {
+    "tau2": 0.7164,
+    "i2": 96.03,
+    "h2": 25.19,
+    "q": 262.7316,
+    "estimate": -0.3422,
+    "se": 0.2223,
+    "z": -1.5392,
+    "p": 0.1237,
+    "ci_lower": -0.7780,
+    "ci_upper": 0.0936,
+}
+#   res <- rma(yi, vi, data=dat); taf <- trimfill(res); taf
+#   -> "Estimated number of missing studies on the right side: 1 (SE = 2.4528)"
+TRIMFILL_BCG_REML = {
+    "k0": 1,
+    "side": "right",
+    "k": 14,
+    "tau2": 0.3313,
+    "i2": 92.14,
+    "h2": 12.72,
+    "q": 154.6750,
+    "estimate": -0.6571,
+    "se": 0.1785,
+    "z": -3.6805,
+    "p": 0.0002,
+    "ci_lower": -1.0070,
+    "ci_upper": -0.3072,
+}

@@ -118,6 +118,7 @@ def run_meta(args: argparse.Namespace) -> int:
         pi_method=args.pi_method,
         conventions=es.conventions,
         notes=es.notes,
+        heterogeneity_ci=True,  # the command always reports the Q-profile intervals
     )
     if es.subgroups is not None:
         result = pool_subgroups(es.yi, es.vi, es.subgroups, **kwargs)

@@ -35,7 +35,7 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from gutbone.errors import Problem, StatsError
-from gutbone.stats.meta import MetaResult, _fit, _jsonable, _validate, meta_regression, pool
+from gutbone.stats.meta import MetaResult, _jsonable, _mean_fit, _validate, meta_regression, pool
 
 __all__ = [
     "EggerResult",
@@ -308,7 +308,7 @@ def trim_and_fill(
     theta = 0.0
     for iterations in range(1, maxiter + 1):  # noqa: B007 - used after the loop
         keep = k - k0
-        theta = float(_fit(ys_sorted[:keep], vs_sorted[:keep], np.ones((keep, 1)), model).beta[0])
+        theta = _mean_fit(ys_sorted[:keep], vs_sorted[:keep], model).estimate
         dev = ys_sorted - theta
         ranks = _ranks_with_tolerance(np.abs(dev))
         s_plus = float(np.sum(ranks[dev > 0]))

@@ -27,7 +27,9 @@ Heterogeneity: Cochran's Q uses fixed-effect weights; I^2 and H^2 follow Higgins
 Thompson (2002, doi:10.1002/sim.1186) with the model's tau^2 and the "typical" within-study
 variance (as metafor); the fixed-effect model reports I^2 = (Q-df)/Q. The confidence
 intervals for tau^2, I^2 and H^2 use the Q-profile method (Viechtbauer 2007,
-doi:10.1002/sim.2514). The prediction interval is ``estimate +- crit * sqrt(tau2 + se^2)``
+doi:10.1002/sim.2514); they are computed by :func:`pool` unless ``heterogeneity_ci=False``.
+:func:`pooled_estimate` returns the pooled numbers alone (no per-study output, no
+Q-profile intervals). The prediction interval is ``estimate +- crit * sqrt(tau2 + se^2)``
 with ``crit`` the normal quantile (metafor's default), t(k-1) with HKSJ, or t(k-2)
 (Higgins, Thompson & Spiegelhalter 2009, doi:10.1111/j.1467-985X.2008.00552.x; R meta)
 on request.
@@ -46,16 +48,18 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, stats
+from scipy import optimize, special
 
 from gutbone.errors import Problem, StatsError
 
 __all__ = [
     "MODELS",
     "MetaResult",
+    "PooledEstimate",
     "SubgroupResult",
     "LeaveOneOut",
     "pool",
+    "pooled_estimate",
     "pool_subgroups",
     "leave_one_out",
     "qprofile_tau2_ci",
@@ -304,50 +308,62 @@ def _reml_tau2(
     return tau2, False, maxiter
 
 
-def _q_root_intercept(y: _FloatArray, v: _FloatArray, target: float) -> tuple[float, bool, int]:
-    """Root of Q_gen(t) = target for the intercept-only model (0 if Q_gen(0) <= target).
+def _q_and_slope(y: _FloatArray, v: _FloatArray, t: float) -> tuple[float, float]:
+    """Generalised Q of the intercept-only model and dQ/dt at tau2 = ``t``.
 
-    Newton steps from t = 0 with dQ/dt = -sum w^2 (y - mu)^2; Q_gen decreases in t, and a
-    step that overshoots the root (Q below target) hands over to Brent's method on the
-    bracket found, so the result does not depend on convexity.
+    ``Q(t) = sum w (y - mu_w)^2`` with ``w = 1/(v + t)``; since ``sum w (y - mu_w) = 0``,
+    ``dQ/dt = -sum w^2 (y - mu_w)^2``.
     """
+    w = 1.0 / (v + t)
+    r = y - float((w * y).sum()) / float(w.sum())
+    wr2 = w * r * r
+    return float(wr2.sum()), -float((w * wr2).sum())
 
-    def q_and_slope(t: float) -> tuple[float, float]:
-        w = 1.0 / (v + t)
-        sw = float(np.sum(w))
-        r = y - float(np.dot(w, y)) / sw
-        wr2 = w * r * r
-        return float(np.sum(wr2)), -float(np.dot(w, wr2))
 
-    t, iterations = 0.0, 0
-    q, slope = q_and_slope(t)
+def _q_root_intercept(
+    y: _FloatArray, v: _FloatArray, target: float, *, start: float = 0.0, maxiter: int = 200
+) -> tuple[float, bool, int]:
+    """Root of ``Q_gen(t) = target`` for the intercept-only model (0 if Q_gen(0) <= target).
+
+    Q_gen decreases in t (Viechtbauer 2007) and behaves roughly like ``c / (t + a)``, so
+    Newton's method is applied to ``1/Q_gen(t) - 1/target`` (nearly linear in t), from
+    ``start``. The iteration is safeguarded: it keeps a bracket ``[lo, hi]`` with
+    ``Q_gen > target`` at ``lo`` and ``< target`` at ``hi``, and a step that leaves the
+    bracket is replaced by bisection (or by doubling while there is no upper end), so the
+    result does not depend on the shape of Q_gen. Stops when ``|Q - target| <= 1e-13
+    target`` or the step or the bracket is below 4 machine epsilons of t.
+
+    :returns: ``(root, converged, iterations)``.
+    """
+    eps = 4.0 * float(np.finfo(float).eps)
+    lo, hi = 0.0, math.inf
+    t = max(0.0, start)
+    q, slope = _q_and_slope(y, v, t)
+    if t > 0.0 and q <= target:
+        hi = t
+        t = 0.0
+        q, slope = _q_and_slope(y, v, t)
     if q <= target:
         return 0.0, True, 0
-    lo = 0.0
-    while iterations < 100:
-        iterations += 1
-        if slope >= 0:
-            break
-        step = (q - target) / -slope
-        new = t + step
-        if step <= 1e-15 * max(1.0, t):
-            return new, True, iterations
-        q_new, slope_new = q_and_slope(new)
-        if q_new < target:  # overshoot: bracket [t, new]
-            root = optimize.brentq(
-                lambda x: q_and_slope(x)[0] - target,
-                t,
-                new,
-                xtol=1e-15,
-                rtol=4 * np.finfo(float).eps,
-                maxiter=500,
-            )
-            return float(root), True, iterations
-        lo, t, q, slope = t, new, q_new, slope_new
-        if abs(q - target) <= 1e-13 * target:
-            return t, True, iterations
-    del lo
-    return t, False, iterations
+    lo = t
+    for iteration in range(1, maxiter + 1):
+        new = t + (q - target) / -slope * (q / target) if slope < 0 else math.inf
+        if not lo < new < hi:
+            new = 0.5 * (lo + hi) if math.isfinite(hi) else max(2.0 * t, t + 1.0)
+        q_new, slope = _q_and_slope(y, v, new)
+        if q_new > target:
+            lo = new
+        else:
+            hi = new
+        scale = max(new, 1e-300)
+        if (
+            abs(q_new - target) <= 1e-13 * target
+            or abs(new - t) <= eps * scale
+            or hi - lo <= eps * scale
+        ):
+            return new, True, iteration
+        t, q = new, q_new
+    return t, False, maxiter
 
 
 def _pm_tau2(y: _FloatArray, v: _FloatArray, X: _FloatArray) -> tuple[float, bool, int]:
@@ -396,6 +412,83 @@ def _fit(y: _FloatArray, v: _FloatArray, X: _FloatArray, model: str) -> _Fit:
 
 
 # ----------------------------------------------------------------------------------
+# intercept-only fits (pooling, leave-one-out, trim-and-fill): the same estimators as
+# ``_fit`` with X = 1, written with elementwise sums (no BLAS calls, no 1x1 inverses)
+
+
+@dataclass(frozen=True)
+class _MeanFit:
+    estimate: float
+    tau2: float
+    weights: _FloatArray
+    sw: float
+    converged: bool
+    iterations: int
+
+
+def _dl_tau2_mean(y: _FloatArray, v: _FloatArray) -> float:
+    """DerSimonian-Laird tau^2 for the intercept-only model."""
+    w = 1.0 / v
+    sw = float(w.sum())
+    mu = float((w * y).sum()) / sw
+    r = y - mu
+    q = float((w * r * r).sum())
+    c = sw - float((w * w).sum()) / sw
+    if c <= 0:
+        return 0.0
+    return max(0.0, (q - (y.size - 1)) / c)
+
+
+def _reml_tau2_mean(
+    y: _FloatArray, v: _FloatArray, *, tol: float = 1e-10, maxiter: int = 1000
+) -> tuple[float, bool, int]:
+    """REML tau^2 for the intercept-only model: Fisher scoring from DL, truncated at 0.
+
+    With X = 1: ``tr(P) = S1 - S2/S1`` and ``tr(PP) = S2 - 2 S3/S1 + (S2/S1)^2`` where
+    ``Sp = sum w^p``; the step is ``(y'PPy - tr P) / tr PP`` (Viechtbauer 2005).
+    """
+    tau2 = _dl_tau2_mean(y, v)
+    for iteration in range(1, maxiter + 1):
+        w = 1.0 / (v + tau2)
+        s1 = float(w.sum())
+        mu = float((w * y).sum()) / s1
+        pr = w * (y - mu)
+        ypy = float((pr * pr).sum())
+        w2 = w * w
+        s2 = float(w2.sum())
+        s3 = float((w2 * w).sum())
+        tr_p = s1 - s2 / s1
+        tr_pp = s2 - 2.0 * s3 / s1 + (s2 / s1) ** 2
+        if not (tr_pp > 0 and math.isfinite(tr_pp)):
+            return tau2, False, iteration
+        new = max(0.0, tau2 + (ypy - tr_p) / tr_pp)
+        if abs(new - tau2) <= tol * max(1.0, tau2):
+            return new, True, iteration
+        tau2 = new
+    return tau2, False, maxiter
+
+
+def _mean_fit(y: _FloatArray, v: _FloatArray, model: str) -> _MeanFit:
+    """Fit the intercept-only (fixed- or random-effects) model."""
+    converged, iterations = True, 0
+    if model == "FE" or y.size <= 1:
+        tau2 = 0.0
+    elif model == "DL":
+        tau2 = _dl_tau2_mean(y, v)
+    elif model == "REML":
+        tau2, converged, iterations = _reml_tau2_mean(y, v)
+    elif model == "PM":
+        # Newton from the DL value (zero exactly when the PM value is zero)
+        start = _dl_tau2_mean(y, v)
+        tau2, converged, iterations = _q_root_intercept(y, v, float(y.size - 1), start=start)
+    else:  # pragma: no cover - guarded by callers
+        raise ValueError(f"unknown model {model!r}")
+    w = 1.0 / (v + tau2)
+    sw = float(w.sum())
+    return _MeanFit(float((w * y).sum()) / sw, tau2, w, sw, converged, iterations)
+
+
+# ----------------------------------------------------------------------------------
 # Q-profile
 
 
@@ -403,7 +496,8 @@ def qprofile_tau2_ci(yi: ArrayLike, vi: ArrayLike, *, level: float = 0.95) -> tu
     """Q-profile confidence interval for tau^2 (Viechtbauer 2007).
 
     The bounds solve ``Q_gen(tau2) = chi2_{1-a/2, k-1}`` (lower) and ``chi2_{a/2, k-1}``
-    (upper); a bound is 0 when ``Q_gen(0)`` is already below its quantile.
+    (upper); a bound is 0 when ``Q_gen(0)`` is already below its quantile. Both bounds
+    are found by a safeguarded Newton iteration (see ``_q_root_intercept``).
 
     :param yi: effect sizes.
     :param vi: sampling variances.
@@ -414,14 +508,15 @@ def qprofile_tau2_ci(yi: ArrayLike, vi: ArrayLike, *, level: float = 0.95) -> tu
     >>> 0 < lo < 1 < hi
     True
     """
-    y = np.asarray(yi, dtype=float)
-    v = np.asarray(vi, dtype=float)
+    y = np.asarray(yi, dtype=float).ravel()
+    v = np.asarray(vi, dtype=float).ravel()
     k = y.size
     if k < 2:
         return math.nan, math.nan
     alpha = 1.0 - level
-    lower = _q_root_intercept(y, v, float(stats.chi2.ppf(1 - alpha / 2, k - 1)))[0]
-    upper = _q_root_intercept(y, v, float(stats.chi2.ppf(alpha / 2, k - 1)))[0]
+    # chdtri(df, p) is the upper-tail quantile: chi2_{1-a/2} = chdtri(df, a/2)
+    lower = _q_root_intercept(y, v, float(special.chdtri(k - 1, alpha / 2)))[0]
+    upper = _q_root_intercept(y, v, float(special.chdtri(k - 1, 1 - alpha / 2)))[0]
     return lower, upper
 
 
@@ -441,7 +536,7 @@ def _validate(yi: ArrayLike, vi: ArrayLike, model: str) -> tuple[_FloatArray, _F
         problems.append(Problem("-", 0, "vi", f"{v.size} variances for {y.size} estimates"))
     elif y.size == 0:
         problems.append(Problem("-", 0, "yi", "no studies to pool"))
-    else:
+    elif not (np.isfinite(y).all() and np.isfinite(v).all() and (v > 0).all()):
         for index in np.flatnonzero(~np.isfinite(y)):
             problems.append(Problem("-", int(index) + 1, "yi", f"{y[index]} is not finite"))
         for index in np.flatnonzero(~(np.isfinite(v) & (v > 0))):
@@ -456,14 +551,164 @@ def _validate(yi: ArrayLike, vi: ArrayLike, model: str) -> tuple[_FloatArray, _F
 def _heterogeneity(y: _FloatArray, v: _FloatArray) -> tuple[float, float, float, float]:
     """Fixed-effect Q, its p value, the FE estimate and the typical variance."""
     w = 1.0 / v
-    sw = float(np.sum(w))
-    mu = float(np.sum(w * y) / sw)
-    q = float(np.sum(w * (y - mu) ** 2))
+    sw = float(w.sum())
+    mu = float((w * y).sum()) / sw
+    r = y - mu
+    q = float((w * r * r).sum())
     k = y.size
-    q_p = float(stats.chi2.sf(q, k - 1)) if k > 1 else math.nan
-    denom = sw**2 - float(np.sum(w**2))
+    q_p = float(special.chdtrc(k - 1, q)) if k > 1 else math.nan
+    denom = sw**2 - float((w * w).sum())
     vt = (k - 1) * sw / denom if k > 1 and denom > 0 else math.nan
     return q, q_p, mu, vt
+
+
+@dataclass(frozen=True)
+class PooledEstimate:
+    """The pooled estimate alone: the scalar part of :class:`MetaResult`.
+
+    Same field names (and meanings) as in :class:`MetaResult`; no per-study values, no
+    heterogeneity confidence intervals. Returned by :func:`pooled_estimate`.
+    """
+
+    k: int
+    estimate: float
+    se: float
+    ci_lower: float
+    ci_upper: float
+    z: float
+    p: float
+    tau2: float
+    i2: float
+    h2: float
+    q: float
+    q_df: int
+    q_p: float
+    pi_lower: float
+    pi_upper: float
+    model: str
+    test: str = "z"
+    df: float | None = None
+    level: float = 0.95
+    hksj: bool = False
+    converged: bool = True
+    iterations: int = 0
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict (NaN and infinities become ``None``).
+
+        >>> pooled_estimate([0.1, 0.3], [0.01, 0.02], model="FE").to_json_dict()["k"]
+        2
+        """
+        return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}
+
+
+def _pool_core(
+    y: _FloatArray, v: _FloatArray, model: str, hksj: bool, level: float, pi_method: str
+) -> tuple[PooledEstimate, _MeanFit, float]:
+    """Pooled estimate of validated data; also returns the fit and the typical variance."""
+    k = y.size
+    fit = _mean_fit(y, v, model)
+    tau2, sw, est = fit.tau2, fit.sw, fit.estimate
+    alpha = 1.0 - level
+    q, q_p, _, vt = _heterogeneity(y, v)
+    z_crit = float(special.ndtri(1 - alpha / 2))
+    if hksj:
+        r = y - est
+        s2 = float((fit.weights * r * r).sum()) / (k - 1)
+        se = math.sqrt(s2 / sw)
+        df: float | None = float(k - 1)
+        test = "t"
+        crit = float(special.stdtrit(k - 1, 1 - alpha / 2))
+        stat = est / se if se > 0 else math.nan
+        pval = float(2 * special.stdtr(k - 1, -abs(stat))) if se > 0 else math.nan
+    else:
+        se = math.sqrt(1.0 / sw)
+        df = None
+        test = "z"
+        crit = z_crit
+        stat = est / se
+        pval = float(2 * special.ndtr(-abs(stat)))
+    if hksj:
+        pi_crit = crit
+    elif pi_method == "t(k-2)":
+        pi_crit = float(special.stdtrit(k - 2, 1 - alpha / 2)) if k > 2 else math.nan
+    else:
+        pi_crit = z_crit
+    pi_half = pi_crit * math.sqrt(tau2 + se * se)
+    if model == "FE":
+        i2 = 100.0 * max(0.0, (q - (k - 1)) / q) if k > 1 and q > 0 else 0.0
+        h2 = q / (k - 1) if k > 1 else math.nan
+    elif k > 1 and math.isfinite(vt):
+        i2 = 100.0 * tau2 / (tau2 + vt)
+        h2 = (tau2 + vt) / vt
+    else:
+        i2, h2 = math.nan, math.nan
+    result = PooledEstimate(
+        k=k,
+        estimate=est,
+        se=se,
+        ci_lower=est - crit * se,
+        ci_upper=est + crit * se,
+        z=stat,
+        p=pval,
+        tau2=tau2,
+        i2=i2,
+        h2=h2,
+        q=q,
+        q_df=k - 1,
+        q_p=q_p,
+        pi_lower=est - pi_half,
+        pi_upper=est + pi_half,
+        model=model,
+        test=test,
+        df=df,
+        level=level,
+        hksj=hksj,
+        converged=fit.converged,
+        iterations=fit.iterations,
+    )
+    return result, fit, vt
+
+
+def _check_options(k: int, hksj: bool, pi_method: str) -> None:
+    if pi_method not in ("z", "t(k-2)"):
+        raise StatsError([Problem("-", 0, "pi", f"{pi_method!r} is not 'z' or 't(k-2)'")])
+    if hksj and k < 2:
+        raise StatsError(
+            [Problem("-", 0, "hksj", "the Hartung-Knapp adjustment needs at least two studies")]
+        )
+
+
+def pooled_estimate(
+    yi: ArrayLike,
+    vi: ArrayLike,
+    *,
+    model: str = "REML",
+    hksj: bool = False,
+    level: float = 0.95,
+    pi_method: str = "z",
+) -> PooledEstimate:
+    """The pooled estimate, its test, intervals and heterogeneity statistics, nothing else.
+
+    The numbers are those of :func:`pool` (same code); what is left out is the per-study
+    output (labels, weights, yi, vi), the Q-profile intervals, notes and conventions.
+    Use it where only the pooled numbers are needed (it is the like-for-like counterpart
+    of statsmodels' ``combine_effects`` in ``benchmarks/stats.py``).
+
+    :param yi: effect sizes. :param vi: sampling variances (all > 0).
+    :param model: ``"FE"``, ``"DL"``, ``"REML"`` (default) or ``"PM"``.
+    :param hksj: Hartung-Knapp-Sidik-Jonkman adjustment (t with k-1 df).
+    :param level: confidence level. :param pi_method: ``"z"`` or ``"t(k-2)"``.
+    :returns: a :class:`PooledEstimate`.
+    :raises StatsError: as :func:`pool`.
+
+    >>> r = pooled_estimate([0.1, 0.3, 0.5], [0.01, 0.02, 0.04], model="FE")
+    >>> round(r.estimate, 4), round(r.se, 4)
+    (0.2143, 0.0756)
+    """
+    y, v = _validate(yi, vi, model)
+    _check_options(y.size, hksj, pi_method)
+    return _pool_core(y, v, model, hksj, level, pi_method)[0]
 
 
 def pool(
@@ -478,6 +723,7 @@ def pool(
     pi_method: str = "z",
     conventions: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
+    heterogeneity_ci: bool = True,
 ) -> MetaResult:
     """Pool effect sizes with a fixed-effect or random-effects model.
 
@@ -493,6 +739,8 @@ def pool(
         prediction interval (ignored with HKSJ, which uses t(k-1)).
     :param conventions: extra conventions (e.g. of the effect-size step) to record.
     :param notes: notes to carry into the result.
+    :param heterogeneity_ci: compute the Q-profile confidence intervals of tau^2, I^2
+        and H^2 (default); with False those six fields are NaN (``null`` in JSON).
     :returns: the pooled :class:`MetaResult`.
     :raises StatsError: for non-positive variances, non-finite values, an unknown model,
         or HKSJ with a single study.
@@ -508,110 +756,68 @@ def pool(
     labels = tuple(studies) if studies is not None else tuple(map(str, range(1, k + 1)))
     if len(labels) != k:
         raise StatsError([Problem("-", 0, "study", f"{len(labels)} labels for {k} studies")])
-    if pi_method not in ("z", "t(k-2)"):
-        raise StatsError([Problem("-", 0, "pi", f"{pi_method!r} is not 'z' or 't(k-2)'")])
-    if hksj and k < 2:
-        raise StatsError(
-            [Problem("-", 0, "hksj", "the Hartung-Knapp adjustment needs at least two studies")]
-        )
+    _check_options(k, hksj, pi_method)
+    core, fit, vt = _pool_core(y, v, model, hksj, level, pi_method)
     note_list = list(notes)
     conv = base_conventions(pi_method=pi_method, hksj=hksj)
     if conventions:
         conv.update(conventions)
-    X = np.ones((k, 1))
-    fit = _fit(y, v, X, model)
+    if not heterogeneity_ci:
+        conv["tau2_ci"] = "not computed (heterogeneity_ci=False)"
     if not fit.converged:
         note_list.append(
             f"{model} estimation of tau2 did not converge after {fit.iterations} iterations; "
             "the last value is reported"
         )
-    tau2 = fit.tau2
-    w = fit.weights
-    sw = float(np.sum(w))
-    est = float(fit.beta[0])
-    alpha = 1.0 - level
-    q, q_p, _, vt = _heterogeneity(y, v)
-    if hksj:
-        s2 = float(np.sum(w * (y - est) ** 2)) / (k - 1)
-        se = math.sqrt(s2 / sw)
-        df: float | None = float(k - 1)
-        test = "t"
-        crit = float(stats.t.ppf(1 - alpha / 2, k - 1))
-        stat = est / se if se > 0 else math.nan
-        pval = float(2 * stats.t.sf(abs(stat), k - 1)) if se > 0 else math.nan
-        if model == "FE":
-            note_list.append("the Hartung-Knapp adjustment is meant for random-effects models")
-    else:
-        se = math.sqrt(1.0 / sw)
-        df = None
-        test = "z"
-        crit = float(stats.norm.ppf(1 - alpha / 2))
-        stat = est / se
-        pval = float(2 * stats.norm.sf(abs(stat)))
-    if hksj:
-        pi_crit = crit
-    elif pi_method == "t(k-2)":
-        pi_crit = float(stats.t.ppf(1 - alpha / 2, k - 2)) if k > 2 else math.nan
-    else:
-        pi_crit = float(stats.norm.ppf(1 - alpha / 2))
-    pi_half = pi_crit * math.sqrt(tau2 + se * se)
-    if model == "FE":
-        i2 = 100.0 * max(0.0, (q - (k - 1)) / q) if k > 1 and q > 0 else 0.0
-        h2 = q / (k - 1) if k > 1 else math.nan
-    elif k > 1 and math.isfinite(vt):
-        i2 = 100.0 * tau2 / (tau2 + vt)
-        h2 = (tau2 + vt) / vt
-    else:
-        i2, h2 = math.nan, math.nan
+    if hksj and model == "FE":
+        note_list.append("the Hartung-Knapp adjustment is meant for random-effects models")
+    t_lo = t_hi = i2_lo = i2_hi = h2_lo = h2_hi = math.nan
     if k > 1:
-        t_lo, t_hi = qprofile_tau2_ci(y, v, level=level)
-        i2_lo, i2_hi = (100.0 * t / (t + vt) for t in (t_lo, t_hi))
-        h2_lo, h2_hi = ((t + vt) / vt for t in (t_lo, t_hi))
+        if heterogeneity_ci:
+            t_lo, t_hi = qprofile_tau2_ci(y, v, level=level)
+            i2_lo, i2_hi = (100.0 * t / (t + vt) for t in (t_lo, t_hi))
+            h2_lo, h2_hi = ((t + vt) / vt for t in (t_lo, t_hi))
     else:
-        t_lo = t_hi = i2_lo = i2_hi = h2_lo = h2_hi = math.nan
         note_list.append(
             "only one study: its own estimate is reported; heterogeneity cannot be assessed"
         )
     if k == 2 and model != "FE":
         note_list.append("tau2 from two studies is very imprecise")
-    ci_lower, ci_upper = est - crit * se, est + crit * se
+    est = core.estimate
     back = None
     if measure in RATIO_MEASURES:
         back = {
-            "estimate": math.exp(est),
-            "ci_lower": math.exp(ci_lower),
-            "ci_upper": math.exp(ci_upper),
-            "pi_lower": math.exp(est - pi_half) if math.isfinite(pi_half) else math.nan,
-            "pi_upper": math.exp(est + pi_half) if math.isfinite(pi_half) else math.nan,
+            key: math.exp(getattr(core, key)) if math.isfinite(getattr(core, key)) else math.nan
+            for key in ("estimate", "ci_lower", "ci_upper", "pi_lower", "pi_upper")
         }
     return MetaResult(
         k=k,
         estimate=est,
-        se=se,
-        ci_lower=ci_lower,
-        ci_upper=ci_upper,
-        z=stat,
-        p=pval,
-        tau2=tau2,
-        i2=i2,
-        h2=h2,
-        q=q,
-        q_df=k - 1,
-        q_p=q_p,
-        pi_lower=est - pi_half,
-        pi_upper=est + pi_half,
+        se=core.se,
+        ci_lower=core.ci_lower,
+        ci_upper=core.ci_upper,
+        z=core.z,
+        p=core.p,
+        tau2=core.tau2,
+        i2=core.i2,
+        h2=core.h2,
+        q=core.q,
+        q_df=core.q_df,
+        q_p=core.q_p,
+        pi_lower=core.pi_lower,
+        pi_upper=core.pi_upper,
         model=model,
         measure=measure,
-        weights=tuple((100.0 * w / sw).tolist()),
+        weights=tuple((100.0 * fit.weights / fit.sw).tolist()),
         conventions=conv,
         studies=labels,
         yi=tuple(y.tolist()),
         vi=tuple(v.tolist()),
-        test=test,
-        df=df,
+        test=core.test,
+        df=core.df,
         level=level,
         hksj=hksj,
-        tau=math.sqrt(tau2),
+        tau=math.sqrt(core.tau2),
         tau2_ci_lower=t_lo,
         tau2_ci_upper=t_hi,
         i2_ci_lower=i2_lo,
@@ -638,12 +844,14 @@ def pool_subgroups(
     pi_method: str = "z",
     conventions: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
+    heterogeneity_ci: bool = True,
 ) -> MetaResult:
     """Pool all studies, then each subgroup, and test for subgroup differences.
 
     Each subgroup gets its own tau^2. ``q_between`` is the fixed-effect Q statistic of
     the subgroup estimates with their standard errors, on (number of groups - 1) df;
-    with ``model="FE"`` it equals Q_total - sum of Q_within.
+    with ``model="FE"`` it equals Q_total - sum of Q_within. The other keywords are those
+    of :func:`pool` and apply to the overall and to every subgroup analysis.
 
     :param subgroups: one label per study, in input order (first-seen order is kept).
     :returns: the overall :class:`MetaResult` with ``subgroups``, ``q_between`` and
@@ -664,6 +872,7 @@ def pool_subgroups(
         pi_method=pi_method,
         conventions=conventions,
         notes=notes,
+        heterogeneity_ci=heterogeneity_ci,
     )
     y = np.asarray(overall.yi)
     v = np.asarray(overall.vi)
@@ -691,6 +900,7 @@ def pool_subgroups(
             pi_method=pi_method,
             conventions=conventions,
             notes=group_notes,
+            heterogeneity_ci=heterogeneity_ci,
         )
         results.append(SubgroupResult(name, result))
     if len(results) >= 2:
@@ -699,7 +909,7 @@ def pool_subgroups(
         w = 1.0 / se**2
         mu = float(np.sum(w * est) / np.sum(w))
         q_between = float(np.sum(w * (est - mu) ** 2))
-        q_between_p = float(stats.chi2.sf(q_between, len(results) - 1))
+        q_between_p = float(special.chdtrc(len(results) - 1, q_between))
         extra: tuple[str, ...] = ()
     else:
         q_between, q_between_p = math.nan, math.nan
@@ -771,10 +981,10 @@ def meta_regression(
     stat = float(fit.beta[1] / se[1])
     if hksj:
         df: float | None = float(k - 2)
-        p = float(2 * stats.t.sf(abs(stat), k - 2))
+        p = float(2 * special.stdtr(k - 2, -abs(stat)))
     else:
         df = None
-        p = float(2 * stats.norm.sf(abs(stat)))
+        p = float(2 * special.ndtr(-abs(stat)))
     return MetaRegression(
         float(fit.beta[0]),
         float(fit.beta[1]),
@@ -963,8 +1173,8 @@ def leave_one_out(
             [Problem("-", 0, "yi", f"leave-one-out needs at least 3 studies, got {k}")]
         )
     labels = tuple(studies) if studies is not None else tuple(map(str, range(1, k + 1)))
-    full = _fit(y0, v, np.ones((k, 1)), model)
-    shift = float(full.beta[0])
+    full = _mean_fit(y0, v, model)
+    shift = full.estimate
     y = y0 - shift  # centring keeps the running sums well conditioned
     m = k - 1
     w = 1.0 / v
@@ -974,7 +1184,7 @@ def leave_one_out(
     s1y2 = swy2 - w * y * y
     s2 = sw2 - w * w
     q = np.maximum(s1y2 - s1y**2 / s1, 0.0)
-    q_p = stats.chi2.sf(q, m - 1)
+    q_p = special.chdtrc(m - 1, q)
     vt = (m - 1) * s1 / (s1**2 - s2)
     if model == "FE":
         tau2 = np.zeros(k)
@@ -1021,18 +1231,18 @@ def leave_one_out(
     if hksj:
         qgen = np.maximum(a2 - a1 * a1 / a0, 0.0)
         se = np.sqrt(qgen / (m - 1) / a0)
-        crit = stats.t.ppf(1 - alpha / 2, m - 1)
+        crit = float(special.stdtrit(m - 1, 1 - alpha / 2))
         test = "t"
     else:
         se = np.sqrt(1.0 / a0)
-        crit = stats.norm.ppf(1 - alpha / 2)
+        crit = float(special.ndtri(1 - alpha / 2))
         test = "z"
     est = est + shift
     stat = est / se
     if hksj:
-        p = 2 * stats.t.sf(np.abs(stat), m - 1)
+        p = 2 * special.stdtr(m - 1, -np.abs(stat))
     else:
-        p = 2 * stats.norm.sf(np.abs(stat))
+        p = 2 * special.ndtr(-np.abs(stat))
     if model == "FE":
         i2 = np.where(q > 0, 100.0 * np.maximum(0.0, (q - (m - 1)) / np.where(q > 0, q, 1)), 0.0)
         h2 = q / (m - 1)
@@ -1075,6 +1285,7 @@ def meta_analysis_from_csv(
     md_variance: str = "unequal",
     hedges: str = "exact",
     pi_method: str = "z",
+    heterogeneity_ci: bool = True,
 ) -> MetaResult:
     """Read a study CSV, compute effect sizes and pool them (with subgroups if given).
 
@@ -1083,6 +1294,7 @@ def meta_analysis_from_csv(
     :param model: tau^2 estimator. :param hksj: Hartung-Knapp adjustment.
     :param level: confidence level. :param md_variance: ``"unequal"`` or ``"pooled"``.
     :param hedges: ``"exact"`` or ``"approx"``. :param pi_method: ``"z"`` or ``"t(k-2)"``.
+    :param heterogeneity_ci: Q-profile intervals for tau^2, I^2, H^2 (see :func:`pool`).
     :returns: the pooled :class:`MetaResult`.
     :raises InputError: naming file, row and column for any bad input.
     """
@@ -1100,6 +1312,7 @@ def meta_analysis_from_csv(
         pi_method=pi_method,
         conventions=es.conventions,
         notes=es.notes,
+        heterogeneity_ci=heterogeneity_ci,
     )
     if es.subgroups is not None:
         return pool_subgroups(es.yi, es.vi, es.subgroups, **kwargs)
