@@ -493,3 +493,17 @@ def test_ci_width_shrinks_when_all_variation_shrinks(data, scale, model):
     w_wide = wide.ci_upper - wide.ci_lower
     assert narrow.ci_upper - narrow.ci_lower == pytest.approx(scale * w_wide, rel=1e-6)
     assert narrow.tau2 == pytest.approx(scale**2 * wide.tau2, rel=1e-5, abs=1e-12)
+
+
+def test_note_when_dl_tau2_lies_outside_its_q_profile_interval():
+    # Seed 002, serum calcium (data/studies/calcium.csv): three rows with very different
+    # precisions; DL tau2 = 0.0445 falls below the Q-profile lower bound (about 0.05).
+    from gutbone.resources import data_dir
+    from gutbone.stats.meta import meta_analysis_from_csv
+
+    result = meta_analysis_from_csv(str(data_dir() / "studies" / "calcium.csv"), model="DL")
+    assert result.tau2 < result.tau2_ci_lower
+    assert any("outside its Q-profile interval" in note for note in result.notes)
+    reml = meta_analysis_from_csv(str(data_dir() / "studies" / "calcium.csv"), model="REML")
+    assert reml.tau2_ci_lower <= reml.tau2 <= reml.tau2_ci_upper
+    assert not any("outside its Q-profile interval" in note for note in reml.notes)

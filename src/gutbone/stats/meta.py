@@ -777,6 +777,12 @@ def pool(
             t_lo, t_hi = qprofile_tau2_ci(y, v, level=level)
             i2_lo, i2_hi = (100.0 * t / (t + vt) for t in (t_lo, t_hi))
             h2_lo, h2_hi = ((t + vt) / vt for t in (t_lo, t_hi))
+            if math.isfinite(t_lo) and not t_lo - 1e-12 <= core.tau2 <= t_hi + 1e-12:
+                note_list.append(
+                    f"the {model} tau2 estimate lies outside its Q-profile interval: the "
+                    "interval inverts the generalised Q statistic (Viechtbauer 2007) and need "
+                    "not contain a moment estimate such as DerSimonian-Laird's"
+                )
     else:
         note_list.append(
             "only one study: its own estimate is reported; heterogeneity cannot be assessed"
