@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -114,8 +115,12 @@ def test_bad_input_exits_1(
     assert err.startswith("error: ") and message in err
 
 
-def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "--from", "Taxon", "--to", "BMD", "--engine", "spark")
+def test_usage_errors_exit_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patch:  # as if the spark extra were not installed
+        patch.setitem(sys.modules, "pyspark", None)
+        code, _, err = run(capsys, "--from", "Taxon", "--to", "BMD", "--engine", "spark")
     assert code == 2 and "not available: install the spark extra" in err
     code, _, err = run(capsys, "--from", "Taxon", "--to", "BMD", "--engine", "sparse")
     assert code == 2 and "--metapath" in err

@@ -23,7 +23,14 @@ def _command_modules() -> list[ModuleType]:
 
     modules: list[ModuleType] = [graph_commands]
     # Each module below appends itself here when it exists (stats, queries, views...).
-    for name in ("meta_command", "mr_command", "view_command", "query_commands", "paths_command"):
+    for name in (
+        "meta_command",
+        "mr_command",
+        "view_command",
+        "query_commands",
+        "paths_command",
+        "interop_commands",
+    ):
         try:
             modules.append(__import__(f"gutbone.cli.{name}", fromlist=["register"]))
         except ModuleNotFoundError as exc:

@@ -46,6 +46,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="also bulk-load the graph into a persistent on-disk Oxigraph store in DIR "
         "(reused by sparql/paths/serve with --store DIR)",
     )
+    build.add_argument(
+        "--add",
+        action="append",
+        metavar="FILE",
+        help="with --store: also bulk-load this large RDF file (.nt, .nq, .ttl...) into the "
+        "store, streamed from its path (repeatable); prints load time and peak memory",
+    )
     build.set_defaults(handler=_build)
 
     validate = subparsers.add_parser(
@@ -89,7 +96,20 @@ def _build(args: argparse.Namespace) -> int:
     )
     for file in files:
         print(f"wrote {file}")
-    if args.store:
+    if args.add and not args.store:
+        print("error: --add needs --store DIR", file=sys.stderr)
+        return 2
+    if args.store and args.add:
+        from gutbone.rdf import serialize
+        from gutbone.scale import load_store
+
+        _progress(f"bulk-loading the graph and {len(args.add)} file(s) into {args.store}")
+        loaded = load_store(args.store, args.add, base=serialize(result.graph, "nt").encode())
+        print(
+            f"wrote store {loaded.store}: {loaded.triples:,} triples in {loaded.seconds:.1f} s, "
+            f"peak RSS {loaded.peak_rss_bytes / 2**30:.2f} GiB"
+        )
+    elif args.store:
         _progress(f"bulk-loading {summary.triples} triples into the Oxigraph store {args.store}")
         print(f"wrote store {write_store(result.graph, args.store)}")
     return 0

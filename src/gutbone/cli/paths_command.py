@@ -11,10 +11,11 @@ from collections.abc import Sequence
 
 from gutbone.curation import load_curated
 from gutbone.errors import QueryError
-from gutbone.query.metapaths import DEFAULT_DAMPING, DwpcPair, metapath_dwpc
-from gutbone.query.paths import Hop, NoPathError, PathHit, find_paths
+from gutbone.query.metapaths import DEFAULT_DAMPING, DwpcMatrix, DwpcPair, metapath_dwpc
+from gutbone.query.paths import Hop, NoPathError, PathHit, find_paths, find_paths_sparse
 from gutbone.query.projection import Projection, build_projection
 from gutbone.query.resolve import resolve
+from gutbone.query.sparse_graph import SparseGraph, from_curated, read_kgx
 
 __all__ = ["register"]
 
@@ -33,7 +34,14 @@ engines:
   sparse  degree-weighted path counts (DWPC, Himmelstein & Baranzini 2015,
           doi:10.1371/journal.pcbi.1004259) for every source x target pair of
           --metapath, with scipy.sparse; --damping (default {DEFAULT_DAMPING}).
-  spark   not available: install the spark extra.
+  spark   the same DWPC scores as sparse, computed as a chain of Apache Spark DataFrame
+          joins (pip install 'gutbone[spark]' and a Java runtime); --master URL picks
+          the cluster (default local[*]).
+
+--kgx DIR reads a large graph from DIR/nodes.tsv and DIR/edges.tsv (KGX TSV) into
+arrays instead of the curated tables: the graph engine then needs --metapath and
+enumerates paths on CSR arrays (hops carry predicate, sign and evidence; edges are
+named edges.tsv:ROW), the sparse and spark engines score it as usual.
 
 --top K keeps the K best paths or pairs (default {DEFAULT_TOP}; 0 = all).
 associated_with, expressed_in and part_of may be walked both ways; every other
@@ -76,66 +84,152 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--damping", type=float, default=DEFAULT_DAMPING, help="DWPC exponent")
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
     parser.add_argument("--data", help="data folder (default: the bundled curated tables)")
+    parser.add_argument(
+        "--kgx", metavar="DIR", help="score a KGX TSV graph (DIR/nodes.tsv, DIR/edges.tsv)"
+    )
+    parser.add_argument(
+        "--master", metavar="URL", help="Spark master for --engine spark (default local[*])"
+    )
     parser.set_defaults(handler=_paths)
 
 
+def _spark_installed() -> bool:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def _paths(args: argparse.Namespace) -> int:
-    if args.engine == "spark":
+    if args.engine == "spark" and not _spark_installed():
         print("error: --engine spark is not available: install the spark extra", file=sys.stderr)
         return 2
-    if args.engine == "sparse" and not args.metapath:
-        print("error: --engine sparse needs --metapath", file=sys.stderr)
+    if args.engine in ("sparse", "spark") and not args.metapath:
+        print(f"error: --engine {args.engine} needs --metapath", file=sys.stderr)
+        return 2
+    if args.kgx and args.engine == "graph" and not args.metapath:
+        print("error: --kgx with --engine graph needs --metapath", file=sys.stderr)
+        return 2
+    if args.master and args.engine != "spark":
+        print("error: --master is only used by --engine spark", file=sys.stderr)
         return 2
     if args.top < 0:
         print(f"error: --top must be 0 (all) or more, not {args.top}", file=sys.stderr)
         return 2
     top = args.top or None
     predicates = args.predicates.split(",") if args.predicates else None
-    projection = build_projection(load_curated(args.data))
-    sources = resolve(projection, args.source)
-    targets = resolve(projection, args.target)
-    if args.engine == "sparse":
-        scores = metapath_dwpc(
-            projection,
-            args.metapath,
-            args.damping,
-            predicates=predicates,
-            min_evidence=args.min_evidence,
-        )
-        for ids, labels, end in ((sources, scores.rows, 0), (targets, scores.columns, -1)):
-            if not set(ids) & set(labels):
-                category = scores.metapath[end]
-                text = args.source if end == 0 else args.target
-                where = "starts" if end == 0 else "ends"
-                raise QueryError(
-                    f"metapath {'>'.join(scores.metapath)!r} {where} at {category}, "
-                    f"but {text!r} is not a {category}"
+    graph: Projection | SparseGraph
+    if args.kgx:
+        graph = read_kgx(args.kgx)
+    elif args.engine == "spark":
+        graph = from_curated(load_curated(args.data))
+    else:
+        graph = build_projection(load_curated(args.data))
+    sources = _resolve(graph, args.source)
+    targets = _resolve(graph, args.target)
+    if args.engine in ("sparse", "spark"):
+        if args.engine == "spark":
+            from gutbone.query.spark_engine import SparkUnavailable, spark_dwpc
+
+            assert isinstance(graph, SparseGraph)
+            try:
+                scores = spark_dwpc(
+                    graph,
+                    args.metapath,
+                    args.damping,
+                    predicates=predicates,
+                    min_evidence=args.min_evidence,
+                    master=args.master,
                 )
-        pairs = scores.pairs(rows=sources, columns=targets)
-        if not pairs:
-            raise NoPathError(
-                f"no path from {args.source!r} to {args.target!r} following metapath "
-                f"{'>'.join(scores.metapath)!r}"
+            except SparkUnavailable as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+        else:
+            scores = metapath_dwpc(
+                graph,
+                args.metapath,
+                args.damping,
+                predicates=predicates,
+                min_evidence=args.min_evidence,
             )
-        shown = pairs[:top] if top else pairs
-        print(_format_pairs(projection, shown, args.format), end="")
-        print(
-            f"{len(pairs)} pair(s) with a path ({scores.method}, damping {scores.damping})",
-            file=sys.stderr,
+        return _print_pairs(graph, scores, sources, targets, args, top)
+    if isinstance(graph, SparseGraph):
+        hits = find_paths_sparse(
+            graph,
+            sources,
+            targets,
+            metapath=args.metapath,
+            min_evidence=args.min_evidence,
+            predicates=predicates,
+            top=top,
         )
-        return 0
-    hits = find_paths(
-        projection,
-        sources,
-        targets,
-        metapath=args.metapath,
-        max_length=args.max_length,
-        min_evidence=args.min_evidence,
-        predicates=predicates,
-        top=top,
-    )
-    print(_format_hits(projection, hits, args.format), end="")
+    else:
+        hits = find_paths(
+            graph,
+            sources,
+            targets,
+            metapath=args.metapath,
+            max_length=args.max_length,
+            min_evidence=args.min_evidence,
+            predicates=predicates,
+            top=top,
+        )
+    print(_format_hits(_Names(graph), hits, args.format), end="")
     return 0
+
+
+def _resolve(graph: Projection | SparseGraph, text: str) -> tuple[str, ...]:
+    return graph.resolve(text) if isinstance(graph, SparseGraph) else resolve(graph, text)
+
+
+def _print_pairs(
+    graph: Projection | SparseGraph,
+    scores: DwpcMatrix,
+    sources: tuple[str, ...],
+    targets: tuple[str, ...],
+    args: argparse.Namespace,
+    top: int | None,
+) -> int:
+    for ids, labels, end in ((sources, scores.rows, 0), (targets, scores.columns, -1)):
+        if not set(ids) & set(labels):
+            category = scores.metapath[end]
+            text = args.source if end == 0 else args.target
+            where = "starts" if end == 0 else "ends"
+            raise QueryError(
+                f"metapath {'>'.join(scores.metapath)!r} {where} at {category}, "
+                f"but {text!r} is not a {category}"
+            )
+    pairs = scores.pairs(rows=sources, columns=targets)
+    if not pairs:
+        raise NoPathError(
+            f"no path from {args.source!r} to {args.target!r} following metapath "
+            f"{'>'.join(scores.metapath)!r}"
+        )
+    shown = pairs[:top] if top else pairs
+    print(_format_pairs(_Names(graph), shown, args.format), end="")
+    print(
+        f"{len(pairs)} pair(s) with a path ({scores.method}, damping {scores.damping})",
+        file=sys.stderr,
+    )
+    return 0
+
+
+class _Names:
+    """Label and category of a node id, for a projection or a sparse graph."""
+
+    def __init__(self, graph: Projection | SparseGraph) -> None:
+        self.graph = graph
+
+    def label(self, node: str) -> str:
+        if isinstance(self.graph, SparseGraph):
+            return self.graph.labels[self.graph.index(node)]
+        return self.graph.nodes[node].label
+
+    def category(self, node: str) -> str:
+        if isinstance(self.graph, SparseGraph):
+            return self.graph.category(self.graph.index(node))
+        return self.graph.nodes[node].category
 
 
 def _sign(value: int) -> str:
@@ -156,7 +250,7 @@ def _effect_text(hop: Hop) -> str:
     return text
 
 
-def _format_hits(projection: Projection, hits: Sequence[PathHit], form: str) -> str:
+def _format_hits(names: _Names, hits: Sequence[PathHit], form: str) -> str:
     if form == "json":
         return json.dumps([hit.to_dict() for hit in hits], ensure_ascii=False, indent=2) + "\n"
     if form == "csv":
@@ -174,8 +268,8 @@ def _format_hits(projection: Projection, hits: Sequence[PathHit], form: str) -> 
                 writer.writerow(
                     [
                         rank, f"{hit.score:.6g}", hit.net_sign, number, hop.tail,
-                        projection.nodes[hop.tail].label, hop.predicate, hop.reverse, hop.head,
-                        projection.nodes[hop.head].label, hop.sign, hop.evidence_type,
+                        names.label(hop.tail), hop.predicate, hop.reverse, hop.head,
+                        names.label(hop.head), hop.sign, hop.evidence_type,
                         f"{hop.evidence_weight:g}", "|".join(hop.sources), hop.locator,
                         _effect_text(hop), hop.edge_id, hop.quote,
                     ]
@@ -187,17 +281,19 @@ def _format_hits(projection: Projection, hits: Sequence[PathHit], form: str) -> 
             f"{rank}. score {hit.score:.4g}  net sign {_sign(hit.net_sign)}  "
             f"({hit.length} hop{'s' if hit.length > 1 else ''})"
         )
-        first = projection.nodes[hit.nodes[0]]
-        lines.append(f"   {first.label} [{first.category}] {first.id}")
+        first = hit.nodes[0]
+        lines.append(f"   {names.label(first)} [{names.category(first)}] {first}")
         for hop in hit.hops:
-            head = projection.nodes[hop.head]
+            head = hop.head
             arrow = f"{hop.predicate}, reverse" if hop.reverse else hop.predicate
             lines.append(
-                f"   --{arrow} ({_sign(hop.sign)})--> {head.label} [{head.category}] {head.id}"
+                f"   --{arrow} ({_sign(hop.sign)})--> {names.label(head)} "
+                f"[{names.category(head)}] {head}"
             )
+            where = f"{'|'.join(hop.sources)}, {hop.locator}; " if hop.sources else ""
             detail = (
                 f"      {hop.evidence_type} (weight {hop.evidence_weight:g}); "
-                f"{'|'.join(hop.sources)}, {hop.locator}; {hop.edge_id}"
+                f"{where}{hop.edge_id}"
             )
             effect = _effect_text(hop)
             if effect:
@@ -207,13 +303,13 @@ def _format_hits(projection: Projection, hits: Sequence[PathHit], form: str) -> 
     return "\n".join(lines)
 
 
-def _format_pairs(projection: Projection, pairs: Sequence[DwpcPair], form: str) -> str:
+def _format_pairs(names: _Names, pairs: Sequence[DwpcPair], form: str) -> str:
     records = [
         {
             "source": pair.source,
-            "source_label": projection.nodes[pair.source].label,
+            "source_label": names.label(pair.source),
             "target": pair.target,
-            "target_label": projection.nodes[pair.target].label,
+            "target_label": names.label(pair.target),
             "dwpc": pair.dwpc,
             "path_count": pair.path_count,
         }

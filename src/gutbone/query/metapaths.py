@@ -38,6 +38,14 @@ with overlapping positions the simple paths are enumerated over the same sparse 
 (``method="enumeration"``, exact but slower, like hetmatpy's general case). Self-loops are
 never projected, so adjacent positions cannot repeat a node.
 
+Graphs
+------
+Every function takes an :class:`ArcGraph`: the networkx-backed
+:class:`~gutbone.query.projection.Projection` of the curated tables, or the array-only
+:class:`~gutbone.query.sparse_graph.SparseGraph` read from a large KGX file (millions of
+edges). Both expose the same sorted node ids, category codes and arc arrays, so the same
+code scores both.
+
 >>> from gutbone.curation import load_curated
 >>> from gutbone.query.projection import build_projection
 >>> projection = build_projection(load_curated())
@@ -51,18 +59,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
 from gutbone.errors import QueryError
-from gutbone.query.projection import Projection, evidence_rank, predicate_closure
+from gutbone.query.projection import ArcArrays, evidence_rank, predicate_closure
 from gutbone.vocabulary import Vocabulary
 
 __all__ = [
     "DEFAULT_DAMPING",
+    "ArcGraph",
     "parse_metapath",
     "MetaedgeMatrix",
     "DwpcPair",
@@ -77,6 +86,33 @@ DEFAULT_DAMPING = 0.4
 
 _Csr: TypeAlias = sparse.csr_array
 _METHODS = ("product", "inclusion-exclusion", "enumeration")
+
+
+class ArcGraph(Protocol):
+    """What the metapath code reads from a graph (a projection or a sparse graph).
+
+    :ivar vocabulary: categories, predicates and evidence types.
+    :ivar node_ids: every node id, sorted (row and column order of the matrices).
+    :ivar predicate_names: codes of :attr:`ArcArrays.predicate`.
+    :ivar arcs: the traversable arcs (symmetric predicates both ways), as arrays.
+    :ivar category_table: codes of :attr:`node_category_codes`.
+    :ivar node_category_codes: the category of each node, as a code.
+    :ivar cache: memo of derived matrices, filled on first use.
+    """
+
+    vocabulary: Vocabulary
+    node_ids: Sequence[str]
+    predicate_names: tuple[str, ...]
+    arcs: ArcArrays
+    category_table: tuple[str, ...]
+    node_category_codes: NDArray[np.int16]
+    cache: dict[Any, Any]
+
+    def category_names(self, category: str) -> frozenset[str]:
+        """The category and its sub-categories (raises QueryError when unknown)."""
+
+    def members(self, category: str) -> NDArray[np.int64]:
+        """Sorted indices of the nodes of a category or of a sub-category."""
 
 
 def parse_metapath(vocabulary: Vocabulary, metapath: str | Sequence[str]) -> tuple[str, ...]:
@@ -232,11 +268,11 @@ class DwpcMatrix:
         return found
 
 
-def _members(projection: Projection, category: str) -> NDArray[np.int64]:
+def _members(projection: ArcGraph, category: str) -> NDArray[np.int64]:
     return projection.members(category)
 
 
-def _mask(projection: Projection, category: str) -> NDArray[np.bool_]:
+def _mask(projection: ArcGraph, category: str) -> NDArray[np.bool_]:
     key = ("member_mask", category)
     if key not in projection.cache:
         mask = np.zeros(len(projection.node_ids), dtype=bool)
@@ -246,7 +282,7 @@ def _mask(projection: Projection, category: str) -> NDArray[np.bool_]:
     return result
 
 
-def _local(projection: Projection, category: str) -> NDArray[np.int64]:
+def _local(projection: ArcGraph, category: str) -> NDArray[np.int64]:
     key = ("local_index", category)
     if key not in projection.cache:
         local = np.full(len(projection.node_ids), -1, dtype=np.int64)
@@ -257,8 +293,46 @@ def _local(projection: Projection, category: str) -> NDArray[np.int64]:
     return result
 
 
+def arc_blocks(projection: ArcGraph) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Arc positions grouped by (tail category, head category), computed once per graph.
+
+    :param projection: the graph.
+    :returns: ``order`` (arc positions sorted by the category pair of their ends) and
+        ``bounds`` (``order[bounds[k]:bounds[k + 1]]`` are the arcs of pair code
+        ``k = tail_code * n + head_code``, ``n`` categories, code ``n - 1`` standing for
+        nodes of no known category).
+    """
+    key = "arc_blocks"
+    if key not in projection.cache:
+        n = len(projection.category_table) + 1
+        codes = projection.node_category_codes.astype(np.int64)
+        codes = np.where(codes < 0, n - 1, codes)
+        arcs = projection.arcs
+        pair = codes[arcs.tail] * n + codes[arcs.head]
+        order = np.argsort(pair, kind="stable")
+        bounds = np.searchsorted(pair[order], np.arange(n * n + 1))
+        projection.cache[key] = (order.astype(np.int64), bounds.astype(np.int64))
+    blocks: tuple[NDArray[np.int64], NDArray[np.int64]] = projection.cache[key]
+    return blocks
+
+
+def _step_arcs(projection: ArcGraph, source: str, target: str) -> NDArray[np.int64]:
+    """Positions of the arcs from a node of ``source`` to a node of ``target``."""
+    order, bounds = arc_blocks(projection)
+    n = len(projection.category_table) + 1
+    names = projection.category_table
+    sources = projection.category_names(source)
+    targets = projection.category_names(target)
+    tails = [i for i, name in enumerate(names) if name in sources]
+    heads = [j for j, name in enumerate(names) if name in targets]
+    pieces = [order[bounds[i * n + j] : bounds[i * n + j + 1]] for i in tails for j in heads]
+    if not pieces:
+        return np.zeros(0, dtype=np.int64)
+    return np.concatenate(pieces)
+
+
 def _step_counts(
-    projection: Projection,
+    projection: ArcGraph,
     source: str,
     target: str,
     allowed: frozenset[str] | None,
@@ -269,14 +343,16 @@ def _step_counts(
         cached: _Csr = projection.cache[key]
         return cached
     arcs = projection.arcs
-    keep = _mask(projection, source)[arcs.tail] & _mask(projection, target)[arcs.head]
+    selected = _step_arcs(projection, source, target)
+    keep = np.ones(len(selected), dtype=bool)
     if allowed is not None:
         ok = np.array([name in allowed for name in projection.predicate_names], dtype=bool)
-        keep &= ok[arcs.predicate]
+        keep &= ok[arcs.predicate[selected]]
     if min_rank is not None:
-        keep &= arcs.rank >= min_rank
-    rows = _local(projection, source)[arcs.tail[keep]]
-    cols = _local(projection, target)[arcs.head[keep]]
+        keep &= arcs.rank[selected] >= min_rank
+    selected = selected[keep]
+    rows = _local(projection, source)[arcs.tail[selected]]
+    cols = _local(projection, target)[arcs.head[selected]]
     shape = (len(_members(projection, source)), len(_members(projection, target)))
     matrix = sparse.coo_array((np.ones(len(rows)), (rows, cols)), shape=shape).tocsr()
     matrix.sum_duplicates()
@@ -285,14 +361,14 @@ def _step_counts(
 
 
 def _filters(
-    projection: Projection, predicates: Iterable[str] | None, min_evidence: str | None
+    projection: ArcGraph, predicates: Iterable[str] | None, min_evidence: str | None
 ) -> tuple[frozenset[str] | None, int | None]:
     allowed = predicate_closure(projection.vocabulary, predicates)
     return allowed, evidence_rank(projection.vocabulary, min_evidence)
 
 
 def metaedge_adjacency(
-    projection: Projection,
+    projection: ArcGraph,
     source_category: str,
     target_category: str,
     *,
@@ -331,12 +407,17 @@ def metaedge_adjacency(
     )
 
 
-def _ids(projection: Projection, category: str) -> tuple[str, ...]:
-    return tuple(projection.node_ids[i] for i in _members(projection, category))
+def _ids(projection: ArcGraph, category: str) -> tuple[str, ...]:
+    key = ("member_ids", category)
+    if key not in projection.cache:
+        node_ids = projection.node_ids
+        projection.cache[key] = tuple(node_ids[i] for i in _members(projection, category).tolist())
+    ids: tuple[str, ...] = projection.cache[key]
+    return ids
 
 
 def check_metapath(
-    projection: Projection,
+    projection: ArcGraph,
     categories: Sequence[str],
     allowed: frozenset[str] | None,
     min_rank: int | None,
@@ -376,8 +457,10 @@ def _degree_weight(matrix: _Csr, damping: float) -> _Csr:
     with np.errstate(divide="ignore"):
         row_factor = np.where(out_degree > 0, out_degree ** (-damping), 0.0)
         col_factor = np.where(in_degree > 0, in_degree ** (-damping), 0.0)
-    weighted = sparse.diags_array(row_factor) @ matrix @ sparse.diags_array(col_factor)
-    return sparse.csr_array(weighted)
+    # scale the stored entries in place of two diagonal products (same numbers, O(nnz))
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    data = matrix.data * row_factor[rows] * col_factor[matrix.indices]
+    return sparse.csr_array((data, matrix.indices, matrix.indptr), shape=matrix.shape)
 
 
 def _chain(matrices: Sequence[_Csr]) -> _Csr:
@@ -494,7 +577,7 @@ def _overlapping(members: Sequence[NDArray[np.int64]]) -> bool:
 
 
 def metapath_dwpc(
-    projection: Projection,
+    projection: ArcGraph,
     metapath: str | Sequence[str],
     damping: float = DEFAULT_DAMPING,
     *,

@@ -1,0 +1,474 @@
+"""Scale benchmark: gutbone's heavy operations on 1e5, 1e6 and 1e7 edges, against the anchors.
+
+For each size (graphs from ``benchmarks/generate.py``, written once under
+``benchmarks/_data/``) one run prints:
+
+* store: bulk-load time and peak RSS of ``gutbone.scale.load_store`` (ontology + graph.nt,
+  pyoxigraph, streamed from the path) - in a fresh process so the RSS is the load's own;
+  anchor rdflib ``Graph.parse`` at 1e5 only (at 1e6 it needs minutes and several GB, and
+  queries on it take seconds each: the gap is already clear at 1e5);
+* SPARQL: p50/p95 of catalog queries (``data/queries``: neighbourhood, evidence_for_outcome,
+  metabolite_receptors, nodes_in_category, counts_by_predicate) and of one benchmark query
+  (taxon -> metabolite -> bone outcome on direct triples) on the on-disk store; rdflib
+  runs the same queries at 1e5;
+* paths (fresh process): ``read_kgx`` time and peak RSS; all taxa x all bone outcomes DWPC
+  of ``Taxon>Metabolite>BoneOutcome`` (damping 0.4) with :func:`metapath_dwpc` on the
+  :class:`SparseGraph` (cold = first call, step matrices built; warm = median of 5); top-10
+  explained paths for a hub taxon and bone outcome with :func:`find_paths_sparse`;
+  anchors: hetmatpy ``degree_weight.dwpc`` on a HetMat of the same step matrices (if
+  hetmatpy imports), a typed pure-Python neighbour expansion (dict of lists; DWPC and
+  top-k), and naive ``networkx.all_simple_paths`` enumeration at 1e5 only (building a
+  1e7-edge networkx graph takes minutes and ~6.5 GB). Results are cross-checked: the
+  DWPC of every anchor must equal gutbone's, the top-k scores must agree.
+
+Ratios are gutbone / anchor (below 1: gutbone is faster). Run:
+
+    python benchmarks/scale.py                 # 1e5, 1e6, 1e7 (about 10 minutes here)
+    python benchmarks/scale.py --sizes 1e5,1e6
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402
+
+METAPATH = "Taxon>Metabolite>BoneOutcome"
+DAMPING = 0.4
+TOP = 10
+BENCH_QUERY = """PREFIX gb: <https://w3id.org/gutbone/vocab#>
+SELECT DISTINCT ?taxon ?metabolite ?outcome WHERE {
+  VALUES ?effect { gb:increases gb:decreases gb:affects }
+  ?taxon gb:produces ?metabolite .
+  ?metabolite ?effect ?outcome .
+  ?outcome a gb:BoneOutcome .
+}"""
+
+
+# --- workers (run in fresh processes) --------------------------------------------------------
+
+
+def _rss() -> int:
+    from gutbone.scale import peak_rss_bytes
+
+    return peak_rss_bytes()
+
+
+def worker_store(size: int) -> dict[str, Any]:
+    from gutbone.resources import ontology_dir
+    from gutbone.scale import load_store
+
+    folder = generate.folder(size)
+    report = load_store(folder / "store", [ontology_dir() / "gutbone.ttl", folder / "graph.nt"])
+    return {"seconds": report.seconds, "rss": report.peak_rss_bytes, "triples": report.triples}
+
+
+def _queries(hubs: dict[str, str]) -> list[tuple[str, str, dict[str, str]]]:
+    """(name, text, parameters) of the benchmarked queries."""
+    return [
+        ("neighbourhood", "catalog", {"node": hubs["GeneProduct"]}),
+        ("evidence_for_outcome", "catalog", {"outcome": hubs["BoneOutcome"]}),
+        ("metabolite_receptors", "catalog", {}),
+        ("nodes_in_category", "catalog", {"category": "BoneOutcome"}),
+        ("counts_by_predicate", "catalog", {}),
+        ("taxon_metabolite_outcome (bench)", BENCH_QUERY, {"taxon": hubs["Taxon"]}),
+    ]
+
+
+def worker_sparql(size: int, engine: str, hubs: dict[str, str], repeat: int) -> dict[str, Any]:
+    from gutbone.query.catalog import bind_adhoc, bind_parameters, load_catalog
+    from gutbone.query.sparql import run_query
+    from gutbone.query.store import open_store
+
+    folder = generate.folder(size)
+    start = time.perf_counter()
+    store = graph = None
+    if engine == "rdflib":
+        from rdflib import Graph
+
+        from gutbone.resources import ontology_dir
+
+        graph = Graph()
+        graph.parse(ontology_dir() / "gutbone.ttl", format="turtle")
+        graph.parse(folder / "graph.nt", format="nt")
+    else:
+        store = open_store(folder / "store")
+    load = time.perf_counter() - start
+    catalog = load_catalog()
+    results: dict[str, Any] = {"load": load, "queries": {}}
+    for name, text, params in _queries(hubs):
+        if text == "catalog":
+            query = catalog[name]
+            query_text, bindings = query.text, bind_parameters(query, params)
+        else:
+            query_text, bindings = text, bind_adhoc({k: f"<{_iri(v)}>" for k, v in params.items()})
+        times, rows = [], 0
+        for _ in range(repeat):
+            t = time.perf_counter()
+            result = run_query(
+                query_text, store=store, graph=graph, engine=engine, bindings=bindings
+            )
+            times.append(time.perf_counter() - t)
+            rows = len(result.rows)
+        results["queries"][name] = {"times": times, "rows": rows}
+    results["rss"] = _rss()
+    return results
+
+
+def _iri(curie: str) -> str:
+    from gutbone.identifiers import expand
+
+    return expand(curie)
+
+
+def _timed(function: Any, repeat: int = 1) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def worker_paths(size: int, small: bool) -> dict[str, Any]:
+    import numpy as np
+
+    from gutbone.query.metapaths import arc_blocks, metapath_dwpc
+    from gutbone.query.paths import find_paths_sparse
+    from gutbone.query.sparse_graph import read_kgx
+
+    folder = generate.folder(size)
+    out: dict[str, Any] = {}
+    start = time.perf_counter()
+    graph = read_kgx(folder)
+    arc_blocks(graph)  # part of loading: arcs grouped by category pair
+    out["load"] = time.perf_counter() - start
+    out["load_rss"] = _rss()
+    out["arcs"] = len(graph.arcs.tail)
+    out["dwpc_cold"], scores = _timed(lambda: metapath_dwpc(graph, METAPATH, DAMPING))
+    out["dwpc_warm"], scores = _timed(lambda: metapath_dwpc(graph, METAPATH, DAMPING), 5)
+    out["pairs"] = int(scores.dwpc.nnz)
+    out["shape"] = [len(scores.rows), len(scores.columns)]
+
+    # hubs: highest-degree node of each category; the pair for top-k: a hub taxon and the
+    # bone outcome it reaches by most paths
+    degree = np.bincount(graph.arcs.tail, minlength=len(graph.node_ids)) + np.bincount(
+        graph.arcs.head, minlength=len(graph.node_ids)
+    )
+    hubs = {}
+    for category in ("Taxon", "Metabolite", "GeneProduct", "BoneOutcome"):
+        members = graph.members(category)
+        hubs[category] = graph.node_ids[int(members[np.argmax(degree[members])])]
+    counts = scores.path_counts.tocsr()
+    row = scores.rows.index(hubs["Taxon"])
+    line = counts[[row]].tocoo()
+    target = scores.columns[int(line.col[np.argmax(line.data)])]
+    source = hubs["Taxon"]
+    out["hubs"], out["pair"] = hubs, [source, target, int(line.data.max())]
+    out["topk_cold"], hits = _timed(
+        lambda: find_paths_sparse(graph, source, target, metapath=METAPATH, top=TOP)
+    )
+    out["topk_warm"], hits = _timed(
+        lambda: find_paths_sparse(graph, source, target, metapath=METAPATH, top=TOP), 5
+    )
+    top_scores = [round(h.score, 12) for h in hits]
+
+    # anchor: typed pure-Python neighbour expansion (what one writes with dicts)
+    start = time.perf_counter()
+    adjacency, category = _python_adjacency(graph)
+    out["python_build"] = time.perf_counter() - start
+    out["python_dwpc"], python_scores = _timed(lambda: _python_dwpc(adjacency, category))
+    worst = max(
+        abs(scores.value(s, t) - v) / max(abs(v), 1e-300) for (s, t), v in python_scores.items()
+    )
+    assert worst < 1e-9 and len(python_scores) == out["pairs"], (worst, len(python_scores))
+    out["python_topk"], python_hits = _timed(
+        lambda: _python_top(adjacency, category, source, target), 5
+    )
+    assert [round(s, 12) for s, _ in python_hits] == top_scores, (python_hits, top_scores)
+
+    # anchor: hetmatpy on a HetMat holding the same step matrices
+    out["hetmatpy"] = _hetmatpy(graph, scores)
+
+    if small:  # anchor: naive networkx enumeration (1e5 only)
+        out["networkx"] = _networkx(graph, source, target, top_scores)
+    out["rss"] = _rss()
+    return out
+
+
+def _python_adjacency(graph: Any) -> tuple[dict[str, list[tuple[str, float]]], dict[str, str]]:
+    """node -> [(neighbour, evidence weight)] over all arcs, plus node -> category."""
+    import numpy as np
+
+    adjacency: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    ids = graph.node_ids
+    category = {node: graph.category(i) for i, node in enumerate(ids)}
+    arcs = graph.arcs
+    wanted = {"Taxon", "Metabolite", "BoneOutcome"}
+    codes = {i for i, name in enumerate(graph.category_table) if name in wanted}
+    keep = np.isin(graph.node_category_codes[arcs.tail], list(codes))
+    for t, h, w in zip(
+        arcs.tail[keep].tolist(), arcs.head[keep].tolist(), arcs.weight[keep].tolist(), strict=True
+    ):
+        adjacency[ids[t]].append((ids[h], w))
+    return adjacency, category
+
+
+def _python_dwpc(
+    adjacency: dict[str, list[tuple[str, float]]], category: dict[str, str]
+) -> dict[tuple[str, str], float]:
+    out1: dict[str, int] = defaultdict(int)
+    in1: dict[str, int] = defaultdict(int)
+    out2: dict[str, int] = defaultdict(int)
+    in2: dict[str, int] = defaultdict(int)
+    for u, neighbours in adjacency.items():
+        cu = category[u]
+        for v, _ in neighbours:
+            cv = category[v]
+            if cu == "Taxon" and cv == "Metabolite":
+                out1[u] += 1
+                in1[v] += 1
+            elif cu == "Metabolite" and cv == "BoneOutcome":
+                out2[u] += 1
+                in2[v] += 1
+    scores: dict[tuple[str, str], float] = defaultdict(float)
+    for taxon in out1:
+        for metabolite, _ in adjacency[taxon]:
+            if category[metabolite] != "Metabolite":
+                continue
+            first = (out1[taxon] * in1[metabolite]) ** -DAMPING
+            for outcome, _ in adjacency[metabolite]:
+                if category[outcome] == "BoneOutcome":
+                    scores[taxon, outcome] += first * (out2[metabolite] * in2[outcome]) ** -DAMPING
+    return scores
+
+
+def _python_top(
+    adjacency: dict[str, list[tuple[str, float]]],
+    category: dict[str, str],
+    source: str,
+    target: str,
+) -> list[tuple[float, tuple[str, ...]]]:
+    found = []
+    for metabolite, w1 in adjacency[source]:
+        if category[metabolite] != "Metabolite":
+            continue
+        for outcome, w2 in adjacency[metabolite]:
+            if outcome == target:
+                found.append((w1 * w2, (source, metabolite, target)))
+    found.sort(key=lambda item: (-item[0], item[1]))
+    return found[:TOP]
+
+
+def _hetmatpy(graph: Any, scores: Any) -> dict[str, Any]:
+    try:
+        import hetmatpy.degree_weight
+        import hetmatpy.hetmat
+        import hetnetpy.hetnet
+    except Exception as exc:  # noqa: BLE001 - report any import failure and go on
+        return {"error": f"hetmatpy unavailable: {type(exc).__name__}: {exc}"}
+    from gutbone.query.metapaths import metaedge_adjacency
+
+    directory = Path(tempfile.mkdtemp(prefix="hetmat-", dir=generate.DATA))
+    hetmat = hetmatpy.hetmat.HetMat(directory, initialize=True)
+    metagraph = hetnetpy.hetnet.MetaGraph.from_edge_tuples(
+        [
+            ("Taxon", "Metabolite", "produces", "both"),
+            ("Metabolite", "BoneOutcome", "affects", "both"),
+        ],
+        {"Taxon": "T", "Metabolite": "M", "BoneOutcome": "B", "produces": "p", "affects": "a"},
+    )
+    hetmat.metagraph = metagraph
+    steps = [
+        metaedge_adjacency(graph, "Taxon", "Metabolite"),
+        metaedge_adjacency(graph, "Metabolite", "BoneOutcome"),
+    ]
+    for name, ids in (("Taxon", steps[0].rows), ("Metabolite", steps[0].columns),
+                      ("BoneOutcome", steps[1].columns)):  # fmt: skip
+        path = hetmat.get_nodes_path(name)
+        path.write_text("position\tidentifier\tname\n" + "".join(
+            f"{i}\t{node}\t{node}\n" for i, node in enumerate(ids)), encoding="utf-8")  # fmt: skip
+    for abbrev, step in (("TpM", steps[0]), ("MaB", steps[1])):
+        hetmatpy.hetmat.save_matrix(
+            step.matrix.tocsc().astype(float), hetmat.edges_directory / abbrev
+        )
+    metapath = metagraph.metapath_from_abbrev("TpMaB")
+    run = lambda: hetmatpy.degree_weight.dwpc(  # noqa: E731
+        hetmat, metapath, damping=DAMPING, dense_threshold=1
+    )
+    cold, (rows, cols, matrix) = _timed(run)
+    warm, (rows, cols, matrix) = _timed(run, 5)
+    import numpy as np
+    from scipy import sparse
+
+    diff = abs(sparse.csr_array(matrix) - scores.dwpc).max()
+    assert list(rows) == list(scores.rows) and list(cols) == list(scores.columns)
+    assert diff < 1e-12 * max(1.0, float(np.abs(scores.dwpc).max())), diff
+    return {"cold": cold, "warm": warm, "max_diff": float(diff)}
+
+
+def _networkx(graph: Any, source: str, target: str, top_scores: list[float]) -> dict[str, Any]:
+    import networkx as nx
+
+    start = time.perf_counter()
+    nxg = nx.MultiDiGraph()
+    ids = graph.node_ids
+    nxg.add_nodes_from((node, {"category": graph.category(i)}) for i, node in enumerate(ids))
+    arcs = graph.arcs
+    nxg.add_edges_from(
+        (ids[t], ids[h], {"weight": w})
+        for t, h, w in zip(
+            arcs.tail.tolist(), arcs.head.tolist(), arcs.weight.tolist(), strict=True
+        )
+    )
+    build = time.perf_counter() - start
+
+    def naive() -> list[float]:
+        found = []
+        for path in nx.all_simple_edge_paths(nxg, source, target, cutoff=2):
+            nodes = [path[0][0]] + [edge[1] for edge in path]
+            if len(nodes) != 3 or nxg.nodes[nodes[1]]["category"] != "Metabolite":
+                continue
+            found.append(math.prod(nxg.edges[edge]["weight"] for edge in path))
+        return sorted(found, reverse=True)[:TOP]
+
+    seconds, found = _timed(naive)
+    assert [round(s, 12) for s in found] == top_scores, (found, top_scores)
+    return {"build": build, "topk": seconds}
+
+
+# --- driver ----------------------------------------------------------------------------------
+
+
+def _worker(kind: str, size: int, extra: dict[str, Any]) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--worker", kind, "--size", str(size),
+               "--extra", json.dumps(extra)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    if done.returncode != 0:
+        raise RuntimeError(f"worker {kind} {size} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _p(times: list[float], q: float) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _gb(value: int) -> str:
+    return f"{value / 2**30:.2f} GiB"
+
+
+def run(sizes: list[int]) -> None:
+    print(f"scale benchmark: metapath {METAPATH}, damping {DAMPING}, top-{TOP}; "
+          f"ratios are gutbone/anchor (< 1: gutbone faster)")  # fmt: skip
+    for size in sizes:
+        start = time.perf_counter()
+        folder = generate.ensure(size)
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        print(f"\n== {meta['edges']:,} edges, {meta['nodes']:,} nodes, {meta['triples']:,} "
+              f"N-Triples ({folder.name}, ready in {time.perf_counter() - start:.1f} s)")  # fmt: skip
+        small = size <= 100_000
+        paths = _worker("paths", size, {"small": small})
+        store = _worker("store", size, {})
+        print(f"  store load (pyoxigraph bulk_load)   {store['seconds']:8.1f} s   peak RSS "
+              f"{_gb(store['rss'])}   {store['triples']:,} triples "
+              f"({store['triples'] / store['seconds'] / 1e6:.2f} M triples/s)")  # fmt: skip
+        repeat = 20 if size < 10_000_000 else 10
+        sparql = _worker(
+            "sparql", size, {"engine": "oxigraph", "hubs": paths["hubs"], "repeat": repeat}
+        )
+        anchor = None
+        if small:
+            anchor = _worker(
+                "sparql", size, {"engine": "rdflib", "hubs": paths["hubs"], "repeat": 3}
+            )
+            print(f"    anchor rdflib Graph.parse          {anchor['load']:8.1f} s   peak RSS "
+                  f"{_gb(anchor['rss'])}   ratio {store['seconds'] / anchor['load']:.3f}")  # noqa: E501
+        else:
+            print("    anchor rdflib: not run (1e5 only: 1e6+ triples take minutes and GBs)")
+        print(f"  SPARQL on the store ({repeat} runs each): p50 / p95")
+        for name, result in sparql["queries"].items():
+            p50, p95 = _p(result["times"], 0.5), _p(result["times"], 0.95)
+            line = (
+                f"    {name:34s} {p50 * 1e3:9.1f} / {p95 * 1e3:9.1f} ms  ({result['rows']:,} rows)"
+            )
+            if anchor is not None:
+                other = anchor["queries"][name]
+                assert other["rows"] == result["rows"], (name, other["rows"], result["rows"])
+                ratio = p50 / _p(other["times"], 0.5)
+                line += f"  rdflib p50 {_p(other['times'], 0.5) * 1e3:9.1f} ms  ratio {ratio:.3f}"
+            print(line)
+        all_times = [t for r in sparql["queries"].values() for t in r["times"]]
+        print(f"    all catalog+bench queries           p50 {_p(all_times, 0.5) * 1e3:.1f} ms, "
+              f"p95 {_p(all_times, 0.95) * 1e3:.1f} ms")  # fmt: skip
+        print(f"  sparse graph load (read_kgx)         {paths['load']:8.1f} s   peak RSS "
+              f"{_gb(paths['load_rss'])}   {paths['arcs']:,} arcs")  # fmt: skip
+        goal = {1_000_000: 0.1, 10_000_000: 1.0}.get(size)
+        goal_text = f"; goal < {goal} s" if goal else ""
+        print(f"  DWPC all {paths['shape'][0]:,} taxa x {paths['shape'][1]:,} outcomes "
+              f"{paths['dwpc_warm']:8.4f} s warm, {paths['dwpc_cold']:.4f} s cold "
+              f"({paths['pairs']:,} pairs{goal_text})")  # fmt: skip
+        het = paths["hetmatpy"]
+        if "error" in het:
+            print(f"    anchor hetmatpy: {het['error']}")
+        else:
+            print(f"    anchor hetmatpy dwpc (sparse)      {het['warm']:8.4f} s warm, "
+                  f"{het['cold']:.4f} s cold   ratio {paths['dwpc_warm'] / het['warm']:.3f} warm "
+                  f"(goal <= 2), max |diff| {het['max_diff']:.1e}")  # fmt: skip
+        print(f"    anchor pure-Python expansion       {paths['python_dwpc']:8.4f} s "
+              f"(+{paths['python_build']:.1f} s dicts)   ratio "
+              f"{paths['dwpc_warm'] / paths['python_dwpc']:.3f}")  # fmt: skip
+        source, target, count = paths["pair"]
+        print(f"  top-{TOP} paths {source} -> {target} ({count:,} paths)   "
+              f"{paths['topk_warm']:8.4f} s warm, {paths['topk_cold']:.4f} s cold")  # fmt: skip
+        print(f"    anchor pure-Python expansion       {paths['python_topk']:8.4f} s   ratio "
+              f"{paths['topk_warm'] / paths['python_topk']:.3f}")  # fmt: skip
+        if "networkx" in paths:
+            nx_result = paths["networkx"]
+            print(f"    anchor networkx all_simple_paths   {nx_result['topk']:8.4f} s "
+                  f"(+{nx_result['build']:.1f} s graph)   ratio "
+                  f"{paths['topk_warm'] / nx_result['topk']:.3f}")  # fmt: skip
+        else:
+            print("    anchor networkx: not run (1e5 only: 1e7 edges take minutes and ~6.5 GB)")
+        print(f"  paths process peak RSS {_gb(paths['rss'])}; size done in "
+              f"{time.perf_counter() - start:.0f} s")  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1e5,1e6,1e7", help="edge counts (default all three)")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--extra", default="{}", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        extra = json.loads(args.extra)
+        if args.worker == "store":
+            result = worker_store(args.size)
+        elif args.worker == "sparql":
+            result = worker_sparql(args.size, extra["engine"], extra["hubs"], extra["repeat"])
+        else:
+            result = worker_paths(args.size, extra["small"])
+        print(json.dumps(result))
+        return 0
+    start = time.perf_counter()
+    run([generate.parse_size(s) for s in args.sizes.split(",")])
+    print(f"\ntotal {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

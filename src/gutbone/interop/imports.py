@@ -1,0 +1,1184 @@
+"""Import KGX and RDF graphs, map them onto gutbone's vocabulary and merge them.
+
+:func:`import_graphs` reads KGX TSV / JSON Lines (a folder or node and edge files), RDF
+(Turtle, N-Triples, JSON-LD; gutbone's own model or plain Biolink-typed triples), GraphML
+and Cytoscape.js JSON written by :mod:`gutbone.interop.exports`, and:
+
+1. normalises identifiers: prefix case and synonyms through the Bioregistry
+   (``ncbitaxon:816`` and ``taxonomy:816`` are ``NCBITaxon:816``), IRIs to CURIEs, then
+   checks them as curation does (:func:`gutbone.identifiers.check_curie`);
+2. maps Biolink categories and predicates onto gutbone's
+   (:class:`gutbone.interop.biolink.BiolinkMapping`; ``biolink:affects`` with
+   ``object_direction_qualifier: increased`` is ``increases``). gutbone's own columns
+   (``gutbone_category``, ``gutbone_predicate``, ``sign``, ``evidence_type``...) win when
+   present, so that a gutbone export comes back unchanged;
+3. merges with a base data folder (the curated tables by default): a node whose id is
+   already there is not duplicated (the curated row is kept), an edge already there (same
+   id, same triple) is skipped;
+4. keeps provenance: each external knowledge source (``primary_knowledge_source``, else
+   the file) becomes a row of ``sources.csv`` (kind ``database``) that its edges cite, and
+   external rows carry ``imported from FILE:LINE (SOURCE)`` in their note; edges without
+   a locator or quote get ``FILE:LINE`` and the KGX statement itself.
+
+What cannot be mapped (an identifier prefix gutbone does not accept, a predicate with no
+gutbone counterpart, a negated edge, an edge to a node so dropped) is *unmapped*: counted
+with an example in :attr:`ImportReport.unmapped`, never silently dropped. Malformed input
+(a TSV row with the wrong number of fields, a category or predicate Biolink does not
+know, a CURIE with no prefix, an edge to a node that is nowhere, a bad number) is a
+*problem* (:class:`gutbone.errors.Problem`, ``file:line:field: message``); the row is
+skipped and the import goes on, unless ``strict`` is set: then the first problem or
+unmapped item stops the import and nothing is written.
+
+The output (``out``) is a data folder in gutbone's table format: the base tables copied
+unchanged, ``nodes/imported.csv``, ``edges/imported.csv``, the new sources appended to
+``sources.csv`` and a manifest ``gutbone-import.json``. ``gutbone validate``, ``build``,
+``paths --data`` and ``report --data`` accept it. It is written atomically: a failed
+import leaves no folder, or the previous one.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, TextIO
+
+import bioregistry
+import networkx as nx
+from rdflib import RDF, RDFS, SKOS, BNode, Graph, URIRef
+from rdflib.namespace import DCTERMS
+
+from gutbone.curation import (
+    EDGE_COLUMNS,
+    NODE_COLUMNS,
+    SOURCE_COLUMNS,
+    CuratedData,
+    load_curated,
+)
+from gutbone.errors import InputError, Problem
+from gutbone.identifiers import PREFIXES, check_curie, compress
+from gutbone.interop.biolink import BIOLINK_IRI, load_biolink_schema, load_mapping
+from gutbone.interop.kgx import (
+    GUTBONE_INFORES,
+    METADATA_FILE,
+    MULTIVALUED,
+    read_jsonl,
+    read_tsv,
+)
+from gutbone.resources import SOURCE_BASE, VOCAB, data_dir
+from gutbone.vocabulary import GB, MEASURES, load_vocabulary
+
+__all__ = [
+    "IMPORT_FORMATS",
+    "MANIFEST",
+    "Unmapped",
+    "ImportReport",
+    "normalize_curie",
+    "import_graphs",
+]
+
+IMPORT_FORMATS = ("kgx", "ttl", "nt", "jsonld", "graphml", "cytoscape")
+MANIFEST = "gutbone-import.json"
+_RDF_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}
+_SUFFIX_FORMAT = {
+    ".tsv": "kgx",
+    ".jsonl": "kgx",
+    ".ttl": "ttl",
+    ".nt": "nt",
+    ".jsonld": "jsonld",
+    ".graphml": "graphml",
+    ".cyjs": "cytoscape",
+}
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:~-]*$")
+_SLUG = re.compile(r"[^A-Za-z0-9._-]+")
+_DIRECTION_SIGN = {"increased": 1, "upregulated": 1, "decreased": -1, "downregulated": -1}
+_DECIMAL_EFFECT = ("estimate", "ci_lower", "ci_upper", "p", "i2", "tau2")
+
+
+@dataclass(frozen=True)
+class Unmapped:
+    """Input rows left out because gutbone's vocabulary has no place for them.
+
+    :param kind: ``prefix`` (identifier prefix not accepted), ``predicate`` (no gutbone
+        predicate), ``negated`` (negated edge), ``endpoint`` (edge to a node left out).
+    :param value: the prefix, predicate or node.
+    :param count: how many rows.
+    :param example: ``file:line`` of the first one.
+    """
+
+    kind: str
+    value: str
+    count: int
+    example: str
+
+    def __str__(self) -> str:
+        return f"unmapped {self.kind} {self.value!r}: {self.count} row(s), e.g. {self.example}"
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import read, added, merged and left out.
+
+    :param inputs: the files read.
+    :param nodes_read: node records read.
+    :param nodes_added: new nodes (written to ``nodes/imported.csv``).
+    :param nodes_merged: nodes already in the base tables (not duplicated).
+    :param edges_read: edge records read.
+    :param edges_added: new assertions.
+    :param edges_duplicate: assertions already in the base tables (same id and triple).
+    :param sources_added: ids of the sources created for the imported knowledge sources.
+    :param unmapped: what was left out, by kind and value.
+    :param problems: malformed input, one per row.
+    :param output: the data folder written, or None.
+    """
+
+    inputs: tuple[str, ...]
+    nodes_read: int
+    nodes_added: int
+    nodes_merged: int
+    edges_read: int
+    edges_added: int
+    edges_duplicate: int
+    sources_added: tuple[str, ...]
+    unmapped: tuple[Unmapped, ...]
+    problems: tuple[Problem, ...]
+    output: Path | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready mapping (the manifest's ``report``)."""
+        return {
+            "inputs": list(self.inputs),
+            "nodes_read": self.nodes_read,
+            "nodes_added": self.nodes_added,
+            "nodes_merged": self.nodes_merged,
+            "edges_read": self.edges_read,
+            "edges_added": self.edges_added,
+            "edges_duplicate": self.edges_duplicate,
+            "sources_added": list(self.sources_added),
+            "unmapped": [vars(item) for item in self.unmapped],
+            "problems": [str(problem) for problem in self.problems],
+            "output": str(self.output) if self.output is not None else None,
+        }
+
+
+# --------------------------------------------------------------------------- identifiers
+
+
+def _prefix_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for prefix in PREFIXES:
+        table[prefix.lower()] = prefix
+        normalized = bioregistry.normalize_prefix(prefix)
+        if normalized:
+            table[normalized] = prefix
+    return table
+
+
+_PREFIX_TABLE: dict[str, str] = {}
+
+
+def _gutbone_prefix(prefix: str) -> str | None:
+    if prefix in PREFIXES:
+        return prefix
+    if not _PREFIX_TABLE:
+        _PREFIX_TABLE.update(_prefix_table())
+    found = _PREFIX_TABLE.get(prefix.lower())
+    if found is None:
+        normalized = bioregistry.normalize_prefix(prefix)
+        found = _PREFIX_TABLE.get(normalized) if normalized else None
+    return found
+
+
+def normalize_curie(text: str) -> tuple[str | None, str, str]:
+    """Normalise an identifier to a gutbone CURIE.
+
+    :param text: a CURIE in any prefix case or synonym, or an IRI.
+    :returns: ``(curie, "", "")`` when accepted; ``(None, "problem", message)`` when
+        malformed; ``(None, "prefix", prefix)`` when its prefix is not one gutbone accepts.
+
+    >>> normalize_curie("ncbitaxon:816")
+    ('NCBITaxon:816', '', '')
+    >>> normalize_curie("http://purl.obolibrary.org/obo/CHEBI_17968")
+    ('CHEBI:17968', '', '')
+    >>> normalize_curie("butyrate")
+    (None, 'problem', "'butyrate' is not a CURIE (expected PREFIX:ID)")
+    >>> normalize_curie("EC:2.7.1.1")
+    (None, 'prefix', 'EC')
+    """
+    text = text.strip()
+    if text.startswith(("http://", "https://")):
+        curie = compress(text)
+        if curie is None:
+            parsed = bioregistry.parse_iri(text)
+            if parsed is None:
+                return None, "prefix", text.rsplit("/", 1)[0] + "/"
+            prefix, local = parsed
+            text = f"{prefix}:{local}"
+        else:
+            text = curie
+    if ":" not in text:
+        return None, "problem", f"{text!r} is not a CURIE (expected PREFIX:ID)"
+    prefix, local = text.split(":", 1)
+    if not prefix or not local:
+        return None, "problem", f"{text!r} is not a CURIE (expected PREFIX:ID)"
+    known = _gutbone_prefix(prefix)
+    if known is None:
+        return None, "prefix", prefix
+    curie = f"{known}:{local}"
+    message = check_curie(curie)
+    if message is not None:
+        return None, "problem", message
+    return curie, "", ""
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "|".join(_text(item) for item in value)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value).strip()
+
+
+def _list(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, list):
+        return [_text(item) for item in value if _text(item)]
+    return [part.strip() for part in str(value).split("|") if part.strip()]
+
+
+def _first(value: Any) -> str:
+    items = _list(value)
+    return items[0] if items else ""
+
+
+# --------------------------------------------------------------------------- readers
+
+_Item = tuple[str, int, dict[str, Any]]
+
+
+@dataclass
+class _Input:
+    """One input: its node and edge records and the sources it declares."""
+
+    name: str
+    nodes: Iterable[_Item] = ()
+    edges: Iterable[_Item] = ()
+    sources: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def _kgx_reader(path: Path, name: str, problems: list[Problem]) -> Iterator[_Item]:
+    try:
+        handle: TextIO = path.open(encoding="utf-8", newline="")
+    except OSError as exc:
+        problems.append(Problem(name, 0, "-", f"cannot read file: {exc.strerror}"))
+        return
+    with handle:
+        read = read_jsonl if path.suffix.lower() == ".jsonl" else read_tsv
+        for line, record in read(handle, name, problems):
+            yield name, line, record
+
+
+def _kgx_kind(path: Path) -> str:
+    stem = path.name.lower()
+    if "edge" in stem:
+        return "edges"
+    if "node" in stem:
+        return "nodes"
+    with path.open(encoding="utf-8") as handle:
+        first = handle.readline()
+    return "edges" if "subject" in first and "object" in first else "nodes"
+
+
+def _kgx_metadata(folder: Path) -> dict[str, dict[str, str]]:
+    file = folder / METADATA_FILE
+    if not file.is_file():
+        return {}
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    sources = document.get("gutbone_sources") if isinstance(document, dict) else None
+    return _declared(sources)
+
+
+def _declared(sources: Any) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for item in sources or ():
+        if isinstance(item, dict) and item.get("id"):
+            found[str(item["id"])] = {c: _text(item.get(c, "")) for c in SOURCE_COLUMNS}
+    return found
+
+
+def _kgx_inputs(paths: Sequence[Path], problems: list[Problem]) -> list[_Input]:
+    inputs: list[_Input] = []
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            chosen: list[Path] = []
+            for suffix in (".tsv", ".jsonl"):
+                chosen = sorted(
+                    p
+                    for p in path.glob(f"*{suffix}")
+                    if p.is_file() and ("node" in p.name.lower() or "edge" in p.name.lower())
+                )
+                if chosen:
+                    break
+            if not chosen:
+                problems.append(Problem(str(path), 0, "-", "no KGX nodes/edges .tsv or .jsonl"))
+            files.extend(chosen)
+        else:
+            files.append(path)
+    for file in files:
+        name = str(file)
+        item = _Input(name=name, sources=_kgx_metadata(file.parent))
+        if _kgx_kind(file) == "edges":
+            item.edges = _kgx_reader(file, name, problems)
+        else:
+            item.nodes = _kgx_reader(file, name, problems)
+        inputs.append(item)
+    return inputs
+
+
+def _check_jsonld_context(path: Path) -> str | None:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None  # the parser reports it
+
+    def remote(value: Any) -> bool:
+        if isinstance(value, str):
+            return True
+        if isinstance(value, list):
+            return any(remote(item) for item in value)
+        return False
+
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if "@context" in item and remote(item["@context"]):
+                return "remote @context is not fetched (no network): inline the context"
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+def _local(term: Any, base: str) -> str:
+    text = str(term)
+    return text[len(base) :] if text.startswith(base) else ""
+
+
+def _rdf_input(path: Path, fmt: str, problems: list[Problem]) -> _Input | None:
+    name = str(path)
+    if fmt == "jsonld":
+        message = _check_jsonld_context(path)
+        if message:
+            problems.append(Problem(name, 0, "@context", message))
+            return None
+    graph = Graph()
+    try:
+        graph.parse(path, format=_RDF_FORMATS[fmt])
+    except OSError as exc:
+        problems.append(Problem(name, 0, "-", f"cannot read file: {exc.strerror}"))
+        return None
+    except Exception as exc:  # noqa: BLE001 - rdflib parsers raise many types
+        line = getattr(exc, "lineno", None) or getattr(exc, "line", None) or 0
+        text = " ".join(str(exc).split())
+        problems.append(Problem(name, int(line or 0), "-", f"not valid {fmt}: {text}"))
+        return None
+    return _rdf_records(graph, name)
+
+
+def _rdf_records(graph: Graph, name: str) -> _Input:
+    sources: dict[str, dict[str, str]] = {}
+    for iri in sorted(graph.subjects(RDF.type, GB.Source), key=str):
+        ident = _text(graph.value(iri, DCTERMS.identifier)) or _local(iri, SOURCE_BASE)
+        row = {
+            "id": _text(ident),
+            "kind": _text(graph.value(iri, GB.kind)),
+            "title": _text(graph.value(iri, RDFS.label)),
+            "citation": _text(graph.value(iri, DCTERMS.bibliographicCitation)),
+            "year": _text(graph.value(iri, DCTERMS.date)),
+            "doi": _text(graph.value(iri, GB.doi)),
+            "seed_file": _text(graph.value(iri, GB.seedFile)),
+            "note": _text(graph.value(iri, GB.note)),
+        }
+        sources[row["id"]] = row
+
+    curie_of: dict[Any, str] = {}
+    nodes: list[_Item] = []
+    for resource, literal in graph.subject_objects(GB.curie):
+        curie_of[resource] = str(literal)
+    for iri, curie in sorted(curie_of.items(), key=lambda item: item[1]):
+        types = [_local(t, VOCAB) for t in graph.objects(iri, RDF.type)]
+        record: dict[str, Any] = {
+            "id": curie,
+            "gutbone_category": next((t for t in sorted(types) if t), ""),
+            "name": _text(graph.value(iri, RDFS.label)),
+            "synonym": sorted(str(s) for s in graph.objects(iri, SKOS.altLabel)),
+            "xref": sorted(str(x) for x in graph.objects(iri, GB.xref)),
+            "gutbone_sources": sorted(
+                _local(s, SOURCE_BASE) for s in graph.objects(iri, GB.source)
+            ),
+            "note": _text(graph.value(iri, GB.note)),
+            "provided_by": [GUTBONE_INFORES],
+        }
+        broader = graph.value(iri, SKOS.broader)
+        if broader is not None:
+            record["broader"] = curie_of.get(broader) or compress(str(broader)) or str(broader)
+        nodes.append((name, 0, record))
+    typed = sorted(
+        {s for s, o in graph.subject_objects(RDF.type) if str(o).startswith(BIOLINK_IRI)}
+        - set(curie_of),
+        key=str,
+    )
+    for iri in typed:
+        if isinstance(iri, BNode):
+            continue
+        categories = sorted(
+            str(o) for o in graph.objects(iri, RDF.type) if str(o).startswith(BIOLINK_IRI)
+        )
+        nodes.append(
+            (
+                name,
+                0,
+                {
+                    "id": str(iri),
+                    "category": categories,
+                    "name": _text(graph.value(iri, RDFS.label)),
+                },
+            )
+        )
+
+    def node_id(term: Any) -> str:
+        return curie_of.get(term) or str(term)
+
+    edges: list[_Item] = []
+    for assertion in sorted(graph.subjects(RDF.type, GB.Association), key=str):
+        record = {
+            "id": _text(graph.value(assertion, DCTERMS.identifier)),
+            "subject": node_id(graph.value(assertion, RDF.subject)),
+            "object": node_id(graph.value(assertion, RDF.object)),
+            "gutbone_predicate": _local(graph.value(assertion, RDF.predicate), VOCAB),
+            "sign": _text(graph.value(assertion, GB.sign)),
+            "evidence_type": _local(graph.value(assertion, GB.evidenceType), VOCAB),
+            "gutbone_sources": sorted(
+                _local(s, SOURCE_BASE) for s in graph.objects(assertion, GB.source)
+            ),
+            "locator": _text(graph.value(assertion, GB.locator)),
+            "quote": _text(graph.value(assertion, GB.quote)),
+            "context": _text(graph.value(assertion, GB.context)),
+            "note": _text(graph.value(assertion, GB.note)),
+            "primary_knowledge_source": GUTBONE_INFORES,
+        }
+        effect = graph.value(assertion, GB.effect)
+        if effect is not None:
+            for slot, column in (
+                (GB.measure, "measure"), (GB.estimate, "estimate"), (GB.ciLower, "ci_lower"),
+                (GB.ciUpper, "ci_upper"), (GB.pValue, "p"), (GB.i2, "i2"), (GB.tau2, "tau2"),
+                (GB.k, "k"), (GB.n, "n"), (GB.model, "model"),
+            ):  # fmt: skip
+                value = graph.value(effect, slot)
+                if value is not None:
+                    record[f"effect_{column}"] = str(value)
+        edges.append((name, 0, record))
+    for s, p, o in sorted(graph):
+        if str(p).startswith(BIOLINK_IRI) and isinstance(o, URIRef) and isinstance(s, URIRef):
+            if str(o).startswith(BIOLINK_IRI) or p == RDF.type:
+                continue
+            edges.append(
+                (name, 0, {"subject": node_id(s), "predicate": str(p), "object": node_id(o)})
+            )
+    return _Input(name=name, nodes=nodes, edges=edges, sources=sources)
+
+
+def _split_lists(attributes: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: _list(value) if key in MULTIVALUED and isinstance(value, str) else value
+        for key, value in attributes.items()
+    }
+
+
+def _graphml_input(path: Path, problems: list[Problem]) -> _Input | None:
+    name = str(path)
+    try:
+        graph = nx.read_graphml(path, force_multigraph=True)
+    except OSError as exc:
+        problems.append(Problem(name, 0, "-", f"cannot read file: {exc.strerror}"))
+        return None
+    except Exception as exc:  # noqa: BLE001 - networkx/ElementTree raise many types
+        problems.append(Problem(name, 0, "-", f"not valid GraphML: {exc}"))
+        return None
+    sources = {}
+    if "gutbone_sources" in graph.graph:
+        try:
+            sources = _declared(json.loads(graph.graph["gutbone_sources"]))
+        except json.JSONDecodeError:
+            problems.append(Problem(name, 0, "gutbone_sources", "not valid JSON"))
+    nodes = [(name, 0, {"id": n, **_split_lists(a)}) for n, a in graph.nodes(data=True)]
+    edges = [
+        (name, 0, {**_split_lists(a), "id": key, "subject": u, "object": v})
+        for u, v, key, a in graph.edges(keys=True, data=True)
+    ]
+    return _Input(name=name, nodes=nodes, edges=edges, sources=sources)
+
+
+def _cytoscape_input(path: Path, problems: list[Problem]) -> _Input | None:
+    name = str(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    except OSError as exc:
+        problems.append(Problem(name, 0, "-", f"cannot read file: {exc.strerror}"))
+        return None
+    except json.JSONDecodeError as exc:
+        problems.append(Problem(name, exc.lineno, "-", f"not valid JSON: {exc.msg}"))
+        return None
+    elements = document.get("elements") if isinstance(document, dict) else None
+    if isinstance(elements, list):
+        groups: dict[str, list[Any]] = {"nodes": [], "edges": []}
+        for element in elements:
+            group = element.get("group") or (
+                "edges" if "source" in element.get("data", {}) else "nodes"
+            )
+            groups.setdefault(group, []).append(element)
+        elements = groups
+    if not isinstance(elements, dict):
+        problems.append(Problem(name, 0, "elements", "no Cytoscape.js 'elements' object"))
+        return None
+    nodes = [(name, 0, dict(e.get("data", {}))) for e in elements.get("nodes", [])]
+    edges = []
+    for element in elements.get("edges", []):
+        data = dict(element.get("data", {}))
+        data["subject"], data["object"] = data.pop("source", ""), data.pop("target", "")
+        edges.append((name, 0, data))
+    metadata = document.get("data", {}) if isinstance(document, dict) else {}
+    return _Input(
+        name=name, nodes=nodes, edges=edges, sources=_declared(metadata.get("gutbone_sources"))
+    )
+
+
+def _detect(path: Path, fmt: str | None) -> str:
+    if fmt is not None:
+        return fmt
+    if path.is_dir():
+        return "kgx"
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        try:
+            head = path.read_text(encoding="utf-8")
+            return "cytoscape" if '"elements"' in head else "jsonld"
+        except OSError:
+            return "jsonld"
+    return _SUFFIX_FORMAT.get(suffix, "")
+
+
+# --------------------------------------------------------------------------- the importer
+
+
+class _Stop(Exception):
+    """Raised in strict mode at the first problem or unmapped row."""
+
+
+@dataclass
+class _Importer:
+    base: CuratedData | None
+    strict: bool
+    problems: list[Problem] = field(default_factory=list)
+    unmapped_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    unmapped_examples: dict[tuple[str, str], str] = field(default_factory=dict)
+    node_category: dict[str, str] = field(default_factory=dict)
+    dropped_nodes: set[str] = field(default_factory=set)
+    node_rows: list[tuple[str, int, dict[str, str]]] = field(default_factory=list)
+    edge_ids: set[str] = field(default_factory=set)
+    declared: dict[str, dict[str, str]] = field(default_factory=dict)
+    new_sources: dict[str, dict[str, str]] = field(default_factory=dict)
+    source_files: dict[str, list[str]] = field(default_factory=dict)
+    nodes_read: int = 0
+    nodes_merged: int = 0
+    edges_read: int = 0
+    edges_added: int = 0
+    edges_duplicate: int = 0
+
+    def __post_init__(self) -> None:
+        self.vocabulary = load_vocabulary()
+        self.schema = load_biolink_schema()
+        self.mapping = load_mapping()
+        self.curie_cache: dict[str, tuple[str | None, str, str]] = {}
+        if self.base is not None:
+            for node in self.base.nodes.values():
+                self.node_category[node.id] = node.category
+
+    # -- reporting
+    def problem(self, file: str, line: int, column: str, message: str) -> None:
+        item = Problem(file, line, column, message)
+        self.problems.append(item)
+        if self.strict:
+            raise _Stop(str(item))
+
+    def unmapped(self, kind: str, value: str, file: str, line: int) -> None:
+        key = (kind, value)
+        self.unmapped_counts[key] += 1
+        self.unmapped_examples.setdefault(key, f"{file}:{line}")
+        if self.strict:
+            raise _Stop(f"{file}:{line}:-: unmapped {kind} {value!r} (--strict)")
+
+    def curie(self, text: str) -> tuple[str | None, str, str]:
+        found = self.curie_cache.get(text)
+        if found is None:
+            found = normalize_curie(text)
+            if len(self.curie_cache) < 2_000_000:
+                self.curie_cache[text] = found
+        return found
+
+    # -- sources
+    def known_source(self, source_id: str) -> bool:
+        return bool(
+            (self.base is not None and source_id in self.base.sources)
+            or source_id in self.new_sources
+        )
+
+    def use_source(self, source_id: str, file: str, *, named: bool) -> None:
+        if self.known_source(source_id):
+            files = self.source_files.get(source_id)
+            if files is not None and file not in files:
+                files.append(file)
+            return
+        declared = self.declared.get(source_id)
+        if declared is not None:
+            self.new_sources[source_id] = dict(declared)
+            return
+        title = f"{source_id} (named by {file})" if named else f"{source_id} (imported)"
+        self.new_sources[source_id] = {
+            "id": source_id, "kind": "database", "title": title, "citation": "", "year": "",
+            "doi": "", "seed_file": "", "note": "",
+        }  # fmt: skip
+        self.source_files[source_id] = [file]
+
+    def knowledge_source(self, record: dict[str, Any], file: str) -> str:
+        source = _first(record.get("primary_knowledge_source")) or _first(record.get("provided_by"))
+        return source or "import:" + _SLUG.sub("_", Path(file).name)
+
+    # -- nodes
+    def category(self, file: str, line: int, record: dict[str, Any]) -> str | None:
+        own = _text(record.get("gutbone_category"))
+        if own:
+            if self.vocabulary.is_category(own):
+                return own
+            self.problem(file, line, "gutbone_category", f"{own!r} is not a gutbone category")
+            return None
+        categories = _list(record.get("category"))
+        if not categories:
+            self.problem(file, line, "category", "missing category (KGX requires one)")
+            return None
+        best: str | None = None
+        for category in categories:
+            curie = self.schema.normalize(category)
+            if curie not in self.schema.classes:
+                self.problem(
+                    file, line, "category", f"unknown category {category!r} (not a Biolink class)"
+                )
+                return None
+            mapped = self.mapping.category_from_biolink(curie)
+            if mapped is None:
+                continue
+            depth = len(self.vocabulary.category_ancestors(mapped))
+            if best is None or depth > len(self.vocabulary.category_ancestors(best)):
+                best = mapped
+        return best or "Entity"
+
+    def node(self, file: str, line: int, record: dict[str, Any]) -> None:
+        self.nodes_read += 1
+        raw = _text(record.get("id"))
+        if not raw:
+            self.problem(file, line, "id", "missing node id")
+            return
+        curie, kind, detail = self.curie(raw)
+        if curie is None:
+            if kind == "prefix":
+                self.dropped_nodes.add(raw)
+                self.unmapped("prefix", detail, file, line)
+            else:
+                self.problem(file, line, "id", detail)
+            return
+        category = self.category(file, line, record)
+        if category is None:
+            self.dropped_nodes.add(raw)
+            return
+        if curie in self.node_category:
+            self.nodes_merged += 1
+            return
+        external = "gutbone_category" not in record
+        source = self.knowledge_source(record, file)
+        sources = _list(record.get("gutbone_sources")) or [source]
+        for item in sources:
+            self.use_source(item, file, named=not external)
+        note = _text(record.get("note"))
+        if external:
+            note = "; ".join(filter(None, (note, f"imported from {file}:{line} ({source})")))
+        elif curie.startswith("gutbone:") and not note:
+            note = f"local id imported from {file}:{line}"
+        self.node_category[curie] = category
+        self.node_rows.append(
+            (file, line, {
+                "id": curie,
+                "label": _text(record.get("name")) or curie,
+                "category": category,
+                "synonyms": "|".join(_list(record.get("synonym"))),
+                "source": "|".join(sources),
+                "broader": _text(record.get("broader")),
+                "xref": "|".join(_list(record.get("xref"))),
+                "note": note,
+            })
+        )  # fmt: skip
+
+    def finish_nodes(self) -> list[dict[str, str]]:
+        rows = []
+        for file, line, row in self.node_rows:
+            if row["broader"]:
+                broader, _, _ = self.curie(row["broader"])
+                if broader is None or broader not in self.node_category:
+                    self.problem(file, line, "broader", f"{row['broader']!r} is not a node")
+                    row["broader"] = ""
+                else:
+                    row["broader"] = broader
+            rows.append(row)
+        return rows
+
+    # -- edges
+    def endpoint(self, file: str, line: int, column: str, raw: str) -> str | None:
+        if not raw:
+            self.problem(file, line, column, f"missing {column}")
+            return None
+        curie, kind, detail = self.curie(raw)
+        if curie is None:
+            if kind == "prefix":
+                self.unmapped("endpoint", raw, file, line)
+            else:
+                self.problem(file, line, column, detail)
+            return None
+        if curie not in self.node_category:
+            if raw in self.dropped_nodes or curie in self.dropped_nodes:
+                self.unmapped("endpoint", raw, file, line)
+            else:
+                self.problem(file, line, column, f"{raw!r} is not a node of any input or the base")
+            return None
+        return curie
+
+    def predicate(self, file: str, line: int, record: dict[str, Any]) -> tuple[str, int] | None:
+        own = _text(record.get("gutbone_predicate"))
+        direction = _text(record.get("object_direction_qualifier"))
+        qualifier_sign = _DIRECTION_SIGN.get(direction, 0)
+        if own:
+            if own in self.vocabulary.predicates:
+                return own, qualifier_sign
+            self.problem(file, line, "gutbone_predicate", f"{own!r} is not a gutbone predicate")
+            return None
+        raw = _text(record.get("predicate"))
+        if not raw:
+            self.problem(file, line, "predicate", "missing predicate")
+            return None
+        curie = self.schema.normalize(raw)
+        if curie not in self.schema.predicates:
+            self.problem(
+                file, line, "predicate", f"unknown predicate {raw!r} (not a Biolink predicate)"
+            )
+            return None
+        if _text(record.get("negated")).lower() in ("true", "1", "yes"):
+            self.unmapped("negated", curie, file, line)
+            return None
+        mapped = self.mapping.predicate_from_biolink(curie)
+        if mapped is None:
+            self.unmapped("predicate", curie, file, line)
+            return None
+        if mapped == "affects" and qualifier_sign:
+            mapped = "increases" if qualifier_sign > 0 else "decreases"
+        return mapped, qualifier_sign
+
+    def effect(self, file: str, line: int, record: dict[str, Any], row: dict[str, str]) -> bool:
+        values = {name: record.get(f"effect_{name}") for name in (
+            "measure", *_DECIMAL_EFFECT, "k", "n", "model")}  # fmt: skip
+        given = {k: v for k, v in values.items() if v is not None and _text(v) != ""}
+        if not given:
+            return True
+        numbers: dict[str, Decimal] = {}
+        for name in _DECIMAL_EFFECT:
+            if name in given:
+                value = given[name]
+                text = repr(value) if isinstance(value, float) else _text(value)
+                try:
+                    number = Decimal(text)
+                except InvalidOperation:
+                    number = Decimal("NaN")
+                if not number.is_finite():
+                    self.problem(file, line, f"effect_{name}", f"{text!r} is not a finite number")
+                    return False
+                numbers[name] = number
+                row[name] = text
+        for name in ("k", "n"):
+            if name in given:
+                text = _text(given[name])
+                if not text.isdigit() or int(text) < 1:
+                    self.problem(
+                        file, line, f"effect_{name}", f"{text!r} is not a positive integer"
+                    )
+                    return False
+                row[name] = text
+        measure = _text(given.get("measure"))
+        if measure not in MEASURES:
+            expected = f"{measure!r} is not one of {', '.join(MEASURES)}"
+            message = expected if measure else "required when numbers are given"
+            self.problem(file, line, "effect_measure", message)
+            return False
+        row["measure"], row["model"] = measure, _text(given.get("model"))
+        out_of_range = _range_problem(numbers)
+        if out_of_range:
+            self.problem(file, line, f"effect_{out_of_range[0]}", out_of_range[1])
+            return False
+        return True
+
+    def edge(self, file: str, line: int, record: dict[str, Any]) -> dict[str, str] | None:
+        self.edges_read += 1
+        subject = self.endpoint(file, line, "subject", _text(record.get("subject")))
+        obj = self.endpoint(file, line, "object", _text(record.get("object")))
+        if subject is None or obj is None:
+            return None
+        found = self.predicate(file, line, record)
+        if found is None:
+            return None
+        predicate, sign = found
+        if "sign" in record and _text(record["sign"]) != "":
+            text = _text(record["sign"])
+            if text not in ("-1", "0", "1", "+1"):
+                self.problem(file, line, "sign", f"{text!r} is not one of -1, 0, 1")
+                return None
+            sign = int(text)
+            required = self.vocabulary.predicates[predicate].required_sign
+            if required is not None and sign != required:
+                self.problem(
+                    file, line, "sign", f"predicate {predicate!r} requires sign {required}"
+                )
+                return None
+        required = self.vocabulary.predicates[predicate].required_sign
+        if required is not None:
+            sign = required
+        evidence = _text(record.get("evidence_type"))
+        if evidence and evidence not in self.vocabulary.evidence_types:
+            self.problem(
+                file, line, "evidence_type",
+                f"{evidence!r} is not one of {', '.join(self.vocabulary.evidence_types)}",
+            )  # fmt: skip
+            return None
+        if not evidence:
+            level = _text(record.get("knowledge_level"))
+            evidence = "hypothesis" if level == "prediction" else "review_claim"
+        source = self.knowledge_source(record, file)
+        external = "gutbone_predicate" not in record
+        sources = _list(record.get("gutbone_sources")) or [source]
+        statement = " ".join(
+            _text(record.get(k)) for k in ("subject", "predicate", "object")
+        ).strip()
+        row = dict.fromkeys(EDGE_COLUMNS, "")
+        if not self.effect(file, line, record, row):
+            return None
+        edge_id = _text(record.get("id"))
+        if not edge_id or not _SAFE_ID.match(edge_id):
+            digest = hashlib.sha1(  # noqa: S324 - an id, not security
+                f"{Path(file).name}|{line}|{subject}|{predicate}|{obj}|{edge_id}".encode()
+            ).hexdigest()[:16]
+            edge_id = f"kgx-{digest}"
+        if self.base is not None and edge_id in self.base.edges:
+            existing = self.base.edges[edge_id]
+            if (existing.subject, existing.predicate, existing.object) == (subject, predicate, obj):
+                self.edges_duplicate += 1
+                return None
+            self.problem(
+                file, line, "id", f"edge id {edge_id!r} is already used ({existing.record})"
+            )
+            return None
+        if edge_id in self.edge_ids:
+            self.problem(file, line, "id", f"duplicate edge id {edge_id!r}")
+            return None
+        self.edge_ids.add(edge_id)
+        for item in sources:
+            self.use_source(item, file, named=not external)
+        note = _text(record.get("note"))
+        if external:
+            note = "; ".join(filter(None, (note, f"imported from {file}:{line} ({source})")))
+        quote = _text(record.get("quote")) or _first(record.get("supporting_text")) or statement
+        row.update(
+            id=edge_id, subject=subject, predicate=predicate, object=obj, sign=str(sign),
+            evidence_type=evidence, source="|".join(sources),
+            locator=_text(record.get("locator")) or f"{file}:{line}", quote=quote,
+            context=_text(record.get("context")), note=note,
+        )  # fmt: skip
+        self.edges_added += 1
+        return row
+
+
+def _range_problem(numbers: dict[str, Decimal]) -> tuple[str, str] | None:
+    lower, upper, estimate = (
+        numbers.get("ci_lower"),
+        numbers.get("ci_upper"),
+        numbers.get("estimate"),
+    )
+    if (lower is None) != (upper is None):
+        return ("ci_lower" if lower is None else "ci_upper", "CI needs both bounds")
+    if lower is not None and upper is not None:
+        if lower > upper:
+            return ("ci_lower", f"CI lower {lower} is above CI upper {upper}")
+        if estimate is not None and not lower <= estimate <= upper:
+            return ("estimate", f"CI [{lower}, {upper}] does not contain estimate {estimate}")
+    p = numbers.get("p")
+    if p is not None and not 0 <= p <= 1:
+        return ("p", f"p = {p} is outside [0, 1]")
+    i2 = numbers.get("i2")
+    if i2 is not None and not 0 <= i2 <= 100:
+        return ("i2", f"I2 = {i2} is outside [0, 100] (percent)")
+    tau2 = numbers.get("tau2")
+    if tau2 is not None and tau2 < 0:
+        return ("tau2", f"tau2 = {tau2} is negative")
+    return None
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _prepare_out(out: Path) -> None:
+    if out.exists() and (
+        not out.is_dir() or (any(out.iterdir()) and not (out / MANIFEST).is_file())
+    ):
+        raise InputError(
+            [Problem(str(out), 0, "-", f"output exists and is not an empty folder or an earlier "
+                     f"import (no {MANIFEST}); choose another --out")]
+        )  # fmt: skip
+
+
+def _copy_base(base: CuratedData, staging: Path) -> None:
+    root = base.root
+    shutil.copy2(root / "sources.csv", staging / "sources.csv")
+    for folder in ("nodes", "edges", "studies"):
+        source = root / folder
+        if source.is_dir():
+            shutil.copytree(source, staging / folder)
+    if (root / "outcomes.csv").is_file():
+        shutil.copy2(root / "outcomes.csv", staging / "outcomes.csv")
+
+
+def _free_name(folder: Path, stem: str) -> Path:
+    candidate, number = folder / f"{stem}.csv", 1
+    while candidate.exists():
+        number += 1
+        candidate = folder / f"{stem}_{number}.csv"
+    return candidate
+
+
+def _swap_into(staging: Path, out: Path) -> None:
+    if out.exists():
+        old = out.with_name(f".{out.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(out, old)
+        os.replace(staging, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(staging, out)
+
+
+def _inputs(paths: Sequence[Path], fmt: str | None, problems: list[Problem]) -> list[_Input]:
+    inputs: list[_Input] = []
+    kgx: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            problems.append(Problem(str(path), 0, "-", "no such file or folder"))
+            continue
+        kind = _detect(path, fmt)
+        if kind == "kgx":
+            kgx.append(path)
+        elif kind in _RDF_FORMATS:
+            found = _rdf_input(path, kind, problems)
+            if found is not None:
+                inputs.append(found)
+        elif kind == "graphml":
+            found = _graphml_input(path, problems)
+            if found is not None:
+                inputs.append(found)
+        elif kind == "cytoscape":
+            found = _cytoscape_input(path, problems)
+            if found is not None:
+                inputs.append(found)
+        else:
+            problems.append(
+                Problem(
+                    str(path),
+                    0,
+                    "-",
+                    f"unknown input format (use --format: {', '.join(IMPORT_FORMATS)})",
+                )
+            )
+    inputs.extend(_kgx_inputs(kgx, problems))
+    return inputs
+
+
+def import_graphs(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    fmt: str | None = None,
+    base: str | os.PathLike[str] | None | bool = True,
+    strict: bool = False,
+    out: str | os.PathLike[str] | None = None,
+) -> ImportReport:
+    """Import graphs and merge them with a base data folder.
+
+    :param paths: KGX folders or files, RDF, GraphML or Cytoscape files.
+    :param fmt: force the format of every path (one of :data:`IMPORT_FORMATS`); by
+        default it comes from the extension (a folder is KGX).
+    :param base: the data folder to merge into: ``True`` for the bundled curated tables,
+        a path, or ``None``/``False`` to import alone.
+    :param strict: stop at the first problem or unmapped row and write nothing.
+    :param out: data folder to write (see the module docstring); None only checks.
+    :returns: the report (problems included: the rows they name were skipped).
+    :raises InputError: in strict mode, the first problem; when ``out`` is a folder that
+        is neither empty nor an earlier import; when the base tables are invalid.
+    """
+    if fmt is not None and fmt not in IMPORT_FORMATS:
+        raise ValueError(f"unknown import format {fmt!r} (known: {', '.join(IMPORT_FORMATS)})")
+    base_data: CuratedData | None = None
+    if base is True:
+        base_data = load_curated(data_dir())
+    elif base not in (None, False):
+        base_data = load_curated(base)  # type: ignore[arg-type]
+    target = Path(out) if out is not None else None
+    if target is not None:
+        _prepare_out(target)
+    importer = _Importer(base=base_data, strict=strict)
+    staging: Path | None = None
+    if target is not None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        inputs = _inputs([Path(p) for p in paths], fmt, importer.problems)
+        if strict and importer.problems:
+            raise _Stop(str(importer.problems[0]))
+        for item in inputs:
+            for source_id, row in item.sources.items():
+                importer.declared.setdefault(source_id, row)
+        _run(importer, inputs, staging)
+        report = _report(importer, inputs, target)
+        if staging is not None and target is not None:
+            (staging / MANIFEST).write_text(
+                json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+            )
+            _swap_into(staging, target)
+            staging = None
+        return report
+    except _Stop:
+        raise InputError(importer.problems[:1] or [_unmapped_problem(importer)]) from None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _unmapped_problem(importer: _Importer) -> Problem:
+    (kind, value), example = next(iter(importer.unmapped_examples.items()))
+    file, line = example.rsplit(":", 1)
+    return Problem(file, int(line), "-", f"unmapped {kind} {value!r} (--strict stops here)")
+
+
+def _check_strict(importer: _Importer) -> None:
+    if importer.strict and importer.problems:
+        raise _Stop(str(importer.problems[0]))
+
+
+def _run(importer: _Importer, inputs: list[_Input], staging: Path | None) -> None:
+    for item in inputs:
+        for file, line, record in item.nodes:
+            importer.node(file, line, record)
+            _check_strict(importer)
+        _check_strict(importer)
+    node_rows = importer.finish_nodes()
+    if staging is None:
+        for item in inputs:
+            for file, line, record in item.edges:
+                importer.edge(file, line, record)
+                _check_strict(importer)
+            _check_strict(importer)
+        return
+    if importer.base is not None:
+        _copy_base(importer.base, staging)
+    edge_path = _free_name(staging / "edges", "imported")
+    edge_path.parent.mkdir(parents=True, exist_ok=True)
+    with edge_path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(EDGE_COLUMNS)
+        for item in inputs:
+            for file, line, record in item.edges:
+                row = importer.edge(file, line, record)
+                if row is not None:
+                    writer.writerow([row[c] for c in EDGE_COLUMNS])
+                _check_strict(importer)
+            _check_strict(importer)
+    node_path = _free_name(staging / "nodes", "imported")
+    buffer = io.StringIO()
+    node_writer = csv.writer(buffer, lineterminator="\n")
+    node_writer.writerow(NODE_COLUMNS)
+    for row in node_rows:
+        node_writer.writerow([row[c] for c in NODE_COLUMNS])
+    node_path.parent.mkdir(parents=True, exist_ok=True)
+    node_path.write_text(buffer.getvalue(), encoding="utf-8")
+    _write_sources(importer, staging)
+
+
+def _write_sources(importer: _Importer, staging: Path) -> None:
+    path = staging / "sources.csv"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if not text:
+        writer.writerow(SOURCE_COLUMNS)
+    elif not text.endswith("\n"):
+        buffer.write("\n")
+    for source_id in sorted(importer.new_sources):
+        row = importer.new_sources[source_id]
+        files = importer.source_files.get(source_id)
+        if files and not row.get("note"):
+            row["note"] = "imported by gutbone import from " + ", ".join(files)
+        writer.writerow([row.get(c, "") for c in SOURCE_COLUMNS])
+    path.write_text(text + buffer.getvalue(), encoding="utf-8")
+
+
+def _report(importer: _Importer, inputs: list[_Input], target: Path | None) -> ImportReport:
+    unmapped = tuple(
+        Unmapped(kind, value, count, importer.unmapped_examples[(kind, value)])
+        for (kind, value), count in sorted(
+            importer.unmapped_counts.items(), key=lambda item: (item[0][0], -item[1], item[0][1])
+        )
+    )
+    return ImportReport(
+        inputs=tuple(item.name for item in inputs),
+        nodes_read=importer.nodes_read,
+        nodes_added=len(importer.node_rows),
+        nodes_merged=importer.nodes_merged,
+        edges_read=importer.edges_read,
+        edges_added=importer.edges_added,
+        edges_duplicate=importer.edges_duplicate,
+        sources_added=tuple(sorted(importer.new_sources)),
+        unmapped=unmapped,
+        problems=tuple(importer.problems),
+        output=target,
+    )

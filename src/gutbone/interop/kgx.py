@@ -1,0 +1,338 @@
+"""KGX records of the curated graph, and KGX TSV / JSON Lines reading and writing.
+
+A KGX graph is two tables, nodes and edges, one record a row (TSV, multivalued fields
+joined by ``|``) or a line (JSON Lines, multivalued fields as lists). gutbone writes the
+Biolink slots first, then its own fields as extra columns (KGX keeps unknown columns):
+
+* nodes: ``id, category, name, synonym, xref, provided_by`` (Biolink), then
+  ``gutbone_category, gutbone_sources, broader, note``;
+* edges: ``id, subject, predicate, object, qualified_predicate, object_aspect_qualifier,
+  object_direction_qualifier, primary_knowledge_source, knowledge_level, agent_type,
+  publications`` (Biolink), then ``gutbone_predicate, sign, evidence_type,
+  evidence_weight, gutbone_sources, locator, quote, context, note, curation_record`` and
+  the effect (``effect_measure ... effect_model``) and the effect as printed by the source
+  when it was recomputed (``reported_measure ... reported_model``).
+
+Direction of effect follows Biolink 4.x: ``increases`` / ``decreases`` (and ``affects``
+with a sign) become ``biolink:affects`` with ``qualified_predicate: biolink:causes``,
+``object_direction_qualifier: increased|decreased`` and, when the object is a chemical or
+a gene product, ``object_aspect_qualifier: activity_or_abundance``.
+
+>>> from pathlib import Path
+>>> from gutbone.curation import CuratedData, Edge, Node
+>>> data = CuratedData(root=Path("."), nodes={
+...     "CHEBI:17968": Node("CHEBI:17968", "butyrate", "Metabolite", (), ("s",)),
+...     "PR:000002107": Node("PR:000002107", "TNFSF11", "Cytokine", (), ("s",))})
+>>> data.edges["e1"] = Edge("e1", "CHEBI:17968", "decreases", "PR:000002107", -1,
+...     "animal", ("s",), "sec. 1", "Butyrate lowers RANKL.")
+>>> nodes, edges = kgx_records(data)
+>>> nodes[0]["category"], edges[0]["predicate"], edges[0]["qualified_predicate"]
+(['biolink:SmallMolecule'], 'biolink:affects', 'biolink:causes')
+>>> edges[0]["object_aspect_qualifier"], edges[0]["object_direction_qualifier"]
+('activity_or_abundance', 'decreased')
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import fields
+from decimal import Decimal
+from typing import Any, TextIO
+
+from gutbone.curation import CuratedData, Edge, Effect, Node, Source
+from gutbone.errors import Problem
+from gutbone.interop.biolink import load_biolink_schema, load_mapping
+from gutbone.vocabulary import load_vocabulary
+
+__all__ = [
+    "GUTBONE_INFORES",
+    "AGENT_TYPE",
+    "KGX_NODE_COLUMNS",
+    "KGX_EDGE_COLUMNS",
+    "MULTIVALUED",
+    "EFFECT_FIELDS",
+    "METADATA_FILE",
+    "Record",
+    "knowledge_level",
+    "node_record",
+    "edge_record",
+    "kgx_records",
+    "source_record",
+    "write_tsv",
+    "write_jsonl",
+    "json_dumps_exact",
+    "read_tsv",
+    "read_jsonl",
+]
+
+#: The ``infores:`` id gutbone writes as ``primary_knowledge_source`` (not registered in
+#: the Translator infores catalog; see docs/interop.md).
+GUTBONE_INFORES = "infores:gutbone"
+#: Every gutbone assertion was read from a document by a person.
+AGENT_TYPE = "manual_agent"
+METADATA_FILE = "graph_metadata.json"
+
+#: Effect fields in table order (decimals, then counts, then model).
+EFFECT_FIELDS = (
+    "measure",
+    "estimate",
+    "ci_lower",
+    "ci_upper",
+    "p",
+    "i2",
+    "tau2",
+    "k",
+    "n",
+    "model",
+)
+
+KGX_NODE_COLUMNS = (
+    "id", "category", "name", "synonym", "xref", "provided_by",
+    "gutbone_category", "gutbone_sources", "broader", "note",
+)  # fmt: skip
+KGX_EDGE_COLUMNS = (
+    "id", "subject", "predicate", "object", "qualified_predicate", "object_aspect_qualifier",
+    "object_direction_qualifier", "primary_knowledge_source", "knowledge_level", "agent_type",
+    "publications", "gutbone_predicate", "sign", "evidence_type", "evidence_weight",
+    "gutbone_sources", "locator", "quote", "context", "note", "curation_record",
+    *(f"effect_{name}" for name in EFFECT_FIELDS),
+    *(f"reported_{name}" for name in EFFECT_FIELDS),
+)  # fmt: skip
+#: Columns holding lists (``|``-joined in TSV).
+MULTIVALUED = frozenset(
+    {"category", "synonym", "xref", "provided_by", "publications", "gutbone_sources"}
+)
+
+Value = str | int | Decimal | list[str]
+Record = dict[str, Value]
+
+_DIRECTION = {1: "increased", -1: "decreased"}
+_ASPECT_CLASSES = ("biolink:ChemicalEntity", "biolink:GeneOrGeneProduct")
+_DIRECTED = frozenset({"affects", "increases", "decreases"})
+
+
+def knowledge_level(predicate: str, evidence_type: str) -> str:
+    """Biolink ``knowledge_level`` of a gutbone assertion.
+
+    ``associated_with`` reports a statistical association; ``hypothesis`` is a
+    prediction; every other curated assertion is a knowledge assertion read from a source.
+
+    >>> knowledge_level("associated_with", "mendelian_randomization")
+    'statistical_association'
+    >>> knowledge_level("increases", "hypothesis"), knowledge_level("increases", "animal")
+    ('prediction', 'knowledge_assertion')
+    """
+    if evidence_type == "hypothesis":
+        return "prediction"
+    if predicate == "associated_with":
+        return "statistical_association"
+    return "knowledge_assertion"
+
+
+def _aspect_applies(category: str) -> bool:
+    mapping, schema = load_mapping(), load_biolink_schema()
+    target = mapping.category_to_biolink.get(category, "")
+    levels = schema.ancestors(target) if target else []
+    return any(term in _ASPECT_CLASSES for level in levels for term in level)
+
+
+def node_record(node: Node) -> Record:
+    """The KGX record of a node (empty fields left out)."""
+    record: Record = {
+        "id": node.id,
+        "category": [load_mapping().category_to_biolink.get(node.category, "biolink:NamedThing")],
+        "name": node.label,
+        "synonym": list(node.synonyms),
+        "xref": list(node.xrefs),
+        "provided_by": [GUTBONE_INFORES],
+        "gutbone_category": node.category,
+        "gutbone_sources": list(node.sources),
+        "broader": node.broader,
+        "note": node.note,
+    }
+    return {key: value for key, value in record.items() if value not in ("", [], None)}
+
+
+def _effect_fields(prefix: str, effect: Effect | None) -> Record:
+    if effect is None:
+        return {}
+    out: Record = {}
+    for name in EFFECT_FIELDS:
+        value = getattr(effect, name)
+        if value is not None and value != "":
+            out[f"{prefix}{name}"] = value
+    return out
+
+
+def edge_record(edge: Edge, data: CuratedData) -> Record:
+    """The KGX record of an assertion (empty fields left out).
+
+    :param edge: the assertion.
+    :param data: the tables it belongs to (for the object's category and sources' DOIs).
+    """
+    mapping = load_mapping()
+    vocabulary = load_vocabulary()
+    record: Record = {
+        "id": edge.id,
+        "subject": edge.subject,
+        "predicate": mapping.predicate_to_biolink.get(edge.predicate, "biolink:related_to"),
+        "object": edge.object,
+    }
+    if edge.predicate in _DIRECTED and edge.sign in _DIRECTION:
+        record["qualified_predicate"] = "biolink:causes"
+        target = data.nodes.get(edge.object)
+        if target is not None and _aspect_applies(target.category):
+            record["object_aspect_qualifier"] = "activity_or_abundance"
+        record["object_direction_qualifier"] = _DIRECTION[edge.sign]
+    record["primary_knowledge_source"] = GUTBONE_INFORES
+    record["knowledge_level"] = knowledge_level(edge.predicate, edge.evidence_type)
+    record["agent_type"] = AGENT_TYPE
+    dois = [data.sources[s].doi for s in edge.sources if s in data.sources and data.sources[s].doi]
+    record["publications"] = [f"doi:{doi}" for doi in dois]
+    record["gutbone_predicate"] = edge.predicate
+    record["sign"] = edge.sign
+    record["evidence_type"] = edge.evidence_type
+    evidence = vocabulary.evidence_types.get(edge.evidence_type)
+    if evidence is not None:
+        record["evidence_weight"] = evidence.weight
+    record["gutbone_sources"] = list(edge.sources)
+    record["locator"] = edge.locator
+    record["quote"] = edge.quote
+    record["context"] = edge.context
+    record["note"] = edge.note
+    record["curation_record"] = edge.record
+    record.update(_effect_fields("effect_", edge.effect))
+    record.update(_effect_fields("reported_", edge.reported_effect))
+    return {key: value for key, value in record.items() if value not in ("", [], None)}
+
+
+def source_record(source: Source) -> dict[str, str]:
+    """A source document as a mapping of the ``sources.csv`` columns."""
+    return {f.name: getattr(source, f.name) for f in fields(Source)}
+
+
+def kgx_records(data: CuratedData) -> tuple[list[Record], list[Record]]:
+    """KGX node and edge records of curated tables, sorted by id."""
+    nodes = [node_record(data.nodes[key]) for key in sorted(data.nodes)]
+    edges = [edge_record(data.edges[key], data) for key in sorted(data.edges)]
+    return nodes, edges
+
+
+def _cell(value: Value) -> str:
+    if isinstance(value, list):
+        return "|".join(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)
+
+
+def write_tsv(records: Iterable[Mapping[str, Value]], columns: Sequence[str]) -> str:
+    r"""KGX TSV text: a header row, then one row per record (``|`` joins lists).
+
+    >>> write_tsv([{"id": "X:1", "category": ["biolink:Gene"]}], ("id", "category")).splitlines()
+    ['id\tcategory', 'X:1\tbiolink:Gene']
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
+    writer.writerow(columns)
+    for record in records:
+        writer.writerow([_cell(record[c]) if c in record else "" for c in columns])
+    return buffer.getvalue()
+
+
+_MARK = "\x00dec:"
+_MARKED = re.compile(r'"\\u0000dec:([^"\\]*)"')
+
+
+def _marked(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return f"{_MARK}{value}"
+    if isinstance(value, dict):
+        return {key: _marked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_marked(item) for item in value]
+    return value
+
+
+def json_dumps_exact(value: Any, **options: Any) -> str:
+    """``json.dumps`` that writes :class:`~decimal.Decimal` as a JSON number, digit for digit.
+
+    >>> json_dumps_exact({"p": Decimal("0.0500")})
+    '{"p": 0.0500}'
+    """
+    return _MARKED.sub(r"\1", json.dumps(_marked(value), **options))
+
+
+def write_jsonl(records: Iterable[Mapping[str, Value]]) -> str:
+    """KGX JSON Lines text: one JSON object per record, numbers exact."""
+    return "".join(json_dumps_exact(dict(r), ensure_ascii=False) + "\n" for r in records)
+
+
+def read_tsv(
+    handle: TextIO, name: str, problems: list[Problem]
+) -> Iterator[tuple[int, dict[str, Value]]]:
+    """Yield ``(line, record)`` for each data row of a KGX TSV file.
+
+    Lists are split on ``|`` in the multivalued columns; a row with the wrong number of
+    fields is reported in ``problems`` (``file:line``) and skipped.
+
+    :param handle: the open file.
+    :param name: the file name used in problems.
+    :param problems: collects malformed rows.
+    """
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    reader = csv.reader(handle, delimiter="\t")
+    header = next(reader, None)
+    if header is None:
+        problems.append(Problem(name, 1, "-", "empty file (expected a KGX header row)"))
+        return
+    header = [column.strip() for column in header]
+    multi = [column in MULTIVALUED for column in header]
+    end = reader.line_num
+    for values in reader:
+        line = end + 1
+        end = reader.line_num
+        if not any(value.strip() for value in values):
+            continue
+        if len(values) != len(header):
+            problems.append(
+                Problem(name, line, "-", f"{len(values)} fields, the header has {len(header)}")
+            )
+            continue
+        record: dict[str, Value] = {}
+        for column, is_list, value in zip(header, multi, values, strict=True):
+            if value == "":
+                continue
+            if is_list:
+                record[column] = [part for part in value.split("|") if part]
+            else:
+                record[column] = value
+        yield line, record
+
+
+def read_jsonl(
+    handle: TextIO, name: str, problems: list[Problem]
+) -> Iterator[tuple[int, dict[str, Value]]]:
+    """Yield ``(line, record)`` for each line of a KGX JSON Lines file (numbers as Decimal).
+
+    :param handle: the open file.
+    :param name: the file name used in problems.
+    :param problems: collects lines that are not JSON objects.
+    """
+    for line, text in enumerate(handle, start=1):
+        if not text.strip():
+            continue
+        try:
+            record = json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(name, line, "-", f"not valid JSON: {exc.msg}"))
+            continue
+        if not isinstance(record, dict):
+            problems.append(Problem(name, line, "-", "expected a JSON object"))
+            continue
+        yield line, record

@@ -1,0 +1,333 @@
+"""Metapath DWPC as a chain of Apache Spark DataFrame joins (optional ``spark`` extra).
+
+The same scores as :func:`gutbone.query.metapaths.metapath_dwpc` (Himmelstein & Baranzini
+2015, doi:10.1371/journal.pcbi.1004259; damping as in Himmelstein et al. 2017,
+doi:10.7554/eLife.26726), computed by Spark so that a graph too large for one machine can be
+scored on a cluster (any Spark master URL) or, by default, on ``local[*]``:
+
+1. *arcs*: every edge subject -> object, and object -> subject for the symmetric
+   predicates (:data:`~gutbone.query.projection.SYMMETRIC_PREDICATES`); self-loops dropped;
+2. *steps*: for each pair of consecutive metapath categories, the arcs whose tail and head
+   belong to them (sub-classes included; semi-joins with the node table), filtered by
+   predicate and evidence rank; parallel arcs counted (``n``); out- and in-degrees summed
+   per step; ``w = n * (d_out * d_in) ** -damping``;
+3. *chain*: the steps joined position by position, multiplying ``n`` (path count) and ``w``
+   (path-degree product). Positions whose categories can hold the same node are kept and
+   filtered to be distinct (simple paths); every other inner position is summed out right
+   after its join, so the frame stays the size of a sparse matrix product.
+
+Path counts are exact integers (``long``); DWPC agrees with the scipy engine to rounding
+(the sums run in another order). Only ``pyspark`` and a Java runtime are needed: without
+them :func:`spark_session` raises :class:`SparkUnavailable`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy import sparse
+
+from gutbone.errors import QueryError
+from gutbone.query.metapaths import DEFAULT_DAMPING, DwpcMatrix, parse_metapath
+from gutbone.query.projection import SYMMETRIC_PREDICATES, evidence_rank, predicate_closure
+from gutbone.query.sparse_graph import SparseGraph
+from gutbone.vocabulary import Vocabulary
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import DataFrame, SparkSession
+
+__all__ = [
+    "DEFAULT_MASTER",
+    "SparkUnavailable",
+    "spark_session",
+    "graph_frames",
+    "read_kgx_frames",
+    "dwpc_frame",
+    "spark_dwpc",
+]
+
+#: Spark master used when none is given: all local cores.
+DEFAULT_MASTER = "local[*]"
+
+
+class SparkUnavailable(QueryError):
+    """pyspark (the ``spark`` extra) or a Java runtime is missing."""
+
+
+def spark_session(master: str | None = None, *, app_name: str = "gutbone") -> SparkSession:
+    """Start (or reuse) a Spark session.
+
+    :param master: a Spark master URL (``local[2]``, ``spark://host:7077``, ``yarn``...);
+        :data:`DEFAULT_MASTER` when None.
+    :param app_name: the application name shown by the cluster.
+    :returns: the session (quiet logging, no web UI).
+    :raises SparkUnavailable: when pyspark is not installed or the JVM cannot start.
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise SparkUnavailable("--engine spark is not available: install the spark extra") from None
+    try:
+        session = (
+            SparkSession.builder.master(master or DEFAULT_MASTER)
+            .appName(app_name)
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "8")
+            .config("spark.ui.showConsoleProgress", "false")
+            .getOrCreate()
+        )
+    except Exception as exc:  # the JVM gateway raises plain exceptions (no Java, bad master)
+        raise SparkUnavailable(f"cannot start Spark ({master or DEFAULT_MASTER}): {exc}") from None
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def graph_frames(spark: SparkSession, graph: SparseGraph) -> tuple[DataFrame, DataFrame]:
+    """A :class:`SparseGraph` as Spark frames (for graphs that fit on the driver).
+
+    :param spark: the session.
+    :param graph: the graph.
+    :returns: ``nodes`` (``id``, ``category``) and ``edges`` (``subject``, ``predicate``,
+        ``object``, ``evidence_type``), one row per edge (forward arcs of the graph).
+    """
+    rank_names = {e.rank: e.name for e in graph.vocabulary.evidence_types.values()}
+    nodes = spark.createDataFrame(
+        [(node, graph.category(i)) for i, node in enumerate(graph.node_ids)],
+        "id string, category string",
+    )
+    forward = np.flatnonzero(~graph.arc_reverse)
+    arcs = graph.arcs
+    rows = [
+        (graph.node_ids[t], graph.predicate_names[p], graph.node_ids[h], rank_names.get(r, ""))
+        for t, p, h, r in zip(
+            arcs.tail[forward].tolist(),
+            arcs.predicate[forward].tolist(),
+            arcs.head[forward].tolist(),
+            arcs.rank[forward].tolist(),
+            strict=True,
+        )
+    ]
+    edges = spark.createDataFrame(
+        rows, "subject string, predicate string, object string, evidence_type string"
+    )
+    return nodes, edges
+
+
+def read_kgx_frames(spark: SparkSession, folder: str) -> tuple[DataFrame, DataFrame]:
+    """Read a KGX TSV pair with Spark (paths any executor can read: HDFS, S3, shared disk).
+
+    The columns ``gutbone_category`` and ``gutbone_predicate`` are used when present (as
+    written by ``gutbone export --format kgx`` and ``benchmarks/generate.py``), otherwise
+    ``category`` and ``predicate`` must already hold gutbone names.
+
+    :param spark: the session.
+    :param folder: the folder (URL) holding ``nodes.tsv`` and ``edges.tsv``.
+    :returns: ``nodes`` and ``edges`` frames as in :func:`graph_frames`.
+    """
+    from pyspark.sql import functions as F
+
+    def read(name: str) -> DataFrame:
+        return spark.read.csv(f"{folder.rstrip('/')}/{name}", sep="\t", header=True, quote="")
+
+    nodes, edges = read("nodes.tsv"), read("edges.tsv")
+    category = "gutbone_category" if "gutbone_category" in nodes.columns else "category"
+    predicate = "gutbone_predicate" if "gutbone_predicate" in edges.columns else "predicate"
+    evidence = F.col("evidence_type") if "evidence_type" in edges.columns else F.lit("")
+    return (
+        nodes.select(F.col("id"), F.col(category).alias("category")),
+        edges.select(
+            F.col("subject"),
+            F.col(predicate).alias("predicate"),
+            F.col("object"),
+            evidence.alias("evidence_type"),
+        ),
+    )
+
+
+def _overlap(vocabulary: Vocabulary, categories: Sequence[str]) -> list[set[int]]:
+    """For each position, the earlier non-adjacent positions that may hold the same node."""
+    names = [
+        {n for n in vocabulary.categories if c in vocabulary.category_ancestors(n)}
+        for c in categories
+    ]
+    return [{j for j in range(i - 1) if names[i] & names[j]} for i in range(len(categories))]
+
+
+def dwpc_frame(
+    nodes: DataFrame,
+    edges: DataFrame,
+    vocabulary: Vocabulary,
+    metapath: str | Sequence[str],
+    damping: float = DEFAULT_DAMPING,
+    *,
+    predicates: Iterable[str] | None = None,
+    min_evidence: str | None = None,
+) -> DataFrame:
+    """The DWPC join chain as a lazy Spark frame (see the module docstring).
+
+    :param nodes: ``id``, ``category`` (gutbone category names).
+    :param edges: ``subject``, ``predicate``, ``object``, ``evidence_type``.
+    :param vocabulary: categories, predicates and evidence types.
+    :param metapath: ``"Taxon>Metabolite>BoneOutcome"`` or a sequence of categories.
+    :param damping: the damping exponent (0 gives path counts).
+    :param predicates: allowed predicates (with sub-predicates); all when None.
+    :param min_evidence: minimum evidence level; any when None.
+    :returns: a frame ``source, target, path_count (long), dwpc (double)``, one row per
+        pair with at least one simple path; write it (parquet) or collect it.
+    :raises QueryError: for an unknown category, predicate or level, a negative damping or
+        an impossible metapath (checked with one small Spark job per step).
+    """
+    from pyspark.sql import functions as F
+
+    if not damping >= 0:
+        raise QueryError(f"damping {damping!r} must be a number >= 0")
+    categories = parse_metapath(vocabulary, metapath)
+    allowed = predicate_closure(vocabulary, predicates)
+    min_rank = evidence_rank(vocabulary, min_evidence)
+    forward = edges.where(F.col("subject") != F.col("object")).select(
+        F.col("subject").alias("tail"), F.col("object").alias("head"), "predicate", "evidence_type"
+    )
+    backward = (
+        edges.where(F.col("subject") != F.col("object"))
+        .where(F.col("predicate").isin(sorted(SYMMETRIC_PREDICATES)))
+        .select(
+            F.col("object").alias("tail"),
+            F.col("subject").alias("head"),
+            "predicate",
+            "evidence_type",
+        )
+    )
+    arcs = forward.unionByName(backward)
+    if allowed is not None:
+        arcs = arcs.where(F.col("predicate").isin(sorted(allowed)))
+    if min_rank is not None:
+        strong = [e.name for e in vocabulary.evidence_types.values() if e.rank >= min_rank]
+        arcs = arcs.where(F.col("evidence_type").isin(strong))
+
+    def members(category: str) -> DataFrame:
+        names = sorted(
+            n for n in vocabulary.categories if category in vocabulary.category_ancestors(n)
+        )
+        return nodes.where(F.col("category").isin(names)).select("id")
+
+    steps = []
+    for source, target in zip(categories[:-1], categories[1:], strict=True):
+        step = (
+            arcs.join(members(source).withColumnRenamed("id", "tail"), "tail", "left_semi")
+            .join(members(target).withColumnRenamed("id", "head"), "head", "left_semi")
+            .groupBy("tail", "head")
+            .agg(F.count(F.lit(1)).alias("n"))
+        )
+        if step.isEmpty():
+            raise QueryError(
+                f"impossible metapath {'>'.join(categories)!r}: no {source} -> {target} "
+                "edge in the graph"
+            )
+        out_degree = step.groupBy("tail").agg(F.sum("n").alias("d_out"))
+        in_degree = step.groupBy("head").agg(F.sum("n").alias("d_in"))
+        weight = (
+            F.col("n").cast("double")
+            if damping == 0
+            else F.col("n") * F.pow(F.col("d_out") * F.col("d_in"), F.lit(-float(damping)))
+        )
+        steps.append(
+            step.join(out_degree, "tail")
+            .join(in_degree, "head")
+            .select("tail", "head", "n", weight.alias("w"))
+        )
+    overlap = _overlap(vocabulary, categories)
+    last = len(categories) - 1
+    # positions still needed after position k: 0, k, and any j that a later position may repeat
+    keep_after = [
+        {0, k} | {j for i in range(k + 1, last + 1) for j in overlap[i] if j <= k}
+        for k in range(last + 1)
+    ]
+    chain = steps[0].select(
+        F.col("tail").alias("v0"), F.col("head").alias("v1"), F.col("n"), F.col("w")
+    )
+    kept = [0, 1]
+    for k in range(1, last):
+        step = steps[k].select(
+            F.col("tail").alias(f"v{k}"),
+            F.col("head").alias(f"v{k + 1}"),
+            F.col("n").alias("n_step"),
+            F.col("w").alias("w_step"),
+        )
+        chain = chain.join(step, f"v{k}")
+        for j in overlap[k + 1]:
+            chain = chain.where(F.col(f"v{j}") != F.col(f"v{k + 1}"))
+        chain = chain.select(
+            *[f"v{j}" for j in kept + [k + 1]],
+            (F.col("n") * F.col("n_step")).alias("n"),
+            (F.col("w") * F.col("w_step")).alias("w"),
+        )
+        kept = sorted((set(kept) | {k + 1}) & keep_after[k + 1])
+        columns = [f"v{j}" for j in kept]
+        if len(columns) < len(chain.columns) - 2:
+            chain = chain.groupBy(*columns).agg(F.sum("n").alias("n"), F.sum("w").alias("w"))
+    return (
+        chain.groupBy(F.col("v0").alias("source"), F.col(f"v{last}").alias("target"))
+        .agg(F.sum("n").cast("long").alias("path_count"), F.sum("w").alias("dwpc"))
+        .where(F.col("path_count") > 0)
+    )
+
+
+def spark_dwpc(
+    graph: SparseGraph,
+    metapath: str | Sequence[str],
+    damping: float = DEFAULT_DAMPING,
+    *,
+    predicates: Iterable[str] | None = None,
+    min_evidence: str | None = None,
+    spark: SparkSession | None = None,
+    master: str | None = None,
+) -> DwpcMatrix:
+    """:func:`~gutbone.query.metapaths.metapath_dwpc` computed by Spark joins.
+
+    :param graph: the graph (its arrays are sent to Spark as two frames).
+    :param metapath: ``"Taxon>Metabolite>BoneOutcome"`` or a sequence of categories.
+    :param damping: the damping exponent (0 gives path counts).
+    :param predicates: allowed predicates (with sub-predicates); all when None.
+    :param min_evidence: minimum evidence level; any when None.
+    :param spark: a running session (else one is started on ``master``).
+    :param master: Spark master URL when no session is given (:data:`DEFAULT_MASTER`).
+    :returns: the same labelled matrices as the scipy engine (``method="spark"``).
+    :raises SparkUnavailable: when Spark cannot be used.
+    :raises QueryError: as :func:`dwpc_frame`.
+    """
+    session = spark if spark is not None else spark_session(master)
+    categories = parse_metapath(graph.vocabulary, metapath)
+    nodes, edges = graph_frames(session, graph)
+    frame = dwpc_frame(
+        nodes,
+        edges,
+        graph.vocabulary,
+        categories,
+        damping,
+        predicates=predicates,
+        min_evidence=min_evidence,
+    )
+    rows_found = frame.collect()
+    allowed = predicate_closure(graph.vocabulary, predicates)
+    members = [graph.members(categories[0]), graph.members(categories[-1])]
+    labels = [tuple(graph.node_ids[i] for i in m.tolist()) for m in members]
+    positions = [{node: i for i, node in enumerate(ids)} for ids in labels]
+    shape = (len(labels[0]), len(labels[1]))
+    r = np.array([positions[0][row["source"]] for row in rows_found], dtype=np.int64)
+    c = np.array([positions[1][row["target"]] for row in rows_found], dtype=np.int64)
+    counts = np.array([float(row["path_count"]) for row in rows_found])
+    values = np.array([float(row["dwpc"]) for row in rows_found])
+    matrix: Any = sparse.csc_array
+    return DwpcMatrix(
+        metapath=categories,
+        damping=float(damping),
+        predicates=tuple(sorted(allowed if allowed is not None else graph.predicate_names)),
+        min_evidence=min_evidence,
+        rows=labels[0],
+        columns=labels[1],
+        dwpc=matrix((values, (r, c)), shape=shape),
+        path_counts=matrix((counts, (r, c)), shape=shape),
+        method="spark",
+    )
