@@ -176,3 +176,92 @@ def test_help_states_conventions(capsys):
     out = capsys.readouterr().out
     for phrase in ("Egger test", "MD variance", "Hedges' g", "prediction int."):
         assert phrase in out
+
+
+# --- --model MH (Mantel-Haenszel) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("measure", "expected"), [("RR", ref.MH_BCG_RR_PRINTED), ("OR", ref.MH_BCG_OR_PRINTED)]
+)
+def test_json_mh_bcg(tmp_path, capsys, measure, expected):
+    # rma.mh(measure=..., ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg), printed on
+    # metafor's rma.mh reference page (see tests/references/meta_references.py)
+    d = run_json(capsys, bcg_csv(tmp_path), "--model", "MH", "--measure", measure)
+    assert d["model"] == "MH" and d["measure"] == measure and d["k"] == 13
+    for key in ("estimate", "se", "z", "ci_lower", "ci_upper", "q"):
+        assert d[key] == pytest.approx(expected[key], abs=P4), key
+    assert d["i2"] == pytest.approx(expected["i2"], abs=printed(2))
+    assert d["tau2"] == 0.0 and (d["pi_lower"], d["pi_upper"]) == (d["ci_lower"], d["ci_upper"])
+    assert d["tau2_ci_lower"] is None
+    back = d["back_transformed"]
+    assert [back["estimate"], back["ci_lower"], back["ci_upper"]] == pytest.approx(
+        expected["exp"], abs=P4
+    )
+    assert sum(d["weights"]) == pytest.approx(100.0)
+    assert "Mantel-Haenszel" in d["conventions"]["model"]
+    assert "none in the MH sums" in d["conventions"]["mh_continuity_correction"]
+    assert len(d["leave_one_out"]["rows"]) == 13 and d["leave_one_out"]["model"] == "MH"
+    assert d["egger"] is not None and d["begg"] is not None
+    assert d["trim_and_fill"] is None
+    assert any("trim-and-fill is not defined" in note for note in d["notes"])
+
+
+def test_mh_rd_variance_option(tmp_path, capsys):
+    # metafor rma.mh(measure="RD") z = -11.47 (Sato); Stata metan 11.56 (Greenland-Robins)
+    path = bcg_csv(tmp_path)
+    gr = run_json(capsys, path, "--model", "MH", "--measure", "RD")
+    sato = run_json(capsys, path, "--model", "MH", "--measure", "RD", "--mh-rd-variance", "Sato")
+    assert gr["z"] == pytest.approx(ref.MH_BCG_RD_METAN["z_gr"], abs=printed(2))
+    assert sato["z"] == pytest.approx(ref.MH_BCG_RD_METAN["z_sato"], abs=printed(2))
+
+
+def test_mh_table_output_and_plots(tmp_path, capsys):
+    forest = tmp_path / "f.svg"
+    code = main(["meta", str(bcg_csv(tmp_path)), "--model", "MH", "--forest", str(forest)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "Meta-analysis: MH (Mantel-Haenszel, fixed effect), measure RR, k = 13" in out
+    assert "-0.4537" in out and "Q = 152.568 (df = 12)" in out
+    text = forest.read_text()
+    assert text.count('id="study-') == 26 and 'id="summary-diamond"' in text
+    assert "MH fixed effect (k=13)" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "args", "fragment"),
+    [
+        (
+            "study,m1,sd1,n1,m2,sd2,n2\nA,1,1,10,2,1,10\nB,1,1,10,2,1,12\n",
+            ["--model", "MH"],
+            ":1:-: --model MH (Mantel-Haenszel) needs 2x2 counts in columns "
+            "study,events1,n1,events2,n2",
+        ),
+        (
+            "study,yi,vi\nA,0.1,0.1\nB,0.2,0.1\n",
+            ["--model", "MH"],
+            ":1:-: --model MH (Mantel-Haenszel) needs 2x2 counts",
+        ),
+        (
+            "study,events1,n1,events2,n2\nA,1,10,2,10\nB,1,10,2,10\n",
+            ["--model", "MH", "--measure", "MD"],
+            ":0:measure: --model MH (Mantel-Haenszel) pools 2x2 counts as RR, OR or RD",
+        ),
+        (
+            "study,events1,n1,events2,n2\nA,1,10,2,10\nB,1,10,2,10\n",
+            ["--model", "MH", "--hksj"],
+            ":0:hksj: the Hartung-Knapp adjustment is for random-effects models",
+        ),
+        (
+            "study,events1,n1,events2,n2\nA,1,10,0,10\nB,1,10,0,10\n",
+            ["--model", "MH"],
+            ":0:events2: the Mantel-Haenszel RR is not estimable: no events in group 2",
+        ),
+    ],
+)
+def test_mh_bad_input_exit_1(tmp_path, capsys, text, args, fragment):
+    path = tmp_path / "s.csv"
+    path.write_text(text)
+    assert main(["meta", str(path), *args]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {path}{fragment}" in err

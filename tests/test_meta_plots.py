@@ -117,3 +117,32 @@ def test_funnel_points_limits_and_filled(bcg):
     assert fig.axes[0].get_ylim()[0] > fig.axes[0].get_ylim()[1]  # se axis inverted
     svg = figure_svg(fig).decode()
     assert 'id="funnel-filled"' in svg and 'id="funnel-points"' in svg
+
+
+def test_forest_of_mantel_haenszel_result():
+    # MH weights (RR: c n1/N), the MH diamond, a "not estimable" row for a study with no
+    # events in both arms, and no separate prediction interval (it equals the CI)
+    from gutbone.stats.mantel_haenszel import pool_mh
+
+    a = np.append(ref.BCG_TPOS, 0)
+    n1 = np.append(ref.BCG_TPOS + ref.BCG_TNEG, 40)
+    c = np.append(ref.BCG_CPOS, 0)
+    n2 = np.append(ref.BCG_CPOS + ref.BCG_CNEG, 40)
+    names = (*ref.BCG_STUDIES, "No events")
+    r = pool_mh(a, n1, c, n2, measure="RR", studies=names)
+    fig = forest_plot(r)
+    gids = _gids(fig)
+    assert sum(1 for g in gids if re.fullmatch(r"study-\d+", g)) == 13  # no box for row 14
+    assert "study-13" not in gids and "prediction-interval" not in gids
+    heights = [gids[f"study-{i}"].get_height() for i in range(13)]
+    mh_weight = ref.BCG_CPOS * (ref.BCG_TPOS + ref.BCG_TNEG)
+    mh_weight = mh_weight / (ref.BCG_TPOS + ref.BCG_TNEG + ref.BCG_CPOS + ref.BCG_CNEG)
+    assert np.argmax(heights) == int(np.argmax(mh_weight))  # TPT Madras
+    xs = sorted(gids["summary-diamond"].get_xy()[:4, 0])
+    assert xs == pytest.approx([r.ci_lower, r.estimate, r.estimate, r.ci_upper])
+    assert r.estimate == pytest.approx(ref.MH_BCG_RR_PRINTED["estimate"], abs=5e-5)
+    labels = {t.get_text() for t in fig.axes[0].texts}
+    assert "MH fixed effect (k=14)" in labels and "not estimable" in labels
+    assert f"{100 * mh_weight[7] / mh_weight.sum():.1f}%" in labels
+    funnel = _gids(funnel_plot(r))
+    assert len(funnel["funnel-points"].get_offsets()) == 13  # the double-zero study is left out

@@ -14,6 +14,7 @@ from scipy import stats
 
 from gutbone.errors import StatsError
 from gutbone.stats.effect_sizes import log_risk_ratio
+from gutbone.stats.mantel_haenszel import mh_leave_one_out, pool_mh
 from gutbone.stats.meta import (
     leave_one_out,
     pool,
@@ -507,3 +508,208 @@ def test_note_when_dl_tau2_lies_outside_its_q_profile_interval():
     reml = meta_analysis_from_csv(str(data_dir() / "studies" / "calcium.csv"), model="REML")
     assert reml.tau2_ci_lower <= reml.tau2 <= reml.tau2_ci_upper
     assert not any("outside its Q-profile interval" in note for note in reml.notes)
+
+
+# --- Mantel-Haenszel (model="MH", gutbone.stats.mantel_haenszel) -------------------
+
+
+def _bcg_counts():
+    return (
+        ref.BCG_TPOS,
+        ref.BCG_TPOS + ref.BCG_TNEG,
+        ref.BCG_CPOS,
+        ref.BCG_CPOS + ref.BCG_CNEG,
+    )
+
+
+@pytest.mark.parametrize(
+    ("measure", "expected"), [("RR", ref.MH_BCG_RR_PRINTED), ("OR", ref.MH_BCG_OR_PRINTED)]
+)
+def test_mh_bcg_matches_printed_rma_mh(measure, expected):
+    # rma.mh(measure=..., ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg) as printed on
+    # metafor's rma.mh reference page (ref.MH_BCG_RR_PRINTED / MH_BCG_OR_PRINTED)
+    r = pool_mh(*_bcg_counts(), measure=measure, studies=ref.BCG_STUDIES)
+    for key in ("estimate", "se", "z", "ci_lower", "ci_upper", "q"):
+        assert getattr(r, key) == pytest.approx(expected[key], abs=P4), key
+    for key in ("i2", "h2"):
+        assert getattr(r, key) == pytest.approx(expected[key], abs=printed(2)), key
+    assert r.q_df == expected["q_df"] and r.k == 13
+    assert r.p < 1e-4 and r.q_p < 1e-4  # printed "<.0001"
+    back = r.back_transformed
+    assert back is not None
+    assert (back["estimate"], back["ci_lower"], back["ci_upper"]) == pytest.approx(
+        expected["exp"], abs=P4
+    )
+    # fixed effect: tau2 = 0 and the prediction interval is the CI
+    assert r.model == "MH" and r.tau2 == 0.0 and r.tau == 0.0
+    assert (r.pi_lower, r.pi_upper) == (r.ci_lower, r.ci_upper)
+    assert sum(r.weights) == pytest.approx(100.0)
+
+
+def test_mh_bcg_risk_difference_matches_metafor_and_stata():
+    # metafor tests/testthat/test_misc_metan_vs_rma.mh_with_dat.bcg.r (ref.MH_BCG_RD_METAN):
+    # rma.mh(measure="RD") gives z -11.47 (Sato et al. 1989 variance); Stata metan 11.56
+    # (Greenland & Robins 1985 variance, gutbone's default). Estimate and CI at 3 decimals.
+    expected = ref.MH_BCG_RD_METAN
+    gr = pool_mh(*_bcg_counts(), measure="RD")
+    sato = pool_mh(*_bcg_counts(), measure="RD", rd_variance="Sato")
+    assert gr.z == pytest.approx(expected["z_gr"], abs=printed(2))
+    assert sato.z == pytest.approx(expected["z_sato"], abs=printed(2))
+    for r in (gr, sato):
+        for key in ("estimate", "ci_lower", "ci_upper"):
+            assert getattr(r, key) == pytest.approx(expected[key], abs=printed(3)), key
+        assert r.q == pytest.approx(expected["q"], abs=printed(2))
+        assert r.back_transformed is None
+    assert gr.estimate == sato.estimate  # only the variance differs
+    assert "Greenland & Robins 1985" in gr.conventions["mh_variance"]
+    assert "Sato" in sato.conventions["mh_variance"]
+
+
+@pytest.mark.parametrize("measure", ["RR", "OR", "RD"])
+def test_mh_three_trials_match_openmee_output(measure):
+    # OpenMEE (metafor rma.mh) output quoted in MetidaFreq.jl's tests (ref.OPENMEE_MH):
+    # rma.mh(measure=..., ai=c(21,14,11), bi=c(20,17,12), ci=c(2,12,9), di=c(10,22,7));
+    # RD with metafor's Sato variance. Printed with 6 decimals.
+    t = ref.OPENMEE_TABLES
+    a, b, c, d = (np.array(t[key], dtype=float) for key in ("ai", "bi", "ci", "di"))
+    r = pool_mh(a, a + b, c, c + d, measure=measure, rd_variance="Sato")
+    expected = ref.OPENMEE_MH[measure]
+    for key in ("estimate", "ci_lower", "ci_upper", "se", "p", "q", "q_p"):
+        assert getattr(r, key) == pytest.approx(expected[key], abs=printed(6)), key
+    assert r.weights == pytest.approx(expected["weights"], abs=printed(6))
+    if measure != "RD":
+        back = r.back_transformed
+        assert back is not None
+        assert (back["estimate"], back["ci_lower"], back["ci_upper"]) == pytest.approx(
+            expected["exp"], abs=printed(6)
+        )
+
+
+# Seed 002 nausea (data/studies/nausea.csv): 1/73 vs 2/73 and 0/46 vs 1/46.
+NAUSEA = ([1, 0], [73, 46], [2, 1], [73, 46])
+
+
+def test_mh_hand_calculation_rr_or_rd():
+    z = 1.959963984540054
+    # RR: R = a n2/N, S = c n1/N; study 2 has a zero cell and needs no correction
+    r_sum, s_sum = 1 * 73 / 146 + 0 * 46 / 92, 2 * 73 / 146 + 1 * 46 / 92  # 0.5, 1.5
+    var = ((73 * 73 * 3 - 1 * 2 * 146) / 146**2 + (46 * 46 * 1 - 0) / 92**2) / (r_sum * s_sum)
+    rr = pool_mh(*NAUSEA, measure="RR")
+    assert rr.estimate == pytest.approx(math.log(1 / 3), rel=1e-12)
+    assert rr.se == pytest.approx(math.sqrt(var), rel=1e-12)
+    assert rr.ci_upper == pytest.approx(math.log(1 / 3) + z * math.sqrt(var), rel=1e-12)
+    assert rr.weights == pytest.approx([100 * 1.0 / 1.5, 100 * 0.5 / 1.5])  # c n1 / N
+    # OR: R = a d/N, S = b c/N, P = (a+d)/N, Q = (b+c)/N (Robins, Breslow & Greenland)
+    R = np.array([1 * 71 / 146, 0 * 45 / 92])
+    S = np.array([72 * 2 / 146, 46 * 1 / 92])
+    P = np.array([72 / 146, 45 / 92])
+    Q = np.array([74 / 146, 47 / 92])
+    var_or = (
+        (P * R).sum() / (2 * R.sum() ** 2)
+        + (P * S + Q * R).sum() / (2 * R.sum() * S.sum())
+        + (Q * S).sum() / (2 * S.sum() ** 2)
+    )
+    odds = pool_mh(*NAUSEA, measure="OR")
+    assert odds.estimate == pytest.approx(math.log(R.sum() / S.sum()), rel=1e-12)
+    assert odds.se == pytest.approx(math.sqrt(var_or), rel=1e-12)
+    assert odds.weights == pytest.approx(list(100 * S / S.sum()))
+    # RD: w = n1 n2/N = 36.5, 23; J = (a b n2^3 + c d n1^3)/(n1 n2 N^2) (Greenland & Robins)
+    j = 73 * (1 * 72 + 2 * 71) / 146**2 + (0 + 1 * 45 * 46**3) / (46 * 46 * 92**2)
+    rd = pool_mh(*NAUSEA, measure="RD")
+    assert rd.estimate == pytest.approx((36.5 * (-1 / 73) + 23 * (-1 / 46)) / 59.5, rel=1e-12)
+    assert rd.se == pytest.approx(math.sqrt(j) / 59.5, rel=1e-12)
+    assert rd.weights == pytest.approx([100 * 36.5 / 59.5, 100 * 23 / 59.5])
+    # Q: inverse-variance Q of the study yi (0.5 added to study 2) around the MH estimate
+    # study 2 with 0.5 added to each cell: 0.5/47 vs 1.5/47; study 1 as it is
+    yv = log_risk_ratio([1, 0.5], [73, 47], [2, 1.5], [73, 47], add=0.0)
+    q = float(np.sum((yv.yi - math.log(1 / 3)) ** 2 / yv.vi))
+    assert rr.q == pytest.approx(q, rel=1e-12) and rr.q_df == 1
+    assert rr.i2 == 0.0 and rr.h2 == pytest.approx(q, rel=1e-12)
+    assert any(n.startswith("0.5 added") and n.endswith(": 2") for n in rr.notes)
+
+
+def test_mh_double_zero_study():
+    # metafor rma.mh docs: studies with no events in both arms are not dropped from the MH
+    # sums but "do not actually influence the results" (RR/OR); their yi is NA (drop00).
+    with_00 = [x + [y] for x, y in zip(map(list, NAUSEA), [0, 30, 0, 30], strict=True)]
+    for measure in ("RR", "OR"):
+        r = pool_mh(*with_00, measure=measure, studies=["a", "b", "empty"])
+        base = pool_mh(*NAUSEA, measure=measure)
+        assert (r.estimate, r.se) == pytest.approx((base.estimate, base.se), rel=1e-12)
+        assert r.k == 3 and r.q_df == 1 and math.isnan(r.yi[2]) and math.isnan(r.vi[2])
+        assert r.weights[2] == 0.0
+        assert r.to_json_dict()["yi"][2] is None
+        assert any("no events (or only events) in both arms: empty" in n for n in r.notes)
+    # RD: the study enters with weight n1 n2/N = 15 and a difference of 0
+    rd = pool_mh(*with_00, measure="RD")
+    j = 73 * (1 * 72 + 2 * 71) / 146**2 + (0 + 1 * 45 * 46**3) / (46 * 46 * 92**2)
+    assert rd.estimate == pytest.approx(-1.0 / 74.5, rel=1e-12)
+    assert rd.se == pytest.approx(math.sqrt(j) / 74.5, rel=1e-12)
+    assert rd.weights[2] == pytest.approx(100 * 15 / 74.5)
+
+
+def test_mh_not_estimable_and_bad_input():
+    with pytest.raises(StatsError, match="no events in group 2 in any study"):
+        pool_mh([1, 2], [10, 10], [0, 0], [10, 10], measure="RR")
+    with pytest.raises(StatsError, match="not estimable"):
+        pool_mh([0, 0], [10, 10], [3, 1], [10, 10], measure="OR")
+    with pytest.raises(StatsError, match="variance 0"):
+        pool_mh([0, 0], [10, 10], [0, 0], [10, 10], measure="RD")
+    with pytest.raises(StatsError, match="defined for RR, OR, RD"):
+        pool_mh(*NAUSEA, measure="SMD")
+    with pytest.raises(StatsError, match="is not a 2x2 row"):
+        pool_mh([11, 1], [10, 10], [1, 1], [10, 10])
+    with pytest.raises(StatsError, match="pools 2x2 counts, not yi/vi"):
+        pool([0.1, 0.2], [0.01, 0.02], model="MH")
+
+
+def test_mh_subgroups_and_q_between():
+    r = pool_mh(*_bcg_counts(), measure="RR", studies=ref.BCG_STUDIES, subgroups=ref.BCG_ALLOC)
+    assert [g.subgroup for g in r.subgroups] == ["random", "alternate", "systematic"]
+    counts = [np.asarray(x) for x in _bcg_counts()]
+    est, w = [], []
+    for group in r.subgroups:
+        index = [i for i, label in enumerate(ref.BCG_ALLOC) if label == group.subgroup]
+        alone = pool_mh(*(x[index] for x in counts), measure="RR")
+        assert group.result.estimate == pytest.approx(alone.estimate, rel=1e-12)
+        assert group.result.model == "MH" and group.result.k == len(index)
+        est.append(alone.estimate)
+        w.append(1 / alone.se**2)
+    est_a, w_a = np.array(est), np.array(w)
+    mu = np.sum(w_a * est_a) / np.sum(w_a)
+    assert r.q_between == pytest.approx(float(np.sum(w_a * (est_a - mu) ** 2)), rel=1e-12)
+    assert r.q_between_p == pytest.approx(stats.chi2.sf(r.q_between, 2), rel=1e-9)
+    assert r.estimate == pytest.approx(ref.MH_BCG_RR_PRINTED["estimate"], abs=P4)
+
+
+@pytest.mark.parametrize(
+    ("measure", "rd_variance"), [("RR", "GR"), ("OR", "GR"), ("RD", "GR"), ("RD", "Sato")]
+)
+def test_mh_leave_one_out_equals_refits(measure, rd_variance):
+    counts = [np.asarray(x) for x in _bcg_counts()]
+    loo = mh_leave_one_out(*counts, measure=measure, rd_variance=rd_variance)
+    assert loo.model == "MH"
+    for i in range(13):
+        keep = [j for j in range(13) if j != i]
+        r = pool_mh(*(x[keep] for x in counts), measure=measure, rd_variance=rd_variance)
+        for key in ("estimate", "se", "ci_lower", "ci_upper", "z", "q", "i2", "h2"):
+            assert getattr(loo, key)[i] == pytest.approx(getattr(r, key), rel=1e-9), (i, key)
+
+
+def test_mh_from_csv_checks_form_and_measure(tmp_path):
+    from gutbone.stats.meta import meta_analysis_from_csv
+
+    counts = tmp_path / "c.csv"
+    counts.write_text("study,events1,n1,events2,n2\nA,1,73,2,73\nB,0,46,1,46\n")
+    r = meta_analysis_from_csv(str(counts), model="MH")
+    assert r.model == "MH" and r.measure == "RR"
+    assert r.back_transformed["estimate"] == pytest.approx(1 / 3)
+    means = tmp_path / "m.csv"
+    means.write_text("study,m1,sd1,n1,m2,sd2,n2\nA,1,1,10,2,1,10\n")
+    with pytest.raises(StatsError, match="needs 2x2 counts") as info:
+        meta_analysis_from_csv(str(means), model="MH")
+    assert info.value.problems[0].file == str(means)
+    with pytest.raises(StatsError, match="measure SMD needs an inverse-variance model"):
+        meta_analysis_from_csv(str(counts), model="MH", measure="SMD")
+    with pytest.raises(StatsError, match="Hartung-Knapp"):
+        meta_analysis_from_csv(str(counts), model="MH", hksj=True)

@@ -53,7 +53,7 @@ OUTCOME_COLUMNS = (
     "reported_ci_upper", "reported_i2", "reported_p", "locator", "note",
 )  # fmt: skip
 SOURCE_KINDS = ("review", "mr_study", "meta_analysis", "primary_study", "database")
-POOLING_MODELS = ("FE", "DL", "REML", "PM")
+POOLING_MODELS = ("FE", "DL", "REML", "PM", "MH")
 
 _REQUIRED = {
     "sources": ("id", "kind", "title"),

@@ -459,3 +459,103 @@ TRIMFILL_BCG_REML = {
     "ci_lower": -1.0070,
     "ci_upper": -0.3072,
 }
+
+# ---------------------------------------------------------------------------------
+# Mantel-Haenszel pooling (metafor rma.mh)
+#
+# metafor's reference page for rma.mh (pkgdown render of the man/rma.mh.Rd examples,
+# metafor 4.7-4): wviechtb/metafor docs/reference/rma.mh.html, commit
+# 0014f62b7481cf6c29a19898babb1f5993a9dbc7. "Equal-Effects Model (k = 13)", printed with
+# 4 decimals (I^2, H^2 with 2; p printed "<.0001"):
+#   rma.mh(measure="OR", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg)
+MH_BCG_OR_PRINTED = {
+    "estimate": -0.4734,
+    "se": 0.0410,
+    "z": -11.5444,
+    "ci_lower": -0.5538,
+    "ci_upper": -0.3930,
+    "q": 163.9426,
+    "q_df": 12,
+    "i2": 92.68,
+    "h2": 13.66,
+    "exp": (0.6229, 0.5748, 0.6750),  # "Model Results (OR scale)": estimate, ci.lb, ci.ub
+}
+#   rma.mh(measure="RR", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg)
+MH_BCG_RR_PRINTED = {
+    "estimate": -0.4537,
+    "se": 0.0393,
+    "z": -11.5338,
+    "ci_lower": -0.5308,
+    "ci_upper": -0.3766,
+    "q": 152.5676,
+    "q_df": 12,
+    "i2": 92.13,
+    "h2": 12.71,
+    "exp": (0.6353, 0.5881, 0.6862),
+}
+
+# metafor tests/testthat/test_misc_metan_vs_rma.mh_with_dat.bcg.r (commit
+# 9bf1bcbeb6483779eeb63b732f94b0e979ea9053), "compare results with: metan tpos tneg cpos
+# cneg, fixed nograph rd":
+#   res <- rma.mh(measure="RD", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg)
+#   round(res$beta, 3) -0.003; ci.lb -0.004; ci.ub -0.003 (3 decimals)
+#   round(res$zval, 2) -11.47  "### 11.56 in Stata"; round(res$QE, 2) 386.78
+# The file explains the two z values: Stata's metan uses the Greenland & Robins (1985) SE,
+# metafor the Sato, Greenland & Robins (1989) one. So z_sato is metafor's value and z_gr
+# Stata metan's (sign as in metafor's output).
+MH_BCG_RD_METAN = {
+    "estimate": -0.003,
+    "ci_lower": -0.004,
+    "ci_upper": -0.003,
+    "z_sato": -11.47,
+    "z_gr": -11.56,
+    "q": 386.78,
+}
+
+# PharmCat/MetidaFreq.jl test/tests.jl: comment blocks quote the output of OpenMEE
+# ("Binary Fixed-Effect Model - Mantel Haenszel", which runs metafor's rma.mh) for three
+# trials, with the R call
+#   rma.mh(measure="RD", ai=c(21,14,11), bi=c(20,17,12), ci=c(2,12,9), di=c(10,22,7))
+# (and measure "OR", "RR" on the same tables). Printed with 6 decimals; the weights are
+# listed per trial in the file's sorted order and are given here in the order of the ai
+# vector (as the Julia test asserts them). RD uses metafor's Sato variance.
+OPENMEE_TABLES = {
+    "ai": (21, 14, 11),
+    "bi": (20, 17, 12),
+    "ci": (2, 12, 9),
+    "di": (10, 22, 7),
+}
+OPENMEE_MH = {
+    "RD": {
+        "estimate": 0.114863,
+        "ci_lower": -0.047325,
+        "ci_upper": 0.277052,
+        "se": 0.082751,
+        "p": 0.165118,
+        "q": 4.540603,
+        "q_p": 0.103281,
+        "weights": (26.572791, 46.416800, 27.010409),
+    },
+    "OR": {
+        "estimate": 0.471431,  # "Results (log scale)"
+        "ci_lower": -0.207485,
+        "ci_upper": 1.150347,
+        "se": 0.346392,
+        "p": 0.173521,
+        "q": 3.563907,
+        "q_p": 0.168309,
+        "exp": (1.602286, 0.812626, 3.159290),
+        "weights": (11.327989, 47.107006, 41.565005),
+    },
+    "RR": {
+        "estimate": 0.276893,
+        "ci_lower": -0.139931,
+        "ci_upper": 0.693717,
+        "se": 0.212669,
+        "p": 0.192921,
+        "q": 3.644017,
+        "q_p": 0.161701,
+        "exp": (1.319025, 0.869418, 2.001139),
+        "weights": (12.300662, 45.500912, 42.198426),
+    },
+}

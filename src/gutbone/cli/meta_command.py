@@ -8,10 +8,13 @@ import math
 import sys
 from typing import Any
 
+import numpy as np
+
 from gutbone.errors import Problem, StatsError
 from gutbone.stats.bias import begg_test, egger_test, trim_and_fill
 from gutbone.stats.effect_sizes import MEASURES, effect_sizes
-from gutbone.stats.meta import MODELS, MetaResult, leave_one_out, pool, pool_subgroups
+from gutbone.stats.mantel_haenszel import RD_VARIANCES, mh_from_table, mh_leave_one_out
+from gutbone.stats.meta import ALL_MODELS, MetaResult, leave_one_out, pool, pool_subgroups
 from gutbone.stats.study_table import read_study_table
 
 __all__ = ["register", "run_meta"]
@@ -39,6 +42,12 @@ Conventions (also in the JSON key 'conventions'):
   Begg test        Kendall's tau of standardised effects vs vi, exact p for k < 50 (metafor)
   trim-and-fill    L0 estimator, side from the sign of the sei slope (metafor trimfill)
   subgroups        separate tau2 per subgroup; Q-between from the subgroup estimates
+  --model MH       Mantel-Haenszel fixed effect from 2x2 counts (RR, OR, RD; metafor rma.mh):
+                   no continuity correction in the MH sums; Q of the study yi (0.5 added to
+                   zero-cell studies, none for double-zero studies) around the MH estimate
+                   with 1/vi weights; weights = MH weights; variance of log RR Greenland &
+                   Robins 1985, log OR Robins-Breslow-Greenland 1986, RD Greenland & Robins
+                   1985 (--mh-rd-variance Sato: Sato et al. 1989, as metafor)
 """
 
 
@@ -57,7 +66,12 @@ def register(subparsers: Any) -> None:
         default=None,
         help="effect measure (default: MD for means, RR for counts, as given for yi tables)",
     )
-    parser.add_argument("--model", choices=MODELS, default="REML", help="default: REML")
+    parser.add_argument(
+        "--model",
+        choices=ALL_MODELS,
+        default="REML",
+        help="default: REML; MH = Mantel-Haenszel for 2x2 counts (RR, OR, RD)",
+    )
     parser.add_argument(
         "--hksj", action="store_true", help="Hartung-Knapp-Sidik-Jonkman adjustment, t(k-1)"
     )
@@ -89,6 +103,13 @@ def register(subparsers: Any) -> None:
         dest="pi_method",
         help="prediction-interval critical value (default: z, as metafor)",
     )
+    parser.add_argument(
+        "--mh-rd-variance",
+        choices=RD_VARIANCES,
+        default="GR",
+        help="variance of the Mantel-Haenszel risk difference (default: GR, Greenland & "
+        "Robins 1985; Sato: Sato, Greenland & Robins 1989, as metafor rma.mh)",
+    )
     parser.add_argument("--level", type=float, default=0.95, help="confidence level (0.95)")
     parser.set_defaults(handler=run_meta)
 
@@ -98,6 +119,8 @@ def run_meta(args: argparse.Namespace) -> int:
     if not 0.5 <= args.level < 1:
         raise StatsError([_problem("level", f"{args.level} is not in [0.5, 1)")])
     table = read_study_table(args.studies)
+    if args.model == "MH":
+        return _run_mh(args, table)
     es = effect_sizes(table, measure=args.measure, md_variance=args.md_variance, hedges=args.hedges)
     if args.hksj and table.k < 2:
         raise StatsError(
@@ -156,7 +179,17 @@ def run_meta(args: argparse.Namespace) -> int:
         notes.append("leave-one-out, Egger, Begg and trim-and-fill need at least 3 studies")
     if not result.converged:
         print(f"warning: {args.model} estimation did not converge", file=sys.stderr)
-    # Render plots before writing anything, then write each atomically.
+    return _emit(args, result, extra, notes, tf)
+
+
+def _emit(
+    args: argparse.Namespace,
+    result: MetaResult,
+    extra: dict[str, Any],
+    notes: list[str],
+    tf: Any,
+) -> int:
+    """Render the plots, then print the result and write the plots (atomically)."""
     svgs: list[tuple[str, bytes]] = []
     if args.forest or args.funnel:
         from gutbone.views.meta_plots import figure_svg, forest_plot, funnel_plot
@@ -171,13 +204,66 @@ def run_meta(args: argparse.Namespace) -> int:
     if args.format == "json":
         text = json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False)
     else:
-        text = format_table(result, extra, notes, es.studies)
+        text = format_table(result, extra, notes, result.studies)
     from gutbone.io import atomic_write
 
     for path, data in svgs:
         atomic_write(path, data)
     print(text)
     return 0
+
+
+def _run_mh(args: argparse.Namespace, table: Any) -> int:
+    """``--model MH``: Mantel-Haenszel pooling of 2x2 counts, then the same outputs."""
+    if args.hksj:
+        raise StatsError(
+            [
+                _problem(
+                    "hksj",
+                    "the Hartung-Knapp adjustment is for random-effects models, not "
+                    "Mantel-Haenszel (--model MH)",
+                    args.studies,
+                )
+            ]
+        )
+    result = mh_from_table(
+        table, measure=args.measure, level=args.level, rd_variance=args.mh_rd_variance
+    )
+    notes = list(result.notes)
+    if args.pi_method != "z":
+        notes.append("--pi is ignored with --model MH: the prediction interval is the CI")
+    col = table.column
+    counts = (col("events1"), col("n1"), col("events2"), col("n2"))
+    extra: dict[str, Any] = {"leave_one_out": None, "egger": None, "begg": None}
+    extra["trim_and_fill"] = None
+    if result.k >= 3:
+        loo = mh_leave_one_out(
+            *counts,
+            measure=result.measure,
+            level=args.level,
+            studies=result.studies,
+            rd_variance=args.mh_rd_variance,
+        )
+        extra["leave_one_out"] = loo.to_json_dict()
+    else:
+        notes.append("leave-one-out needs at least 3 studies")
+    yi, vi = np.asarray(result.yi), np.asarray(result.vi)
+    has = np.isfinite(yi)
+    if int(has.sum()) >= 3:
+        egger = egger_test(yi[has], vi[has], variant=args.egger, model="FE")
+        extra["egger"] = egger.to_json_dict()
+        extra["begg"] = begg_test(yi[has], vi[has]).to_json_dict()
+        notes.append(
+            "Egger's and Begg's tests use the study yi/vi (0.5 added to zero-cell studies) "
+            "with the inverse-variance fixed-effect model"
+            + (" (mixed variant: fixed-effect meta-regression)" if args.egger == "mixed" else "")
+        )
+        if int(has.sum()) < 10:
+            notes.append("fewer than 10 studies: funnel-plot asymmetry tests have low power")
+    else:
+        notes.append("Egger and Begg tests need at least 3 studies with a study estimate")
+    notes.append("trim-and-fill is not defined for Mantel-Haenszel pooling (as metafor trimfill)")
+    return _emit(args, result, extra, notes, None)
 
 
 def _problem(field: str, message: str, file: str = "-") -> Problem:
@@ -212,8 +298,9 @@ def format_table(
 ) -> str:
     """Readable, aligned text report."""
     stat = "t" if result.test == "t" else "z"
+    model = "MH (Mantel-Haenszel, fixed effect)" if result.model == "MH" else result.model
     lines = [
-        f"Meta-analysis: {result.model}{' + HKSJ' if result.hksj else ''}, measure "
+        f"Meta-analysis: {model}{' + HKSJ' if result.hksj else ''}, measure "
         f"{result.measure}, k = {result.k}",
         "",
     ]
@@ -244,14 +331,22 @@ def format_table(
             ]
         )
     lines += _aligned(rows)
-    lines += [
-        "",
-        f"Heterogeneity: tau2 = {_num(result.tau2)} [{_num(result.tau2_ci_lower)}, "
-        f"{_num(result.tau2_ci_upper)}], I2 = {_num(result.i2, 2)}% "
-        f"[{_num(result.i2_ci_lower, 2)}, {_num(result.i2_ci_upper, 2)}], "
-        f"H2 = {_num(result.h2, 3)}",
-        f"Q = {_num(result.q, 3)} (df = {result.q_df}), p = {_num(result.q_p)}",
-    ]
+    if result.model == "MH":
+        lines += [
+            "",
+            f"Heterogeneity (Mantel-Haenszel, fixed effect): I2 = {_num(result.i2, 2)}%, "
+            f"H2 = {_num(result.h2, 3)}",
+            f"Q = {_num(result.q, 3)} (df = {result.q_df}), p = {_num(result.q_p)}",
+        ]
+    else:
+        lines += [
+            "",
+            f"Heterogeneity: tau2 = {_num(result.tau2)} [{_num(result.tau2_ci_lower)}, "
+            f"{_num(result.tau2_ci_upper)}], I2 = {_num(result.i2, 2)}% "
+            f"[{_num(result.i2_ci_lower, 2)}, {_num(result.i2_ci_upper, 2)}], "
+            f"H2 = {_num(result.h2, 3)}",
+            f"Q = {_num(result.q, 3)} (df = {result.q_df}), p = {_num(result.q_p)}",
+        ]
     if result.subgroups:
         lines += ["", "Subgroups:"]
         rows = [["subgroup", "k", "estimate", "se", "CI", "tau2", "I2"]]

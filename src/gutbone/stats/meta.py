@@ -19,6 +19,11 @@ Models (``model=``)
     Q statistic equals its expected value k-1 (DerSimonian & Kacker 2007,
     doi:10.1016/j.cct.2006.04.004).
 
+``"MH"``
+    Mantel-Haenszel fixed effect for 2x2 counts (RR, OR, RD): it pools the counts, not
+    yi/vi, so it is computed by :func:`gutbone.stats.mantel_haenszel.pool_mh` (and by
+    :func:`meta_analysis_from_csv` with ``model="MH"``); :func:`pool` refuses it.
+
 ``hksj=True`` applies the Hartung-Knapp(-Sidik-Jonkman) adjustment (Knapp & Hartung 2003,
 doi:10.1002/sim.1482): the standard error is rescaled by the weighted residual variance
 (not truncated, as metafor's ``test="knha"``) and the tests and intervals use t(k-1).
@@ -54,6 +59,7 @@ from gutbone.errors import Problem, StatsError
 
 __all__ = [
     "MODELS",
+    "ALL_MODELS",
     "MetaResult",
     "PooledEstimate",
     "SubgroupResult",
@@ -69,7 +75,10 @@ __all__ = [
     "meta_analysis_from_csv",
 ]
 
+#: Inverse-variance models of :func:`pool` (yi/vi input).
 MODELS: tuple[str, ...] = ("FE", "DL", "REML", "PM")
+#: Every model ``gutbone meta`` accepts: the above plus Mantel-Haenszel for 2x2 counts.
+ALL_MODELS: tuple[str, ...] = (*MODELS, "MH")
 RATIO_MEASURES: frozenset[str] = frozenset({"RR", "OR"})
 
 Model = Literal["FE", "DL", "REML", "PM"]
@@ -525,6 +534,19 @@ def qprofile_tau2_ci(yi: ArrayLike, vi: ArrayLike, *, level: float = 0.95) -> tu
 
 
 def _validate(yi: ArrayLike, vi: ArrayLike, model: str) -> tuple[_FloatArray, _FloatArray]:
+    if model == "MH":
+        raise StatsError(
+            [
+                Problem(
+                    "-",
+                    0,
+                    "model",
+                    "'MH' (Mantel-Haenszel) pools 2x2 counts, not yi/vi: use "
+                    "gutbone.stats.mantel_haenszel.pool_mh(events1, n1, events2, n2, "
+                    "measure=...) or meta_analysis_from_csv(path, model='MH')",
+                )
+            ]
+        )
     if model not in MODELS:
         raise StatsError(
             [Problem("-", 0, "model", f"{model!r} is not a model; expected one of {MODELS}")]
@@ -1292,15 +1314,23 @@ def meta_analysis_from_csv(
     hedges: str = "exact",
     pi_method: str = "z",
     heterogeneity_ci: bool = True,
+    rd_variance: str = "GR",
 ) -> MetaResult:
     """Read a study CSV, compute effect sizes and pool them (with subgroups if given).
 
+    With ``model="MH"`` the 2x2 counts are pooled by the Mantel-Haenszel method
+    (:func:`gutbone.stats.mantel_haenszel.pool_mh`); the table must then have the columns
+    ``study,events1,n1,events2,n2`` and the measure be RR (default), OR or RD.
+
     :param path: CSV in one of the input forms of DESIGN.md.
     :param measure: ``MD``, ``SMD``, ``RR``, ``OR``, ``RD`` (or None for the form's default).
-    :param model: tau^2 estimator. :param hksj: Hartung-Knapp adjustment.
+    :param model: ``"FE"``, ``"DL"``, ``"REML"``, ``"PM"`` or ``"MH"``.
+    :param hksj: Hartung-Knapp adjustment (not with ``"MH"``).
     :param level: confidence level. :param md_variance: ``"unequal"`` or ``"pooled"``.
     :param hedges: ``"exact"`` or ``"approx"``. :param pi_method: ``"z"`` or ``"t(k-2)"``.
     :param heterogeneity_ci: Q-profile intervals for tau^2, I^2, H^2 (see :func:`pool`).
+    :param rd_variance: MH risk-difference variance, ``"GR"`` (Greenland & Robins 1985)
+        or ``"Sato"`` (Sato et al. 1989, metafor); MH only.
     :returns: the pooled :class:`MetaResult`.
     :raises InputError: naming file, row and column for any bad input.
     """
@@ -1308,6 +1338,22 @@ def meta_analysis_from_csv(
     from gutbone.stats.study_table import read_study_table
 
     table = read_study_table(path)
+    if model == "MH":
+        from gutbone.stats.mantel_haenszel import mh_from_table
+
+        if hksj:
+            raise StatsError(
+                [
+                    Problem(
+                        table.path,
+                        0,
+                        "hksj",
+                        "the Hartung-Knapp adjustment is for random-effects models, not "
+                        "Mantel-Haenszel",
+                    )
+                ]
+            )
+        return mh_from_table(table, measure=measure, level=level, rd_variance=rd_variance)
     es = effect_sizes(table, measure=measure, md_variance=md_variance, hedges=hedges)
     kwargs: dict[str, Any] = dict(
         model=model,

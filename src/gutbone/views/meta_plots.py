@@ -82,7 +82,10 @@ def forest_plot(result: MetaResult, *, title: str | None = None) -> Figure:
     Studies are drawn in input order (grouped by subgroup when there are subgroups),
     with squares proportional to their weight and their 95% (``result.level``) CIs;
     labels on the left, estimates, CIs and weights on the right. Ratio measures are drawn
-    on the log scale with back-transformed tick labels.
+    on the log scale with back-transformed tick labels. For a Mantel-Haenszel result
+    (``model="MH"``) the boxes are sized by the MH weights, studies without an estimate of
+    their own (no events in both arms) get a "not estimable" row, and no prediction
+    interval is drawn (it equals the CI).
 
     :param result: a pooled result (from :func:`gutbone.stats.meta.pool`).
     :param title: optional title.
@@ -114,7 +117,12 @@ def forest_plot(result: MetaResult, *, title: str | None = None) -> Figure:
     ax = fig.add_axes((0.28, 0.12, 0.44, 0.78))
     ys = {row: n_rows - row for row in range(n_rows)}
     wmax = float(weights.max()) if weights.size else 1.0
-    span = [float(np.min(lo)), float(np.max(hi)), result.ci_lower, result.ci_upper]
+    # studies without an estimate of their own (Mantel-Haenszel: no events in both arms)
+    # get a "not estimable" row and no box
+    finite = np.isfinite(lo) & np.isfinite(hi)
+    span = [result.ci_lower, result.ci_upper]
+    if finite.any():
+        span += [float(np.min(lo[finite])), float(np.max(hi[finite]))]
     if math.isfinite(result.pi_lower) and result.tau2 > 0:
         span += [result.pi_lower, result.pi_upper]
     xmin, xmax = min(span), max(span)
@@ -129,7 +137,12 @@ def forest_plot(result: MetaResult, *, title: str | None = None) -> Figure:
     x_per_row = (xmax - xmin) / (0.44 * 10.0) * (0.78 * height) / (n_rows + 1.1)
     for row, (kind, payload) in enumerate(layout):
         y = ys[row]
-        if kind == "study":
+        if kind == "study" and not finite[int(payload)]:  # type: ignore[call-overload]
+            i = int(payload)  # type: ignore[call-overload]
+            ax.text(-0.02, y, result.studies[i], ha="right", **label_kw)
+            ax.text(1.02, y, "not estimable", ha="left", color=_MUTED, **label_kw)
+            ax.text(1.42, y, f"{weights[i]:.1f}%", ha="right", **label_kw)
+        elif kind == "study":
             i = int(payload)  # type: ignore[call-overload]
             (line,) = ax.plot([lo[i], hi[i]], [y, y], color=_INK, lw=1.0, zorder=2)
             line.set_gid(f"study-ci-{i}")
@@ -175,7 +188,10 @@ def forest_plot(result: MetaResult, *, title: str | None = None) -> Figure:
             _diamond(
                 ax, result.ci_lower, result.estimate, result.ci_upper, y, "summary-diamond", _INK
             )
-            label = f"{result.model} model (k={result.k})"
+            if result.model == "MH":
+                label = f"MH fixed effect (k={result.k})"
+            else:
+                label = f"{result.model} model (k={result.k})"
             if result.hksj:
                 label += ", HKSJ"
             ax.text(-0.02, y, label, ha="right", fontweight="bold", **label_kw)
@@ -189,7 +205,8 @@ def forest_plot(result: MetaResult, *, title: str | None = None) -> Figure:
                 **label_kw,
             )
             ax.text(1.42, y, "100%", ha="right", **label_kw)
-            if result.k > 1 and math.isfinite(result.pi_lower):
+            # Mantel-Haenszel: fixed effect, the prediction interval is the CI (not drawn)
+            if result.k > 1 and math.isfinite(result.pi_lower) and result.model != "MH":
                 (pi,) = ax.plot(
                     [result.pi_lower, result.pi_upper],
                     [y - 0.55, y - 0.55],
@@ -218,7 +235,10 @@ def forest_plot(result: MetaResult, *, title: str | None = None) -> Figure:
     ax.text(-0.02, n_rows + 0.7, "Study", ha="right", **head_kw)
     ax.text(1.02, n_rows + 0.7, f"{measure} [{100 * result.level:.0f}% CI]", ha="left", **head_kw)
     ax.text(1.42, n_rows + 0.7, "Weight", ha="right", **head_kw)
-    footer = f"Heterogeneity: tau² = {result.tau2:.3g}; I² = {result.i2:.1f}%"
+    if result.model == "MH":
+        footer = f"Heterogeneity: I² = {result.i2:.1f}% (Mantel-Haenszel, fixed effect)"
+    else:
+        footer = f"Heterogeneity: tau² = {result.tau2:.3g}; I² = {result.i2:.1f}%"
     if math.isfinite(result.q_p):
         footer += f"; Q = {result.q:.2f} (df = {result.q_df}), p = {result.q_p:.3g}"
     if result.q_between is not None and math.isfinite(result.q_between):
@@ -247,12 +267,14 @@ def funnel_plot(
     """
     ratio = result.measure in RATIO_MEASURES
     z = float(stats.norm.ppf(0.5 + result.level / 2))
-    yi = np.asarray(result.yi)
-    se = np.sqrt(np.asarray(result.vi))
+    keep = np.isfinite(np.asarray(result.yi)) & np.isfinite(np.asarray(result.vi))
+    yi = np.asarray(result.yi)[keep]
+    se = np.sqrt(np.asarray(result.vi)[keep])
     fig = Figure(figsize=(6.5, 5.0))
     ax = fig.add_axes((0.13, 0.12, 0.82, 0.8))
     filled_se = np.sqrt(np.asarray(trimfill.filled_vi)) if trimfill else np.zeros(0)
-    top = float(max(se.max(), filled_se.max() if filled_se.size else 0.0)) * 1.08
+    top = float(max(se.max() if se.size else 1.0, filled_se.max() if filled_se.size else 0.0))
+    top *= 1.08
     grid = np.linspace(0.0, top, 50)
     centre = result.estimate
     (left,) = ax.plot(centre - z * grid, grid, color=_MUTED, lw=0.9, ls="--")
