@@ -36,6 +36,7 @@ _HOMES = {
     "pool": "stats.meta",
     "meta_analysis_from_csv": "stats.meta",
     "MetaResult": "stats.meta",
+    "pool_mh": "stats.mantel_haenszel",
     "mr_from_csv": "stats.mr",
     "MRResult": "stats.mr",
     "mediate": "stats.mediation",
