@@ -8,10 +8,14 @@ For each size (graphs from ``benchmarks/generate.py``, written once under
   anchor rdflib ``Graph.parse`` at 1e5 only (at 1e6 it needs minutes and several GB, and
   queries on it take seconds each: the gap is already clear at 1e5);
 * SPARQL: p50/p95 of catalog queries (``data/queries``: neighbourhood, evidence_for_outcome,
-  metabolite_receptors, nodes_in_category, counts_by_predicate) and of one benchmark query
-  (taxon -> metabolite -> bone outcome on direct triples) on the on-disk store; rdflib
-  runs the same queries at 1e5;
-* paths (fresh process): ``read_kgx`` time and peak RSS; all taxa x all bone outcomes DWPC
+  metabolite_receptors, nodes_in_category, counts_by_predicate) run as ``gutbone sparql``
+  runs them (parameters bound with pyoxigraph ``substitutions=``), of the two parameterised
+  ones with their parameters given as a ``VALUES`` block instead (same rows; Oxigraph 0.5
+  plans those much better), and of one benchmark query (the routes taxon -> metabolite ->
+  bone outcome of the top-k pair, on direct triples) on the on-disk store; each query runs
+  up to 20 times or 30 s; rdflib runs the same queries at 1e5;
+* paths (fresh process): ``read_kgx`` time (with the arcs grouped by category pair and by
+  tail) and peak RSS; all taxa x all bone outcomes DWPC
   of ``Taxon>Metabolite>BoneOutcome`` (damping 0.4) with :func:`metapath_dwpc` on the
   :class:`SparseGraph` (cold = first call, step matrices built; warm = median of 5); top-10
   explained paths for a hub taxon and bone outcome with :func:`find_paths_sparse`;
@@ -32,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shutil
 import statistics
 import subprocess
 import sys
@@ -49,13 +54,14 @@ import generate  # noqa: E402
 METAPATH = "Taxon>Metabolite>BoneOutcome"
 DAMPING = 0.4
 TOP = 10
-BENCH_QUERY = """PREFIX gb: <https://w3id.org/gutbone/vocab#>
-SELECT DISTINCT ?taxon ?metabolite ?outcome WHERE {
+# SPARQL analogue of the top-k question: the routes from one taxon to one bone outcome
+PAIR_QUERY = """PREFIX gb: <https://w3id.org/gutbone/vocab#>
+SELECT ?taxon ?outcome ?metabolite ?effect WHERE {
   VALUES ?effect { gb:increases gb:decreases gb:affects }
   ?taxon gb:produces ?metabolite .
   ?metabolite ?effect ?outcome .
-  ?outcome a gb:BoneOutcome .
 }"""
+QUERY_BUDGET = 30.0  # seconds of repeats per query (at least one run)
 
 
 # --- workers (run in fresh processes) --------------------------------------------------------
@@ -76,19 +82,23 @@ def worker_store(size: int) -> dict[str, Any]:
     return {"seconds": report.seconds, "rss": report.peak_rss_bytes, "triples": report.triples}
 
 
-def _queries(hubs: dict[str, str]) -> list[tuple[str, str, dict[str, str]]]:
-    """(name, text, parameters) of the benchmarked queries."""
+def _queries(hubs: dict[str, str], pair: list[str]) -> list[tuple[str, str, dict[str, str]]]:
+    """(name, text or "catalog", parameters) of the benchmarked queries."""
     return [
         ("neighbourhood", "catalog", {"node": hubs["GeneProduct"]}),
+        ("neighbourhood (VALUES)", "values", {"node": hubs["GeneProduct"]}),
         ("evidence_for_outcome", "catalog", {"outcome": hubs["BoneOutcome"]}),
         ("metabolite_receptors", "catalog", {}),
         ("nodes_in_category", "catalog", {"category": "BoneOutcome"}),
+        ("nodes_in_category (VALUES)", "values", {"category": "BoneOutcome"}),
         ("counts_by_predicate", "catalog", {}),
-        ("taxon_metabolite_outcome (bench)", BENCH_QUERY, {"taxon": hubs["Taxon"]}),
+        ("taxon>metabolite>outcome pair", PAIR_QUERY, {"taxon": pair[0], "outcome": pair[1]}),
     ]
 
 
-def worker_sparql(size: int, engine: str, hubs: dict[str, str], repeat: int) -> dict[str, Any]:
+def worker_sparql(
+    size: int, engine: str, hubs: dict[str, str], pair: list[str], repeat: int
+) -> dict[str, Any]:
     from gutbone.query.catalog import bind_adhoc, bind_parameters, load_catalog
     from gutbone.query.sparql import run_query
     from gutbone.query.store import open_store
@@ -109,14 +119,22 @@ def worker_sparql(size: int, engine: str, hubs: dict[str, str], repeat: int) -> 
     load = time.perf_counter() - start
     catalog = load_catalog()
     results: dict[str, Any] = {"load": load, "queries": {}}
-    for name, text, params in _queries(hubs):
+    for name, text, params in _queries(hubs, pair):
         if text == "catalog":
             query = catalog[name]
             query_text, bindings = query.text, bind_parameters(query, params)
+        elif text == "values" and engine == "rdflib":
+            continue  # rdflib evaluates such a VALUES block first and stalls (> 10 min at 1e5)
+        elif text == "values":  # the same catalog query, parameters given as a VALUES block
+            query = catalog[name.split(" ")[0]]
+            terms = bind_parameters(query, params)
+            block = " ".join(f"VALUES ?{k} {{ {v.n3()} }}" for k, v in terms.items())
+            query_text, bindings = query.text.replace("WHERE {", f"WHERE {{ {block}", 1), {}
         else:
             query_text, bindings = text, bind_adhoc({k: f"<{_iri(v)}>" for k, v in params.items()})
-        times, rows = [], 0
-        for _ in range(repeat):
+        times: list[float] = []
+        rows = 0
+        while len(times) < repeat and (not times or sum(times) < QUERY_BUDGET):
             t = time.perf_counter()
             result = run_query(
                 query_text, store=store, graph=graph, engine=engine, bindings=bindings
@@ -155,6 +173,7 @@ def worker_paths(size: int, small: bool) -> dict[str, Any]:
     start = time.perf_counter()
     graph = read_kgx(folder)
     arc_blocks(graph)  # part of loading: arcs grouped by category pair
+    graph.out_csr()  # and by tail (CSR), for path enumeration
     out["load"] = time.perf_counter() - start
     out["load_rss"] = _rss()
     out["arcs"] = len(graph.arcs.tail)
@@ -309,8 +328,11 @@ def _hetmatpy(graph: Any, scores: Any) -> dict[str, Any]:
     run = lambda: hetmatpy.degree_weight.dwpc(  # noqa: E731
         hetmat, metapath, damping=DAMPING, dense_threshold=1
     )
-    cold, (rows, cols, matrix) = _timed(run)
-    warm, (rows, cols, matrix) = _timed(run, 5)
+    try:
+        cold, (rows, cols, matrix) = _timed(run)
+        warm, (rows, cols, matrix) = _timed(run, 5)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
     import numpy as np
     from scipy import sparse
 
@@ -378,34 +400,44 @@ def run(sizes: list[int]) -> None:
         start = time.perf_counter()
         folder = generate.ensure(size)
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        ready = time.perf_counter() - start
         print(f"\n== {meta['edges']:,} edges, {meta['nodes']:,} nodes, {meta['triples']:,} "
-              f"N-Triples ({folder.name}, ready in {time.perf_counter() - start:.1f} s)")  # fmt: skip
+              f"N-Triples ({folder.name}, ready in {ready:.1f} s)")  # fmt: skip
         small = size <= 100_000
         paths = _worker("paths", size, {"small": small})
         store = _worker("store", size, {})
         print(f"  store load (pyoxigraph bulk_load)   {store['seconds']:8.1f} s   peak RSS "
               f"{_gb(store['rss'])}   {store['triples']:,} triples "
               f"({store['triples'] / store['seconds'] / 1e6:.2f} M triples/s)")  # fmt: skip
-        repeat = 20 if size < 10_000_000 else 10
+        repeat = 20
+        ends = paths["pair"][:2]
         sparql = _worker(
-            "sparql", size, {"engine": "oxigraph", "hubs": paths["hubs"], "repeat": repeat}
+            "sparql",
+            size,
+            {"engine": "oxigraph", "hubs": paths["hubs"], "pair": ends, "repeat": repeat},
         )
         anchor = None
         if small:
             anchor = _worker(
-                "sparql", size, {"engine": "rdflib", "hubs": paths["hubs"], "repeat": 3}
+                "sparql",
+                size,
+                {"engine": "rdflib", "hubs": paths["hubs"], "pair": ends, "repeat": 3},
             )
-            print(f"    anchor rdflib Graph.parse          {anchor['load']:8.1f} s   peak RSS "
-                  f"{_gb(anchor['rss'])}   ratio {store['seconds'] / anchor['load']:.3f}")  # noqa: E501
+            print(
+                f"    anchor rdflib Graph.parse          {anchor['load']:8.1f} s   peak RSS "
+                f"{_gb(anchor['rss'])}   ratio {store['seconds'] / anchor['load']:.3f}"
+            )  # noqa: E501
         else:
             print("    anchor rdflib: not run (1e5 only: 1e6+ triples take minutes and GBs)")
-        print(f"  SPARQL on the store ({repeat} runs each): p50 / p95")
+        print(
+            f"  SPARQL on the store (up to {repeat} runs or {QUERY_BUDGET:.0f} s each): p50 / p95"
+        )
         for name, result in sparql["queries"].items():
             p50, p95 = _p(result["times"], 0.5), _p(result["times"], 0.95)
             line = (
                 f"    {name:34s} {p50 * 1e3:9.1f} / {p95 * 1e3:9.1f} ms  ({result['rows']:,} rows)"
             )
-            if anchor is not None:
+            if anchor is not None and name in anchor["queries"]:
                 other = anchor["queries"][name]
                 assert other["rows"] == result["rows"], (name, other["rows"], result["rows"])
                 ratio = p50 / _p(other["times"], 0.5)
@@ -459,7 +491,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.worker == "store":
             result = worker_store(args.size)
         elif args.worker == "sparql":
-            result = worker_sparql(args.size, extra["engine"], extra["hubs"], extra["repeat"])
+            result = worker_sparql(
+                args.size, extra["engine"], extra["hubs"], extra["pair"], extra["repeat"]
+            )
         else:
             result = worker_paths(args.size, extra["small"])
         print(json.dumps(result))

@@ -10,7 +10,18 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[test,bench]"
+.venv/bin/python -m pip install --quiet -e ".[test,bench,spark]"
+
+# --- Spark tests: a Java runtime (pyspark needs Java 17 or newer) ---
+if ! command -v java >/dev/null 2>&1; then
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then
+        SUDO="sudo"
+    fi
+    echo "== installing a Java runtime (apt-get) for the Spark tests"
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless
+fi
 
 # --- browser tests: system packages ---
 # The browser tests drive Debian's chromium through Playwright (no browser download).

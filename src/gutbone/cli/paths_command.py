@@ -292,8 +292,7 @@ def _format_hits(names: _Names, hits: Sequence[PathHit], form: str) -> str:
             )
             where = f"{'|'.join(hop.sources)}, {hop.locator}; " if hop.sources else ""
             detail = (
-                f"      {hop.evidence_type} (weight {hop.evidence_weight:g}); "
-                f"{where}{hop.edge_id}"
+                f"      {hop.evidence_type} (weight {hop.evidence_weight:g}); {where}{hop.edge_id}"
             )
             effect = _effect_text(hop)
             if effect:

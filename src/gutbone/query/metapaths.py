@@ -89,24 +89,35 @@ _METHODS = ("product", "inclusion-exclusion", "enumeration")
 
 
 class ArcGraph(Protocol):
-    """What the metapath code reads from a graph (a projection or a sparse graph).
+    """What the metapath code reads from a graph (a projection or a sparse graph)."""
 
-    :ivar vocabulary: categories, predicates and evidence types.
-    :ivar node_ids: every node id, sorted (row and column order of the matrices).
-    :ivar predicate_names: codes of :attr:`ArcArrays.predicate`.
-    :ivar arcs: the traversable arcs (symmetric predicates both ways), as arrays.
-    :ivar category_table: codes of :attr:`node_category_codes`.
-    :ivar node_category_codes: the category of each node, as a code.
-    :ivar cache: memo of derived matrices, filled on first use.
-    """
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """Categories, predicates and evidence types."""
 
-    vocabulary: Vocabulary
-    node_ids: Sequence[str]
-    predicate_names: tuple[str, ...]
-    arcs: ArcArrays
-    category_table: tuple[str, ...]
-    node_category_codes: NDArray[np.int16]
-    cache: dict[Any, Any]
+    @property
+    def node_ids(self) -> tuple[str, ...]:
+        """Every node id, sorted (row and column order of the matrices)."""
+
+    @property
+    def predicate_names(self) -> tuple[str, ...]:
+        """Codes of :attr:`ArcArrays.predicate`."""
+
+    @property
+    def arcs(self) -> ArcArrays:
+        """The traversable arcs (symmetric predicates both ways), as arrays."""
+
+    @property
+    def category_table(self) -> tuple[str, ...]:
+        """Codes of :attr:`node_category_codes`."""
+
+    @property
+    def node_category_codes(self) -> NDArray[np.int16]:
+        """The category of each node, as a code (-1: none)."""
+
+    @property
+    def cache(self) -> dict[Any, Any]:
+        """Memo of derived matrices, filled on first use."""
 
     def category_names(self, category: str) -> frozenset[str]:
         """The category and its sub-categories (raises QueryError when unknown)."""

@@ -805,7 +805,11 @@ def _sparse_hit(graph: SparseGraph, nodes: tuple[int, ...], used: tuple[int, ...
                 quote="",
                 context="",
                 effect=None,
-                record=f"{graph.edge_file}:{edge + 2}",
+                record=(
+                    f"{graph.edge_file}:{edge + 2}"
+                    if edge < graph.n_edges - len(graph.derived_names)
+                    else graph.edge_name(edge)
+                ),
             )
         )
     return PathHit(

@@ -56,12 +56,16 @@ class SparkUnavailable(QueryError):
     """pyspark (the ``spark`` extra) or a Java runtime is missing."""
 
 
-def spark_session(master: str | None = None, *, app_name: str = "gutbone") -> SparkSession:
+def spark_session(
+    master: str | None = None, *, app_name: str = "gutbone", partitions: int = 8
+) -> SparkSession:
     """Start (or reuse) a Spark session.
 
     :param master: a Spark master URL (``local[2]``, ``spark://host:7077``, ``yarn``...);
         :data:`DEFAULT_MASTER` when None.
     :param app_name: the application name shown by the cluster.
+    :param partitions: ``spark.sql.shuffle.partitions`` (a few per core locally; the
+        number of executor cores or more on a cluster).
     :returns: the session (quiet logging, no web UI).
     :raises SparkUnavailable: when pyspark is not installed or the JVM cannot start.
     """
@@ -74,7 +78,7 @@ def spark_session(master: str | None = None, *, app_name: str = "gutbone") -> Sp
             SparkSession.builder.master(master or DEFAULT_MASTER)
             .appName(app_name)
             .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "8")
+            .config("spark.sql.shuffle.partitions", str(partitions))
             .config("spark.ui.showConsoleProgress", "false")
             .getOrCreate()
         )

@@ -22,7 +22,10 @@ is mapped back through the ``skos:exactMatch``/``skos:closeMatch`` alignment of
 come from ``gutbone_predicate`` when present, else from ``predicate`` (``biolink:affects``
 with ``object_direction_qualifier`` ``increased``/``decreased`` reads as
 ``increases``/``decreases``). Arcs follow :mod:`gutbone.query.projection`: subject to
-object, and also object to subject for the symmetric predicates; self-loops are dropped.
+object, and also object to subject for the symmetric predicates; self-loops are dropped;
+a ``broader`` node column (as ``gutbone export --format kgx`` writes it) gives the same
+``subclass_of`` hops (evidence ``classification``) the projection derives from the curated
+``broader`` column.
 
 >>> from gutbone.curation import load_curated
 >>> graph = from_curated(load_curated())
@@ -47,7 +50,13 @@ from rdflib import SKOS, URIRef
 
 from gutbone.curation import CuratedData
 from gutbone.errors import InputError, Problem, QueryError
-from gutbone.query.projection import SYMMETRIC_PREDICATES, ArcArrays, classification_edge
+from gutbone.query.projection import (
+    CLASSIFICATION_EVIDENCE,
+    CLASSIFICATION_PREDICATE,
+    SYMMETRIC_PREDICATES,
+    ArcArrays,
+    classification_edge,
+)
 from gutbone.resources import VOCAB
 from gutbone.vocabulary import Vocabulary, load_vocabulary, ontology_graph
 
@@ -83,6 +92,8 @@ class SparseGraph:
     :param n_edges: number of edges read (self-loops included).
     :param edge_ids: the edge ids, when kept (else an edge is named ``FILE:ROW``).
     :param edge_file: the edge file name, for ``FILE:ROW`` names (the header is row 1).
+    :param derived_names: names of the edges after the file's rows (the ``subclass_of``
+        hops :func:`read_kgx` derives from a ``broader`` node column), in edge order.
     :param cache: memo of derived arrays (CSR order, category members, step matrices of
         :mod:`gutbone.query.metapaths`); not part of equality.
     """
@@ -100,6 +111,7 @@ class SparseGraph:
     n_edges: int
     edge_ids: tuple[str, ...] | None = None
     edge_file: str = "edges"
+    derived_names: tuple[str, ...] = ()
     cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def category_names(self, category: str) -> frozenset[str]:
@@ -177,6 +189,9 @@ class SparseGraph:
         """
         if self.edge_ids is not None:
             return self.edge_ids[edge]
+        file_rows = self.n_edges - len(self.derived_names)
+        if edge >= file_rows:
+            return self.derived_names[edge - file_rows]
         return f"{self.edge_file}:{edge + 2}"
 
     def out_csr(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -239,7 +254,7 @@ def _tiny() -> CuratedData:
 
 
 def build_sparse_graph(
-    node_ids: Sequence[str],
+    node_ids: Sequence[str] | NDArray[Any],
     node_categories: Sequence[str] | NDArray[Any],
     subjects: NDArray[np.int64],
     predicates: Sequence[str] | NDArray[Any],
@@ -247,9 +262,10 @@ def build_sparse_graph(
     *,
     signs: NDArray[np.int64] | None = None,
     evidence_types: Sequence[str] | NDArray[Any] | None = None,
-    labels: Sequence[str] | None = None,
+    labels: Sequence[str] | NDArray[Any] | None = None,
     edge_ids: Sequence[str] | None = None,
     edge_file: str = "edges",
+    derived_names: Sequence[str] = (),
 ) -> SparseGraph:
     """Assemble a :class:`SparseGraph` from node and edge arrays.
 
@@ -263,6 +279,7 @@ def build_sparse_graph(
     :param labels: node labels (default: the ids).
     :param edge_ids: edge ids to keep, in edge order (default: ``FILE:ROW`` names).
     :param edge_file: file name used in ``FILE:ROW`` names.
+    :param derived_names: names of the last edges, when they come from no file row.
     :returns: the graph, nodes sorted by id.
     :raises QueryError: for duplicate node ids or unknown predicates.
 
@@ -319,6 +336,7 @@ def build_sparse_graph(
         evidence=evidence_code,
         edge_ids=tuple(edge_ids) if edge_ids is not None else None,
         edge_file=edge_file,
+        derived_names=tuple(derived_names),
     )
 
 
@@ -345,6 +363,7 @@ def _assemble(
     evidence: NDArray[np.int16],
     edge_ids: tuple[str, ...] | None,
     edge_file: str,
+    derived_names: tuple[str, ...] = (),
 ) -> SparseGraph:
     evidence_names = tuple(vocabulary.evidence_types)
     weight_of = np.array(
@@ -383,6 +402,7 @@ def _assemble(
         n_edges=len(subject),
         edge_ids=edge_ids,
         edge_file=edge_file,
+        derived_names=derived_names,
     )
 
 
@@ -541,7 +561,7 @@ def read_kgx(
     if problems:
         raise InputError(problems)
     category_column = "gutbone_category" if "gutbone_category" in node_header else "category"
-    node_columns = ["id", category_column] + (["name"] if "name" in node_header else [])
+    node_columns = ["id", category_column] + [c for c in ("name", "broader") if c in node_header]
     table = pd.read_csv(
         node_path,
         sep="\t",
@@ -569,6 +589,7 @@ def read_kgx(
         )
     )
     labels = table["name"].to_numpy(dtype=object) if "name" in table else ids
+    broader = table["broader"].to_numpy(dtype=object) if "broader" in table else None
     del table
     predicate_column = "gutbone_predicate" if "gutbone_predicate" in edge_header else "predicate"
     qualifier = (
@@ -606,7 +627,9 @@ def read_kgx(
         rows = np.arange(offset, offset + len(frame), dtype=np.int64)
         for column in ("subject", "object"):
             values = frame[column].to_numpy(dtype=object)
-            codes = np.asarray(index.get_indexer(values), dtype=np.int64)
+            # hash each distinct id of the chunk once, then look the distinct ids up
+            local, distinct = pd.factorize(values)
+            codes = np.asarray(index.get_indexer(distinct), dtype=np.int64)[local]
             bad = np.flatnonzero(codes < 0)
             problems.extend(
                 _problems(
@@ -663,6 +686,26 @@ def read_kgx(
     evidence = joined("evidence", object) if parts["evidence"] else None
     edge_ids = tuple(parts["id"]) if parts["id"] else None
     parts.clear()
+    derived: list[str] = []
+    if broader is not None:  # is-a hops, as the projection derives them from ``broader``
+        parent = np.asarray(pd.Index(ids).get_indexer(broader), dtype=np.int64)
+        child = np.flatnonzero((parent >= 0) & (parent != np.arange(len(ids))))
+        derived = [f"is_a:{ids[i]}" for i in child.tolist()]
+        subjects = np.concatenate([subjects, child])
+        objects = np.concatenate([objects, parent[child]])
+        predicate_names = np.concatenate(
+            [predicate_names, np.full(len(child), CLASSIFICATION_PREDICATE, dtype=object)]
+        )
+        if signs is not None:
+            signs = np.concatenate([signs, np.ones(len(child), dtype=np.int64)])
+        else:
+            signs = np.concatenate([np.zeros(len(subjects) - len(child)), np.ones(len(child))])
+        if evidence is not None:
+            evidence = np.concatenate(
+                [evidence, np.full(len(child), CLASSIFICATION_EVIDENCE, dtype=object)]
+            )
+        if edge_ids is not None:
+            edge_ids = edge_ids + tuple(derived)
     return build_sparse_graph(
         ids,
         node_categories,
@@ -674,4 +717,5 @@ def read_kgx(
         labels=labels,
         edge_ids=edge_ids,
         edge_file=edges,
+        derived_names=derived,
     )
