@@ -73,17 +73,19 @@ print(" ".join(hashlib.sha256(serialize(graph, f).encode()).hexdigest() for f in
 
 
 @pytest.mark.parametrize("root", [FIXTURE, None], ids=["fixture", "bundled"])
-def test_build_is_byte_identical_across_processes(root: Path | None) -> None:
+def test_build_is_byte_identical_across_processes(root: Path | None, tmp_path: Path) -> None:
     from gutbone.resources import data_dir
 
-    target = str(root or data_dir())
+    target = str((root or data_dir()).resolve())
     digests = set()
-    for seed in ("0", "1", "12345"):
+    # different hash seeds and different working directories give the same bytes
+    for seed, cwd in (("0", None), ("1", tmp_path), ("12345", Path(target).parent)):
         run = subprocess.run(
             [sys.executable, "-c", SCRIPT, target],
             capture_output=True,
             text=True,
             check=True,
+            cwd=cwd,
             env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
         )
         digests.add(run.stdout.strip())

@@ -44,7 +44,7 @@ def test_missing_quote_points_back_to_the_row(graph: Graph) -> None:
     found = messages(graph)
     assert len(found) == 1
     assert found[0].startswith(
-        "tests/fixtures/data_small/edges/core.csv:2:gb:quote: an association has one non-empty quote"
+        "data_small/edges/core.csv:2:gb:quote: an association has one non-empty quote"
     )
     assert "https://www.w3.org/TR/shacl/#MinCountConstraintComponent" in found[0]
 
@@ -63,7 +63,7 @@ def test_ci_not_containing_estimate(graph: Graph) -> None:
     graph.set((effect, GB.estimate, decimal_literal(Decimal("0.5"))))  # CI is [0.010, 0.100]
     found = messages(graph)
     assert any("the estimate must not be above the CI upper bound" in m for m in found)
-    assert all(m.startswith("tests/fixtures/data_small/edges/core.csv:3:") for m in found)
+    assert all(m.startswith("data_small/edges/core.csv:3:") for m in found)
 
 
 def test_untyped_number_and_missing_direct_triple(graph: Graph) -> None:

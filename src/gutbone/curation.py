@@ -179,10 +179,25 @@ class _Table:
     path: Path
     kind: str
     problems: list[Problem]
+    root: Path
 
     @property
     def name(self) -> str:
+        """The file as the user can reach it from the working directory (error messages)."""
         return _display(self.path)
+
+    @property
+    def stable_name(self) -> str:
+        """The file relative to the data folder's parent, e.g. ``data/edges/review.csv``.
+
+        Used for the ``record`` of each row, which goes into the graph: it does not depend
+        on the working directory, so builds from anywhere are byte-identical.
+        """
+        return self.path.relative_to(self.root.parent).as_posix()
+
+    def record(self, row: int) -> str:
+        """``stable_name:row`` of a row."""
+        return f"{self.stable_name}:{row}"
 
     def problem(self, row: int, column: str, message: str) -> None:
         self.problems.append(Problem(self.name, row, column, message))
@@ -261,16 +276,20 @@ def load_curated(root: str | os.PathLike[str] | None = None) -> CuratedData:
     if not (folder / "sources.csv").is_file():
         raise CurationError([Problem(_display(folder), 0, "-", "no sources.csv in this folder")])
 
-    _read_sources(_Table(folder / "sources.csv", "sources", problems), data)
-    node_tables = [_Table(p, "nodes", problems) for p in sorted((folder / "nodes").glob("*.csv"))]
-    edge_tables = [_Table(p, "edges", problems) for p in sorted((folder / "edges").glob("*.csv"))]
+    _read_sources(_Table(folder / "sources.csv", "sources", problems, folder), data)
+    node_tables = [
+        _Table(p, "nodes", problems, folder) for p in sorted((folder / "nodes").glob("*.csv"))
+    ]
+    edge_tables = [
+        _Table(p, "edges", problems, folder) for p in sorted((folder / "edges").glob("*.csv"))
+    ]
     for table in node_tables:
         _read_nodes(table, data)
     _check_broader(node_tables, data)
     for table in edge_tables:
         _read_edges(table, data)
     if (folder / "outcomes.csv").is_file():
-        _read_outcomes(_Table(folder / "outcomes.csv", "outcomes", problems), data)
+        _read_outcomes(_Table(folder / "outcomes.csv", "outcomes", problems, folder), data)
     if problems:
         raise CurationError(sorted(problems, key=lambda p: (p.file, p.row)))
     return data
@@ -334,12 +353,12 @@ def _read_nodes(table: _Table, data: CuratedData) -> None:
             broader=row.get("broader", ""),
             xrefs=_split(row.get("xref", "")),
             note=row.get("note", ""),
-            record=f"{table.name}:{row_number}",
+            record=table.record(row_number),
         )
 
 
 def _check_broader(tables: list[_Table], data: CuratedData) -> None:
-    by_name = {table.name: table for table in tables}
+    by_name = {table.stable_name: table for table in tables}
     for node in data.nodes.values():
         if node.broader and node.broader not in data.nodes:
             file, row = node.record.rsplit(":", 1)
@@ -404,7 +423,7 @@ def _read_edges(table: _Table, data: CuratedData) -> None:
             context=row.get("context", ""),
             effect=_read_effect(table, row_number, row),
             note=row.get("note", ""),
-            record=f"{table.name}:{row_number}",
+            record=table.record(row_number),
         )
 
 
@@ -503,5 +522,5 @@ def _read_outcomes(table: _Table, data: CuratedData) -> None:
             reported=reported,
             locator=row.get("locator", ""),
             note=row.get("note", ""),
-            record=f"{table.name}:{row_number}",
+            record=table.record(row_number),
         )
