@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_write", "atomic_directory"]
+__all__ = ["atomic_write", "atomic_directory", "replaced_directory"]
 
 
 def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
@@ -57,5 +57,32 @@ def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
                 destination = target / item.relative_to(staging)
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(item, destination)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def replaced_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield an empty sibling folder that replaces the folder ``path`` as a whole on success.
+
+    For outputs that must be swapped in one piece (an Oxigraph store): the new folder is
+    built beside the target and renamed into place; the old one is removed only after the
+    swap. If the block fails, the target is untouched and the staging folder removed.
+
+    :param path: the folder to create or replace.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield staging
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+            os.replace(staging, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

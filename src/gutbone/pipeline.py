@@ -8,8 +8,6 @@ True
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,7 +17,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from gutbone.curation import CuratedData, load_curated
-from gutbone.io import atomic_directory
+from gutbone.io import atomic_directory, replaced_directory
 from gutbone.rdf import RdfFormat, build_graph, serialize
 from gutbone.synthesis import OutcomeCheck, apply_recomputed_effects, check_outcomes
 from gutbone.validate import ValidationReport, validate_graph
@@ -106,21 +104,9 @@ def write_store(graph: Graph, store_dir: str | os.PathLike[str]) -> Path:
     :returns: the store folder.
     """
     target = Path(store_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with replaced_directory(target) as staging:
         store = ox.Store(str(staging))
         store.bulk_load(serialize(graph, "nt").encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
         store.flush()
         del store
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-            os.replace(staging, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(staging, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return target

@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import os
 import resource
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +30,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from gutbone.errors import InputError, Problem
+from gutbone.io import replaced_directory
 
 __all__ = ["LoadReport", "RDF_LOAD_FORMATS", "load_store", "peak_rss_bytes"]
 
@@ -108,10 +107,8 @@ def load_store(
         raise InputError(problems)
     formats = [_format(p) for p in paths]
     target = Path(store_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     start = time.perf_counter()
-    try:
+    with replaced_directory(target) as staging:
         store = ox.Store(str(staging))
         if base:
             store.bulk_load(base, format=ox.RdfFormat.N_TRIPLES)
@@ -121,16 +118,6 @@ def load_store(
         seconds = time.perf_counter() - start
         triples = len(store)
         del store
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-            os.replace(staging, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(staging, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return LoadReport(
         store=target,
         files=tuple(p.name for p in paths),

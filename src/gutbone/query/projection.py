@@ -69,6 +69,7 @@ __all__ = [
     "Step",
     "ArcArrays",
     "Projection",
+    "CategoryIndex",
     "build_projection",
     "classification_edge",
     "lookup_edge",
@@ -148,38 +149,18 @@ class ArcArrays:
     weight: NDArray[np.float64]
 
 
-@dataclass(frozen=True)
-class Projection:
-    """The curated graph as a typed directed graph plus arc arrays.
+class CategoryIndex:
+    """Category look-ups shared by the graph projections.
 
-    :param data: the curated tables the projection was built from.
-    :param vocabulary: categories, predicates and evidence types.
-    :param graph: one node per curated node (attribute ``info``: :class:`NodeInfo`), one arc
-        ``u -> v`` per pair with at least one step (attribute ``steps``: tuple of
-        :class:`Step`, in edge-id order).
-    :param nodes: node information by id.
-    :param node_ids: every node id, sorted (the row/column order of sparse matrices).
-    :param predicate_names: predicate names, sorted (codes of :attr:`ArcArrays.predicate`).
-    :param arcs: the steps as arrays, for :mod:`gutbone.query.metapaths`.
-    :param node_index: position of each node id in :attr:`node_ids`.
-    :param category_table: category names, sorted (codes of :attr:`node_category_codes`).
-    :param node_category_codes: the curated category of each node, as a code.
-    :param cache: memo of derived data (category members, step matrices of
-        :mod:`gutbone.query.metapaths`, name indexes of :mod:`gutbone.query.resolve`),
-        filled on first use; not part of equality. The graph itself is never modified.
+    Used by :class:`Projection` and the array-only
+    :class:`~gutbone.query.sparse_graph.SparseGraph`. A subclass provides
+    ``vocabulary``, ``category_table``, ``node_category_codes`` and a ``cache`` dict.
     """
 
-    data: CuratedData
     vocabulary: Vocabulary
-    graph: nx.DiGraph
-    nodes: Mapping[str, NodeInfo]
-    node_ids: tuple[str, ...]
-    predicate_names: tuple[str, ...]
-    arcs: ArcArrays
-    node_index: Mapping[str, int]
     category_table: tuple[str, ...]
     node_category_codes: NDArray[np.int16]
-    cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+    cache: dict[Any, Any]
 
     def category_names(self, category: str) -> frozenset[str]:
         """The category and all its sub-categories.
@@ -220,6 +201,40 @@ class Projection:
             self.cache[key] = np.flatnonzero(inside).astype(np.int64)
         members: NDArray[np.int64] = self.cache[key]
         return members
+
+
+@dataclass(frozen=True)
+class Projection(CategoryIndex):
+    """The curated graph as a typed directed graph plus arc arrays.
+
+    :param data: the curated tables the projection was built from.
+    :param vocabulary: categories, predicates and evidence types.
+    :param graph: one node per curated node (attribute ``info``: :class:`NodeInfo`), one arc
+        ``u -> v`` per pair with at least one step (attribute ``steps``: tuple of
+        :class:`Step`, in edge-id order).
+    :param nodes: node information by id.
+    :param node_ids: every node id, sorted (the row/column order of sparse matrices).
+    :param predicate_names: predicate names, sorted (codes of :attr:`ArcArrays.predicate`).
+    :param arcs: the steps as arrays, for :mod:`gutbone.query.metapaths`.
+    :param node_index: position of each node id in :attr:`node_ids`.
+    :param category_table: category names, sorted (codes of :attr:`node_category_codes`).
+    :param node_category_codes: the curated category of each node, as a code.
+    :param cache: memo of derived data (category members, step matrices of
+        :mod:`gutbone.query.metapaths`, name indexes of :mod:`gutbone.query.resolve`),
+        filled on first use; not part of equality. The graph itself is never modified.
+    """
+
+    data: CuratedData
+    vocabulary: Vocabulary
+    graph: nx.DiGraph
+    nodes: Mapping[str, NodeInfo]
+    node_ids: tuple[str, ...]
+    predicate_names: tuple[str, ...]
+    arcs: ArcArrays
+    node_index: Mapping[str, int]
+    category_table: tuple[str, ...]
+    node_category_codes: NDArray[np.int16]
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def in_category(self, node: str, category: str) -> bool:
         """Whether a node belongs to a category (its own or a super-category).

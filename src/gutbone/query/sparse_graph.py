@@ -55,6 +55,7 @@ from gutbone.query.projection import (
     CLASSIFICATION_PREDICATE,
     SYMMETRIC_PREDICATES,
     ArcArrays,
+    CategoryIndex,
     classification_edge,
 )
 from gutbone.resources import VOCAB
@@ -75,7 +76,7 @@ _CHUNK = 1_000_000
 
 
 @dataclass(frozen=True)
-class SparseGraph:
+class SparseGraph(CategoryIndex):
     """A typed directed multigraph as arrays (see the module docstring).
 
     :param vocabulary: categories, predicates and evidence types.
@@ -113,45 +114,6 @@ class SparseGraph:
     edge_file: str = "edges"
     derived_names: tuple[str, ...] = ()
     cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    def category_names(self, category: str) -> frozenset[str]:
-        """The category and all its sub-categories.
-
-        :param category: a category of the vocabulary.
-        :returns: the names of the category and its descendants.
-        :raises QueryError: if the category is unknown.
-
-        >>> sorted(from_curated(_tiny()).category_names("CellType"))
-        ['CellType', 'ImmuneCell']
-        """
-        key = ("category_names", category)
-        if key not in self.cache:
-            if not self.vocabulary.is_category(category):
-                known = ", ".join(sorted(self.vocabulary.categories))
-                raise QueryError(f"unknown category {category!r} (known: {known})")
-            self.cache[key] = frozenset(
-                name
-                for name in self.vocabulary.categories
-                if category in self.vocabulary.category_ancestors(name)
-            )
-        names: frozenset[str] = self.cache[key]
-        return names
-
-    def members(self, category: str) -> NDArray[np.int64]:
-        """Sorted indices (in :attr:`node_ids`) of the nodes of a category or a subclass.
-
-        :param category: a category of the vocabulary.
-        :returns: an ascending index array.
-        :raises QueryError: if the category is unknown.
-        """
-        key = ("members", category)
-        if key not in self.cache:
-            names = self.category_names(category)
-            wanted = [i for i, name in enumerate(self.category_table) if name in names]
-            inside = np.isin(self.node_category_codes, np.array(wanted, dtype=np.int16))
-            self.cache[key] = np.flatnonzero(inside).astype(np.int64)
-        members: NDArray[np.int64] = self.cache[key]
-        return members
 
     def category(self, index: int) -> str:
         """The category name of a node (``""`` when it has none of the vocabulary).
