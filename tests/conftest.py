@@ -1,4 +1,8 @@
-"""Shared fixtures: headless Chromium (system package) driven by Playwright.
+"""Shared test settings and fixtures: Hypothesis profile; headless Chromium via Playwright.
+
+Hypothesis runs derandomized (a fixed seed per test) so that property tests give the same
+examples on every run, in CI as here; set ``HYPOTHESIS_PROFILE=explore`` to search with
+fresh random examples.
 
 Browser tests are marked ``@pytest.mark.browser``. They use Debian's ``chromium``
 (``/usr/bin/chromium``, or ``$GUTBONE_CHROMIUM``), never a browser downloaded by
@@ -19,6 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("deterministic", derandomize=True, deadline=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 CHROMIUM = os.environ.get("GUTBONE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
