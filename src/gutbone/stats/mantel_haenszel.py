@@ -49,7 +49,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -567,25 +566,10 @@ def mh_leave_one_out(
         h2 = np.where(q_df >= 1, q / q_df, np.nan)
     q = np.where(q_df >= 1, q, np.nan)
 
-    def tup(values: Any) -> tuple[float, ...]:
-        return tuple(np.asarray(values, dtype=float).tolist())
-
-    return LeaveOneOut(
-        studies=labels,
-        estimate=tup(est),
-        se=tup(se),
-        ci_lower=tup(est - crit * se),
-        ci_upper=tup(est + crit * se),
-        z=tup(stat),
-        p=tup(p),
-        tau2=tup(np.zeros(k)),
-        q=tup(q),
-        q_p=tup(q_p),
-        i2=tup(i2),
-        h2=tup(h2),
-        model="MH",
-        test="z",
-    )
+    return LeaveOneOut.from_arrays(
+        labels, estimate=est, se=se, crit=crit, p=p, tau2=np.zeros(k), q=q, q_p=q_p, i2=i2,
+        h2=h2, model="MH", test="z",
+    )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------------

@@ -1052,6 +1052,46 @@ class LeaveOneOut:
     model: str
     test: str
 
+    @classmethod
+    def from_arrays(
+        cls,
+        studies: tuple[str, ...],
+        *,
+        estimate: ArrayLike,
+        se: ArrayLike,
+        crit: float,
+        p: ArrayLike,
+        tau2: ArrayLike,
+        q: ArrayLike,
+        q_p: ArrayLike,
+        i2: ArrayLike,
+        h2: ArrayLike,
+        model: str,
+        test: str,
+    ) -> LeaveOneOut:
+        """Build the table from per-study arrays; CI = estimate -/+ ``crit`` x se."""
+
+        def tup(values: ArrayLike) -> tuple[float, ...]:
+            return tuple(np.asarray(values, dtype=float).tolist())
+
+        est, err = np.asarray(estimate, dtype=float), np.asarray(se, dtype=float)
+        return cls(
+            studies=studies,
+            estimate=tup(est),
+            se=tup(err),
+            ci_lower=tup(est - crit * err),
+            ci_upper=tup(est + crit * err),
+            z=tup(est / err),
+            p=tup(p),
+            tau2=tup(tau2),
+            q=tup(q),
+            q_p=tup(q_p),
+            i2=tup(i2),
+            h2=tup(h2),
+            model=model,
+            test=test,
+        )
+
     def to_json_dict(self) -> dict[str, Any]:
         """Return a list-of-rows JSON form under ``rows``."""
         keys = ("estimate", "se", "ci_lower", "ci_upper", "z", "p", "tau2", "q", "q_p", "i2", "h2")
@@ -1278,25 +1318,10 @@ def leave_one_out(
         i2 = 100.0 * tau2 / (tau2 + vt)
         h2 = (tau2 + vt) / vt
 
-    def tup(values: Any) -> tuple[float, ...]:
-        return tuple(np.asarray(values, dtype=float).tolist())
-
-    return LeaveOneOut(
-        studies=labels,
-        estimate=tup(est),
-        se=tup(se),
-        ci_lower=tup(est - crit * se),
-        ci_upper=tup(est + crit * se),
-        z=tup(stat),
-        p=tup(p),
-        tau2=tup(tau2),
-        q=tup(q),
-        q_p=tup(q_p),
-        i2=tup(i2),
-        h2=tup(h2),
-        model=model,
-        test=test,
-    )
+    return LeaveOneOut.from_arrays(
+        labels, estimate=est, se=se, crit=crit, p=p, tau2=tau2, q=q, q_p=q_p, i2=i2, h2=h2,
+        model=model, test=test,
+    )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------------
