@@ -16,6 +16,8 @@ NODES_OK = [
     "EFO:0003923,bone density,BoneOutcome,BMD,src1,,,",
     "NCBITaxon:186803,Lachnospiraceae,Taxon,,src1,,,",
 ]
+#: the edge columns up to ``note``; the optional English columns (quote_en...) are left out
+BASE_EDGE_COLUMNS = EDGE_COLUMNS[: EDGE_COLUMNS.index("note") + 1]
 EDGE_OK = "e1,CHEBI:17968,increases,EFO:0003923,1,animal,src1,sec. 1,quote,,,,,,,,,,,,"
 
 
@@ -27,7 +29,7 @@ def write_tables(root: Path, nodes: list[str], edges: list[str], sources: str = 
         ",".join(NODE_COLUMNS) + "\n" + "\n".join(nodes) + "\n", encoding="utf-8"
     )
     (root / "edges" / "e.csv").write_text(
-        ",".join(EDGE_COLUMNS) + "\n" + "\n".join(edges) + "\n", encoding="utf-8"
+        ",".join(BASE_EDGE_COLUMNS) + "\n" + "\n".join(edges) + "\n", encoding="utf-8"
     )
     return root
 

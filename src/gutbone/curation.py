@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -38,6 +39,8 @@ __all__ = [
     "OUTCOME_COLUMNS",
     "SOURCE_KINDS",
     "POOLING_MODELS",
+    "TRANSLATION_COLUMNS",
+    "has_cjk",
 ]
 
 SOURCE_COLUMNS = ("id", "kind", "title", "citation", "year", "doi", "seed_file", "note")
@@ -47,11 +50,16 @@ EFFECT_INTEGERS = ("k", "n")
 EDGE_COLUMNS = (
     "id", "subject", "predicate", "object", "sign", "evidence_type", "source", "locator",
     "quote", "context", "measure", *EFFECT_DECIMALS, *EFFECT_INTEGERS, "model", "note",
+    *("quote_en", "locator_en"),  # English renderings by the curator (see TRANSLATION_COLUMNS)
 )  # fmt: skip
 OUTCOME_COLUMNS = (
     "id", "edge", "study_file", "measure", "model", "reported_estimate", "reported_ci_lower",
     "reported_ci_upper", "reported_i2", "reported_p", "locator", "note",
+    "locator_en",
 )  # fmt: skip
+#: English rendering column -> the column it translates; required when that one has Chinese.
+TRANSLATION_COLUMNS = {"quote_en": "quote", "locator_en": "locator"}
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 SOURCE_KINDS = ("review", "mr_study", "meta_analysis", "primary_study", "database")
 POOLING_MODELS = ("FE", "DL", "REML", "PM", "MH")
 
@@ -71,6 +79,15 @@ _REQUIRED = {
     ),  # fmt: skip
     "outcomes": ("id", "edge", "study_file", "measure", "model"),
 }
+
+
+def has_cjk(text: str) -> bool:
+    """Whether ``text`` contains Chinese (CJK unified ideographs), i.e. needs an English form.
+
+    >>> has_cjk("sec. 研究結論"), has_cjk("sec. 4.2.1")
+    (True, False)
+    """
+    return _CJK.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -137,6 +154,20 @@ class Edge:
     record: str = ""
     #: the effect as printed by the source, when ``effect`` was recomputed at build time
     reported_effect: Effect | None = None
+    #: the curator's English rendering of a non-English ``quote`` ("" when it is English)
+    quote_en: str = ""
+    #: the English form of a ``locator`` naming a Chinese section or subgroup
+    locator_en: str = ""
+
+    @property
+    def english_quote(self) -> str:
+        """The quote in English: the curator's rendering, or the quote when it is English."""
+        return self.quote_en or self.quote
+
+    @property
+    def english_locator(self) -> str:
+        """The locator in English: its English form, or the locator when it is English."""
+        return self.locator_en or self.locator
 
 
 @dataclass(frozen=True)
@@ -152,6 +183,7 @@ class Outcome:
     locator: str = ""
     note: str = ""
     record: str = ""
+    locator_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -410,6 +442,7 @@ def _read_edges(table: _Table, data: CuratedData) -> None:
                 f"{evidence!r} is not one of {', '.join(vocabulary.evidence_types)}",
             )
         _check_sources(table, row_number, row["source"], data)
+        _check_translations(table, row_number, row)
         data.edges[edge_id] = Edge(
             id=edge_id,
             subject=row["subject"],
@@ -424,7 +457,21 @@ def _read_edges(table: _Table, data: CuratedData) -> None:
             effect=_read_effect(table, row_number, row),
             note=row.get("note", ""),
             record=table.record(row_number),
+            quote_en=row.get("quote_en", ""),
+            locator_en=row.get("locator_en", ""),
         )
+
+
+def _check_translations(table: _Table, row_number: int, row: Mapping[str, str]) -> None:
+    """An English rendering is required beside every Chinese quote or locator of a row."""
+    for english, original in TRANSLATION_COLUMNS.items():
+        if original in row and has_cjk(row[original]) and not row.get(english):
+            table.problem(
+                row_number,
+                english,
+                f"required when {original} is not English "
+                f"(write the curator's English rendering of the {original})",
+            )
 
 
 def _read_effect(table: _Table, row_number: int, row: dict[str, str]) -> Effect | None:
@@ -513,6 +560,7 @@ def _read_outcomes(table: _Table, data: CuratedData) -> None:
             for name in OUTCOME_COLUMNS
             if name.startswith("reported_")
         }
+        _check_translations(table, row_number, row)
         data.outcomes[outcome_id] = Outcome(
             id=outcome_id,
             edge=row["edge"],
@@ -523,4 +571,5 @@ def _read_outcomes(table: _Table, data: CuratedData) -> None:
             locator=row.get("locator", ""),
             note=row.get("note", ""),
             record=table.record(row_number),
+            locator_en=row.get("locator_en", ""),
         )

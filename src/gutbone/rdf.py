@@ -2,8 +2,9 @@
 
 Each assertion becomes both a direct triple (``subject gb:increases object``, for simple
 SPARQL and property paths) and an association node (``gb:Association``) carrying
-``rdf:subject/predicate/object``, sign, evidence type, source, locator, quote and an
-effect node with the numbers: the reified-edge pattern of Biolink/KGX.
+``rdf:subject/predicate/object``, sign, evidence type, source, locator, quote (``@zh``
+when Chinese, with the curator's English rendering as ``gb:quoteEnglish`` ``@en``; likewise
+``gb:locatorEnglish``) and an effect node with the numbers: the reified-edge pattern of Biolink/KGX.
 
 Numbers are ``xsd:decimal`` literals written exactly as curated, so they survive a
 round trip unchanged (rdflib would print ``xsd:double`` with 7 significant digits).
@@ -17,7 +18,6 @@ True
 from __future__ import annotations
 
 import json
-import re
 from decimal import Decimal
 from typing import Literal as TypingLiteral
 
@@ -26,7 +26,7 @@ from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRe
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node as RdfTerm
 
-from gutbone.curation import CuratedData, Edge, Effect, Node, Source
+from gutbone.curation import CuratedData, Edge, Effect, Node, Source, has_cjk
 from gutbone.identifiers import PREFIXES, expand
 from gutbone.resources import ASSERTION_BASE, SOURCE_BASE, VOCAB
 from gutbone.vocabulary import GB, ontology_graph
@@ -47,7 +47,6 @@ __all__ = [
 BIOLINK = Namespace("https://w3id.org/biolink/vocab/")
 RdfFormat = TypingLiteral["ttl", "nt", "jsonld"]
 RDF_FORMATS: dict[str, str] = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def node_iri(curie: str) -> URIRef:
@@ -75,7 +74,7 @@ def decimal_literal(value: Decimal) -> Literal:
 
 
 def _text(value: str) -> Literal:
-    return Literal(value, lang="zh") if _CJK.search(value) else Literal(value)
+    return Literal(value, lang="zh") if has_cjk(value) else Literal(value)
 
 
 def _bind_prefixes(graph: Graph) -> None:
@@ -140,6 +139,9 @@ def _add_edge(graph: Graph, edge: Edge) -> None:
         graph.add((iri, GB.source, source_iri(source)))
     graph.add((iri, GB.locator, Literal(edge.locator)))
     graph.add((iri, GB.quote, _text(edge.quote)))
+    for slot, english in ((GB.quoteEnglish, edge.quote_en), (GB.locatorEnglish, edge.locator_en)):
+        if english:
+            graph.add((iri, slot, Literal(english, lang="en")))
     graph.add((iri, GB.curationRecord, Literal(edge.record)))
     for slot, value in ((GB.context, edge.context), (GB.note, edge.note)):
         if value:

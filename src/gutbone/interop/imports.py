@@ -484,6 +484,8 @@ def _rdf_records(graph: Graph, name: str) -> _Input:
             ),
             "locator": _text(graph.value(assertion, GB.locator)),
             "quote": _text(graph.value(assertion, GB.quote)),
+            "quote_en": _text(graph.value(assertion, GB.quoteEnglish)),
+            "locator_en": _text(graph.value(assertion, GB.locatorEnglish)),
             "context": _text(graph.value(assertion, GB.context)),
             "note": _text(graph.value(assertion, GB.note)),
             "primary_knowledge_source": GUTBONE_INFORES,
@@ -927,6 +929,7 @@ class _Importer:
             evidence_type=evidence, source="|".join(sources),
             locator=_text(record.get("locator")) or f"{file}:{line}", quote=quote,
             context=_text(record.get("context")), note=note,
+            quote_en=_text(record.get("quote_en")), locator_en=_text(record.get("locator_en")),
         )  # fmt: skip
         self.edges_added += 1
         return row

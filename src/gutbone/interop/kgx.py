@@ -9,7 +9,8 @@ Biolink slots first, then its own fields as extra columns (KGX keeps unknown col
 * edges: ``id, subject, predicate, object, qualified_predicate, object_aspect_qualifier,
   object_direction_qualifier, primary_knowledge_source, knowledge_level, agent_type,
   publications`` (Biolink), then ``gutbone_predicate, sign, evidence_type,
-  evidence_weight, gutbone_sources, locator, quote, context, note, curation_record`` and
+  evidence_weight, gutbone_sources, locator, quote, context, note, curation_record,
+  quote_en, locator_en`` (the curator's English renderings) and
   the effect (``effect_measure ... effect_model``) and the effect as printed by the source
   when it was recomputed (``reported_measure ... reported_model``).
 
@@ -100,6 +101,7 @@ KGX_EDGE_COLUMNS = (
     "object_direction_qualifier", "primary_knowledge_source", "knowledge_level", "agent_type",
     "publications", "gutbone_predicate", "sign", "evidence_type", "evidence_weight",
     "gutbone_sources", "locator", "quote", "context", "note", "curation_record",
+    "quote_en", "locator_en",
     *(f"effect_{name}" for name in EFFECT_FIELDS),
     *(f"reported_{name}" for name in EFFECT_FIELDS),
 )  # fmt: skip
@@ -206,6 +208,8 @@ def edge_record(edge: Edge, data: CuratedData) -> Record:
     record["context"] = edge.context
     record["note"] = edge.note
     record["curation_record"] = edge.record
+    record["quote_en"] = edge.quote_en
+    record["locator_en"] = edge.locator_en
     record.update(_effect_fields("effect_", edge.effect))
     record.update(_effect_fields("reported_", edge.reported_effect))
     return {key: value for key, value in record.items() if value not in ("", [], None)}

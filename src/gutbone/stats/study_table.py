@@ -64,6 +64,8 @@ class StudyTable:
     :param rows: the file row of each study (header = row 1).
     :param values: numeric columns of the form, each an array in study order.
     :param subgroups: subgroup labels, or None when there is no ``subgroup`` column.
+    :param studies_en: English (pinyin) study labels from an optional ``study_en`` column,
+        the ``study`` label where that cell is empty; None without the column.
     """
 
     path: str
@@ -72,6 +74,7 @@ class StudyTable:
     rows: tuple[int, ...]
     values: Mapping[str, NDArray[np.float64]]
     subgroups: tuple[str, ...] | None = None
+    studies_en: tuple[str, ...] | None = None
 
     @property
     def k(self) -> int:
@@ -179,9 +182,11 @@ def read_study_table(path: str | os.PathLike[str]) -> StudyTable:
     numeric = FORMS[form]
     position = {col: header.index(col) for col in header if col}
     has_subgroup = "subgroup" in position
+    has_english = "study_en" in position
     studies: list[str] = []
     rows: list[int] = []
     subgroups: list[str] = []
+    studies_en: list[str] = []
     columns: dict[str, list[float]] = {col: [] for col in numeric}
     first_row_of: dict[str, int] = {}
     for offset, record in enumerate(records[1:], start=2):
@@ -248,6 +253,7 @@ def read_study_table(path: str | os.PathLike[str]) -> StudyTable:
             row_values[col] = value
         problems.extend(_check_row(name, offset, form, row_values))
         studies.append(study)
+        studies_en.append(cell("study_en") if has_english else "")
         rows.append(offset)
         if has_subgroup:
             group = cell("subgroup")
@@ -267,6 +273,11 @@ def read_study_table(path: str | os.PathLike[str]) -> StudyTable:
         rows=tuple(rows),
         values={col: np.asarray(vals, dtype=float) for col, vals in columns.items()},
         subgroups=tuple(subgroups) if has_subgroup else None,
+        studies_en=(
+            tuple(en or zh for en, zh in zip(studies_en, studies, strict=True))
+            if has_english
+            else None
+        ),
     )
 
 
