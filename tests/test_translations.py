@@ -121,7 +121,11 @@ def test_every_chinese_quote_in_the_graph_has_an_english_literal(graph: Graph) -
 def test_study_tables_give_pinyin_study_names() -> None:
     table = read_study_table(data_dir() / "studies" / "bone_alp.csv")
     assert table.studies == ("张加芳 (2020)", "李锋 (2021)", "Sadegh Jafarnejad (2017)")
-    assert table.studies_en == ("Zhang Jiafang (2020)", "Li Feng (2021)", "Sadegh Jafarnejad (2017)")
+    assert table.studies_en == (
+        "Zhang Jiafang (2020)",
+        "Li Feng (2021)",
+        "Sadegh Jafarnejad (2017)",
+    )
     for path in sorted((data_dir() / "studies").glob("*.csv")):
         with path.open(encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
