@@ -37,7 +37,8 @@ from typing import Any
 import numpy as np
 
 from gutbone.stats.bias import trim_and_fill
-from gutbone.stats.meta import leave_one_out, pool, pooled_estimate
+from gutbone.stats.leave_one_out import leave_one_out
+from gutbone.stats.meta import pool, pooled_estimate
 
 
 def per_call(func: Callable[[], Any], rounds: int = 7, min_time: float = 0.02) -> float:

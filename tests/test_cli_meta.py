@@ -166,7 +166,7 @@ def test_single_study_note_and_hksj_error(tmp_path, capsys):
 
 def test_usage_error_exit_2(tmp_path):
     with pytest.raises(SystemExit) as info:
-        main(["meta", str(tmp_path / "x.csv"), "--model", "ML"])
+        main(["meta", str(tmp_path / "x.csv"), "--model", "GLMM"])
     assert info.value.code == 2
 
 

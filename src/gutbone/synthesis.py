@@ -21,7 +21,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from gutbone.curation import CuratedData, Edge, Effect, Outcome
-from gutbone.stats.meta import MetaResult, meta_analysis_from_csv
+from gutbone.stats.analysis import meta_analysis_from_csv
+from gutbone.stats.results import MetaResult
 
 __all__ = ["OutcomeCheck", "check_outcomes", "apply_recomputed_effects", "I2_TOLERANCE"]
 

@@ -8,14 +8,12 @@ import math
 import sys
 from typing import Any
 
-import numpy as np
-
 from gutbone.errors import Problem, StatsError
-from gutbone.stats.bias import begg_test, egger_test, trim_and_fill
-from gutbone.stats.effect_sizes import MEASURES, effect_sizes
-from gutbone.stats.mantel_haenszel import RD_VARIANCES, mh_from_table, mh_leave_one_out
-from gutbone.stats.meta import ALL_MODELS, MetaResult, leave_one_out, pool, pool_subgroups
-from gutbone.stats.study_table import read_study_table
+from gutbone.stats.analysis import MetaAnalysis, analyse_csv, regression_from_csv
+from gutbone.stats.effect_sizes import MEASURES
+from gutbone.stats.mantel_haenszel import RD_VARIANCES
+from gutbone.stats.meta import ALL_MODELS
+from gutbone.stats.results import MetaRegressionResult
 
 __all__ = ["register", "run_meta"]
 
@@ -23,13 +21,18 @@ _DESCRIPTION = """\
 Pool study-level effect sizes (two steps, as metafor: effect sizes, then pooling).
 
 Input columns, any one of: study,yi,vi | study,yi,sei | study,yi,ci_lower,ci_upper |
-study,m1,sd1,n1,m2,sd2,n2 | study,events1,n1,events2,n2; optional subgroup.
+study,m1,sd1,n1,m2,sd2,n2 | study,events1,n1,events2,n2; optional subgroup; any other
+column can be a moderator (--mods).
+
+Models: FE, and random effects named by their tau^2 estimator: DL, HE, HS, SJ, ML, REML
+(default), EB, PM (as metafor method=); MH for Mantel-Haenszel pooling of 2x2 counts.
 
 Conventions (also in the JSON key 'conventions'):
   MD variance      sd1^2/n1 + sd2^2/n2 (metafor vtype='LS'); --md-variance pooled: sp^2(1/n1+1/n2)
   Hedges' g        exact gamma correction J(m), m=n1+n2-2 (metafor); --hedges approx: 1-3/(4N-9);
                    variance 1/n1 + 1/n2 + g^2/(2(n1+n2))
-  2x2 counts       0.5 added to all cells of studies with a zero cell only (stated in notes)
+  2x2 counts       0.5 added to all cells of studies with a zero cell only (stated in notes);
+                   double-zero studies kept (metafor default drop00=FALSE), --drop00 drops them
   CI input         95% normal CI; RR/OR CIs read on the ratio scale and log-transformed
   I^2              tau2/(tau2 + typical within-study variance) with the model's tau2 (metafor)
   tau2/I^2 CI      Q-profile (Viechtbauer 2007)
@@ -42,6 +45,10 @@ Conventions (also in the JSON key 'conventions'):
   Begg test        Kendall's tau of standardised effects vs vi, exact p for k < 50 (metafor)
   trim-and-fill    L0 estimator, side from the sign of the sei slope (metafor trimfill)
   subgroups        separate tau2 per subgroup; Q-between from the subgroup estimates
+  --mods x1,x2     meta-regression (metafor rma(yi, vi, mods=~x1+x2)): text columns treatment-
+                   coded (sorted levels, first = reference), intercept 'intrcpt'; QM Wald
+                   chi2 (F with --hksj), QE residual heterogeneity; blank moderator cells: the
+                   study is left out
   --model MH       Mantel-Haenszel fixed effect from 2x2 counts (RR, OR, RD; metafor rma.mh):
                    no continuity correction in the MH sums; Q of the study yi (0.5 added to
                    zero-cell studies, none for double-zero studies) around the MH estimate
@@ -70,7 +77,22 @@ def register(subparsers: Any) -> None:
         "--model",
         choices=ALL_MODELS,
         default="REML",
-        help="default: REML; MH = Mantel-Haenszel for 2x2 counts (RR, OR, RD)",
+        help="default: REML; FE or a tau^2 estimator (DL, HE, HS, SJ, ML, REML, EB, PM); "
+        "MH = Mantel-Haenszel for 2x2 counts (RR, OR, RD)",
+    )
+    parser.add_argument(
+        "--mods",
+        metavar="X1,X2",
+        help="meta-regression on these columns of the table (comma-separated)",
+    )
+    parser.add_argument(
+        "--bubble", metavar="FILE.svg", help="with --mods: write a bubble plot (SVG)"
+    )
+    parser.add_argument(
+        "--drop00",
+        action="store_true",
+        help="drop 2x2 studies with no events (or only events) in both groups before "
+        "inverse-variance pooling (default: keep them with 0.5 added, as metafor)",
     )
     parser.add_argument(
         "--hksj", action="store_true", help="Hartung-Knapp-Sidik-Jonkman adjustment, t(k-1)"
@@ -118,93 +140,43 @@ def run_meta(args: argparse.Namespace) -> int:
     """Run the analysis, print it, write the plots; return the exit code."""
     if not 0.5 <= args.level < 1:
         raise StatsError([_problem("level", f"{args.level} is not in [0.5, 1)")])
-    table = read_study_table(args.studies)
-    if args.model == "MH":
-        return _run_mh(args, table)
-    es = effect_sizes(table, measure=args.measure, md_variance=args.md_variance, hedges=args.hedges)
-    if args.hksj and table.k < 2:
-        raise StatsError(
-            [
-                _problem(
-                    "hksj",
-                    "the Hartung-Knapp adjustment needs at least two studies",
-                    args.studies,
-                )
-            ]
-        )
-    kwargs: dict[str, Any] = dict(
+    if args.mods is not None:
+        return _run_regression(args)
+    if args.bubble:
+        raise StatsError([_problem("bubble", "--bubble needs --mods (a meta-regression)")])
+    analysis = analyse_csv(
+        args.studies,
+        measure=args.measure,
         model=args.model,
         hksj=args.hksj,
         level=args.level,
-        measure=es.measure,
-        studies=es.studies,
+        md_variance=args.md_variance,
+        hedges=args.hedges,
         pi_method=args.pi_method,
-        conventions=es.conventions,
-        notes=es.notes,
-        heterogeneity_ci=True,  # the command always reports the Q-profile intervals
+        egger=args.egger,
+        rd_variance=args.mh_rd_variance,
+        drop00=args.drop00,
     )
-    if es.subgroups is not None:
-        result = pool_subgroups(es.yi, es.vi, es.subgroups, **kwargs)
-    else:
-        result = pool(es.yi, es.vi, **kwargs)
-    extra: dict[str, Any] = {}
-    notes = list(result.notes)
-    tf = None
-    if result.k >= 3:
-        loo = leave_one_out(
-            es.yi, es.vi, model=args.model, hksj=args.hksj, level=args.level, studies=es.studies
-        )
-        egger = egger_test(es.yi, es.vi, variant=args.egger, model=args.model, hksj=args.hksj)
-        begg = begg_test(es.yi, es.vi)
-        tf = trim_and_fill(
-            es.yi,
-            es.vi,
-            model=args.model,
-            hksj=args.hksj,
-            level=args.level,
-            measure=es.measure,
-            studies=es.studies,
-            pi_method=args.pi_method,
-        )
-        extra = {
-            "leave_one_out": loo.to_json_dict(),
-            "egger": egger.to_json_dict(),
-            "begg": begg.to_json_dict(),
-            "trim_and_fill": tf.to_json_dict(),
-        }
-        if result.k < 10:
-            notes.append("fewer than 10 studies: funnel-plot asymmetry tests have low power")
-    else:
-        extra = {"leave_one_out": None, "egger": None, "begg": None, "trim_and_fill": None}
-        notes.append("leave-one-out, Egger, Begg and trim-and-fill need at least 3 studies")
-    if not result.converged:
+    if not analysis.result.converged:
         print(f"warning: {args.model} estimation did not converge", file=sys.stderr)
-    return _emit(args, result, extra, notes, tf)
-
-
-def _emit(
-    args: argparse.Namespace,
-    result: MetaResult,
-    extra: dict[str, Any],
-    notes: list[str],
-    tf: Any,
-) -> int:
-    """Render the plots, then print the result and write the plots (atomically)."""
     svgs: list[tuple[str, bytes]] = []
     if args.forest or args.funnel:
         from gutbone.views.meta_plots import figure_svg, forest_plot, funnel_plot
 
         if args.forest:
-            svgs.append((args.forest, figure_svg(forest_plot(result))))
+            svgs.append((args.forest, figure_svg(forest_plot(analysis.result))))
         if args.funnel:
-            svgs.append((args.funnel, figure_svg(funnel_plot(result, trimfill=tf))))
-    payload = result.to_json_dict()
-    payload["notes"] = notes
-    payload.update(extra)
+            funnel = funnel_plot(analysis.result, trimfill=analysis.trim_and_fill)
+            svgs.append((args.funnel, figure_svg(funnel)))
     if args.format == "json":
-        text = json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False)
+        text = json.dumps(analysis.to_json_dict(), indent=2, ensure_ascii=False, allow_nan=False)
     else:
-        text = format_table(result, extra, notes, result.studies)
+        text = format_table(analysis)
+    return _emit(text, svgs)
+
+
+def _emit(text: str, svgs: list[tuple[str, bytes]]) -> int:
+    """Write the plots (atomically), then print the result."""
     from gutbone.io import atomic_write
 
     for path, data in svgs:
@@ -213,57 +185,35 @@ def _emit(
     return 0
 
 
-def _run_mh(args: argparse.Namespace, table: Any) -> int:
-    """``--model MH``: Mantel-Haenszel pooling of 2x2 counts, then the same outputs."""
-    if args.hksj:
-        raise StatsError(
-            [
-                _problem(
-                    "hksj",
-                    "the Hartung-Knapp adjustment is for random-effects models, not "
-                    "Mantel-Haenszel (--model MH)",
-                    args.studies,
-                )
-            ]
-        )
-    result = mh_from_table(
-        table, measure=args.measure, level=args.level, rd_variance=args.mh_rd_variance
+def _run_regression(args: argparse.Namespace) -> int:
+    """``--mods``: meta-regression of the table's effect sizes on the named columns."""
+    names = [name.strip() for name in args.mods.split(",") if name.strip()]
+    result = regression_from_csv(
+        args.studies,
+        names,
+        measure=args.measure,
+        model=args.model,
+        hksj=args.hksj,
+        level=args.level,
+        md_variance=args.md_variance,
+        hedges=args.hedges,
+        drop00=args.drop00,
     )
-    notes = list(result.notes)
-    if args.pi_method != "z":
-        notes.append("--pi is ignored with --model MH: the prediction interval is the CI")
-    col = table.column
-    counts = (col("events1"), col("n1"), col("events2"), col("n2"))
-    extra: dict[str, Any] = {"leave_one_out": None, "egger": None, "begg": None}
-    extra["trim_and_fill"] = None
-    if result.k >= 3:
-        loo = mh_leave_one_out(
-            *counts,
-            measure=result.measure,
-            level=args.level,
-            studies=result.studies,
-            rd_variance=args.mh_rd_variance,
-        )
-        extra["leave_one_out"] = loo.to_json_dict()
+    if not result.converged:
+        print(f"warning: {args.model} estimation did not converge", file=sys.stderr)
+    svgs: list[tuple[str, bytes]] = []
+    for flag in ("forest", "funnel"):
+        if getattr(args, flag):
+            raise StatsError([_problem(flag, f"--{flag} is not drawn for a meta-regression")])
+    if args.bubble:
+        from gutbone.views.meta_plots import bubble_plot, figure_svg
+
+        svgs.append((args.bubble, figure_svg(bubble_plot(result))))
+    if args.format == "json":
+        text = json.dumps(result.to_json_dict(), indent=2, ensure_ascii=False, allow_nan=False)
     else:
-        notes.append("leave-one-out needs at least 3 studies")
-    yi, vi = np.asarray(result.yi), np.asarray(result.vi)
-    has = np.isfinite(yi)
-    if int(has.sum()) >= 3:
-        egger = egger_test(yi[has], vi[has], variant=args.egger, model="FE")
-        extra["egger"] = egger.to_json_dict()
-        extra["begg"] = begg_test(yi[has], vi[has]).to_json_dict()
-        notes.append(
-            "Egger's and Begg's tests use the study yi/vi (0.5 added to zero-cell studies) "
-            "with the inverse-variance fixed-effect model"
-            + (" (mixed variant: fixed-effect meta-regression)" if args.egger == "mixed" else "")
-        )
-        if int(has.sum()) < 10:
-            notes.append("fewer than 10 studies: funnel-plot asymmetry tests have low power")
-    else:
-        notes.append("Egger and Begg tests need at least 3 studies with a study estimate")
-    notes.append("trim-and-fill is not defined for Mantel-Haenszel pooling (as metafor trimfill)")
-    return _emit(args, result, extra, notes, None)
+        text = format_regression(result)
+    return _emit(text, svgs)
 
 
 def _problem(field: str, message: str, file: str = "-") -> Problem:
@@ -293,10 +243,50 @@ def _aligned(rows: list[list[str]]) -> list[str]:
     return out
 
 
-def format_table(
-    result: MetaResult, extra: dict[str, Any], notes: list[str], studies: tuple[str, ...]
-) -> str:
-    """Readable, aligned text report."""
+def format_regression(result: MetaRegressionResult) -> str:
+    """Readable, aligned text report of a meta-regression."""
+    stat = result.test
+    lines = [
+        f"Meta-regression: {result.model}{' + Knapp-Hartung' if result.hksj else ''}, "
+        f"measure {result.measure}, k = {result.k}",
+        "",
+    ]
+    head = ["", "estimate", "se", stat, "p", f"{100 * result.level:.0f}% CI"]
+    rows = [head]
+    for c in result.coefficients:
+        rows.append(
+            [
+                c.name,
+                _num(c.estimate),
+                _num(c.se),
+                _num(c.stat, 3),
+                _num(c.p),
+                f"[{_num(c.ci_lower)}, {_num(c.ci_upper)}]",
+            ]
+        )
+    lines += _aligned(rows)
+    qm_df = f"{result.qm_df}, {result.qm_df2}" if result.qm_df2 is not None else f"{result.qm_df}"
+    qm_name = "F" if result.hksj else "QM"
+    lines += [
+        "",
+        f"Residual heterogeneity: tau2 = {_num(result.tau2)} [{_num(result.tau2_ci_lower)}, "
+        f"{_num(result.tau2_ci_upper)}], I2 = {_num(result.i2, 2)}%, H2 = {_num(result.h2, 3)}, "
+        f"R2 = {_num(result.r2, 2)}%",
+        f"QE = {_num(result.qe, 3)} (df = {result.qe_df}), p = {_num(result.qe_p)}",
+        f"Test of moderators: {qm_name} = {_num(result.qm, 3)} (df = {qm_df}), "
+        f"p = {_num(result.qm_p)}",
+    ]
+    if result.notes:
+        lines += ["", "Notes:"] + [f"  - {note}" for note in result.notes]
+    return "\n".join(lines)
+
+
+def format_table(analysis: MetaAnalysis) -> str:
+    """Readable, aligned text report of a :class:`~gutbone.stats.analysis.MetaAnalysis`."""
+    result = analysis.result
+    extra = analysis.to_json_dict()
+    notes = analysis.notes
+    studies = result.studies
     stat = "t" if result.test == "t" else "z"
     model = "MH (Mantel-Haenszel, fixed effect)" if result.model == "MH" else result.model
     lines = [

@@ -35,7 +35,9 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from gutbone.errors import Problem, StatsError
-from gutbone.stats.meta import MetaResult, _jsonable, _mean_fit, _validate, meta_regression, pool
+from gutbone.stats.meta import pool, pooled_estimate, validate_yi_vi
+from gutbone.stats.regression import meta_regression
+from gutbone.stats.results import MetaResult, jsonable
 
 __all__ = [
     "EggerResult",
@@ -75,7 +77,7 @@ class EggerResult:
 
     def to_json_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
-        return {key: _jsonable(value) for key, value in self.__dict__.items()}
+        return {key: jsonable(value) for key, value in self.__dict__.items()}
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ class BeggResult:
 
     def to_json_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
-        return {key: _jsonable(value) for key, value in self.__dict__.items()}
+        return {key: jsonable(value) for key, value in self.__dict__.items()}
 
 
 @dataclass(frozen=True)
@@ -127,11 +129,11 @@ class TrimFillResult:
             "side": self.side,
             "estimator": self.estimator,
             "filled": [
-                {"study": s, "yi": _jsonable(y), "vi": _jsonable(v)}
+                {"study": s, "yi": jsonable(y), "vi": jsonable(v)}
                 for s, y, v in zip(self.filled_studies, self.filled_yi, self.filled_vi, strict=True)
             ],
             "adjusted": {
-                key: _jsonable(getattr(adj, key))
+                key: jsonable(getattr(adj, key))
                 for key in (
                     "k",
                     "estimate",
@@ -157,6 +159,13 @@ def _need(k: int, minimum: int, what: str) -> None:
         )
 
 
+def _need_spread(values: np.ndarray, what: str, test: str) -> None:
+    """Refuse a test whose regressor or outcome takes one value (up to rounding)."""
+    scale = float(np.max(np.abs(values)))
+    if float(np.ptp(values)) <= 1e-12 * max(scale, 1e-300):
+        raise StatsError([Problem("-", 0, "yi", f"all {what} are equal: {test} is not defined")])
+
+
 def egger_test(
     yi: ArrayLike,
     vi: ArrayLike,
@@ -172,43 +181,41 @@ def egger_test(
     :param model: tau^2 estimator of the mixed variant.
     :param hksj: Knapp-Hartung adjustment of the mixed variant.
     :returns: :class:`EggerResult`.
-    :raises StatsError: with fewer than 3 studies or an unknown variant.
+    :raises StatsError: with fewer than 3 studies, an unknown variant, equal standard
+        errors or equal estimates (the regression is then not defined or fits exactly).
 
-    >>> r = egger_test([0.0, 0.5, 1.0], [1.0, 4.0, 9.0])
+    >>> r = egger_test([0.0, 0.5, 1.2], [1.0, 4.0, 9.0])
     >>> round(r.slope, 6), round(r.intercept, 6)
-    (0.5, -0.5)
+    (0.569231, -0.576923)
     """
-    y, v = _validate(yi, vi, model)
+    y, v = validate_yi_vi(yi, vi, model)
     k = y.size
     _need(k, 3, "Egger's test")
     sei = np.sqrt(v)
+    _need_spread(sei, "the standard errors", "Egger's regression on the standard error")
+    _need_spread(y, "the estimates", "Egger's test")
     if variant == "mixed":
-        fit = meta_regression(y, v, sei, model=model, hksj=hksj)
+        fit = meta_regression(y, v, sei[:, None], model=model, hksj=hksj, names=["sei"])
+        b0, b1 = fit.coefficients
         return EggerResult(
-            "mixed",
-            fit.intercept,
-            fit.intercept_se,
-            fit.slope,
-            fit.slope_se,
-            fit.stat,
-            fit.df,
-            fit.p,
-            k,
-            fit.tau2,
+            "mixed", b0.estimate, b0.se, b1.estimate, b1.se, b1.stat, fit.df, b1.p, k, fit.tau2
         )
     if variant != "classical":
         raise StatsError([Problem("-", 0, "egger", f"{variant!r} is not classical|mixed")])
     X = np.column_stack([np.ones(k), sei])
     w = 1.0 / v
-    xtwx = X.T @ (w[:, None] * X)
-    inv = np.linalg.inv(xtwx)
+    inv = np.linalg.inv(X.T @ (w[:, None] * X))
     beta = inv @ (X.T @ (w * y))
     r = y - X @ beta
     df = k - 2
-    s2 = float(np.sum(w * r * r)) / df if df > 0 else math.nan
-    se = np.sqrt(np.diag(inv) * s2)
-    stat = float(beta[1] / se[1]) if se[1] > 0 else math.nan
-    p = float(2 * stats.t.sf(abs(stat), df)) if math.isfinite(stat) else math.nan
+    rss = float(np.sum(w * r * r))
+    if rss <= 1e-24 * float(np.sum(w * y * y)):
+        raise StatsError(
+            [Problem("-", 0, "egger", "the regression on sei fits exactly: no residual to test")]
+        )
+    se = np.sqrt(np.diag(inv) * rss / df)
+    stat = float(beta[1] / se[1])
+    p = float(2 * stats.t.sf(abs(stat), df))
     return EggerResult(
         "classical",
         float(beta[0]),
@@ -227,22 +234,27 @@ def begg_test(yi: ArrayLike, vi: ArrayLike) -> BeggResult:
 
     :param yi: effect sizes. :param vi: sampling variances.
     :returns: :class:`BeggResult`.
-    :raises StatsError: with fewer than 3 studies.
+    :raises StatsError: with fewer than 3 studies, or equal variances or standardised
+        estimates (Kendall's tau is then undefined).
 
     >>> r = begg_test([0.1, 0.2, 0.3, 0.4, 0.5], [0.01, 0.02, 0.03, 0.04, 0.05])
     >>> round(r.tau, 4), r.exact
     (1.0, True)
     """
-    y, v = _validate(yi, vi, "FE")
+    y, v = validate_yi_vi(yi, vi, "FE")
     k = y.size
     _need(k, 3, "Begg's test")
     w = 1.0 / v
     beta = float(np.sum(w * y) / np.sum(w))
     vb = 1.0 / float(np.sum(w))
     ystar = (y - beta) / np.sqrt(v - vb)
+    _need_spread(v, "the variances", "Begg's rank correlation")
+    _need_spread(ystar, "the standardised estimates", "Begg's rank correlation")
     ties = len(np.unique(ystar)) < k or len(np.unique(v)) < k
     exact = k < 50 and not ties
     res = stats.kendalltau(ystar, v, method="exact" if exact else "asymptotic")
+    if not math.isfinite(float(res.statistic)):
+        raise StatsError([Problem("-", 0, "yi", "Kendall's tau is not defined for these data")])
     return BeggResult(float(res.statistic), float(res.pvalue), exact, k)
 
 
@@ -285,7 +297,7 @@ def trim_and_fill(
     >>> tf.k0
     0
     """
-    y, v = _validate(yi, vi, model)
+    y, v = validate_yi_vi(yi, vi, model)
     k = y.size
     _need(k, 3, "trim-and-fill")
     labels = tuple(studies) if studies is not None else tuple(map(str, range(1, k + 1)))
@@ -294,7 +306,7 @@ def trim_and_fill(
         if np.ptp(sei) <= 1e-12 * float(np.max(sei)):
             side = "left"  # equal standard errors: no slope to read the side from
         else:
-            slope = meta_regression(y, v, sei, model=model).slope
+            slope = meta_regression(y, v, sei[:, None], model=model).coefficients[1].estimate
             side = "right" if slope < 0 else "left"
     if side not in ("left", "right"):
         raise StatsError([Problem("-", 0, "side", f"{side!r} is not left|right")])
@@ -308,7 +320,7 @@ def trim_and_fill(
     theta = 0.0
     for iterations in range(1, maxiter + 1):  # noqa: B007 - used after the loop
         keep = k - k0
-        theta = _mean_fit(ys_sorted[:keep], vs_sorted[:keep], model).estimate
+        theta = pooled_estimate(ys_sorted[:keep], vs_sorted[:keep], model=model).estimate
         dev = ys_sorted - theta
         ranks = _ranks_with_tolerance(np.abs(dev))
         s_plus = float(np.sum(ranks[dev > 0]))

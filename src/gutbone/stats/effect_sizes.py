@@ -85,6 +85,8 @@ class EffectSizes:
         (continuity corrections, scale). :param subgroups: labels or None.
     :param conventions: the variants used (MD variance, Hedges' correction...).
     :param rows: file row of each study.
+    :param kept: index in the study table of each study (studies dropped by ``drop00``
+        are missing).
     """
 
     yi: _FloatArray
@@ -95,6 +97,7 @@ class EffectSizes:
     subgroups: tuple[str, ...] | None = None
     conventions: Mapping[str, str] = field(default_factory=dict)
     rows: tuple[int, ...] = ()
+    kept: tuple[int, ...] = ()
 
 
 def _arr(x: ArrayLike) -> _FloatArray:
@@ -232,8 +235,15 @@ def risk_difference(
     return YiVi(p1 - p2, p1 * (1 - p1) / k1 + p2 * (1 - p2) / k2, zero)
 
 
-def _effect_conventions(md_variance: str, hedges: str) -> dict[str, str]:
+def _effect_conventions(md_variance: str, hedges: str, drop00: bool) -> dict[str, str]:
     return {
+        "double_zero": (
+            "studies with no events (or only events) in both groups are dropped before "
+            "inverse-variance pooling (--drop00; metafor drop00=TRUE)"
+            if drop00
+            else "studies with no events (or only events) in both groups are kept, with 0.5 "
+            "added to every cell (metafor default drop00=FALSE; --drop00 drops them)"
+        ),
         "md_variance": (
             "pooled-SD variance sp^2 (1/n1 + 1/n2) (metafor escalc vtype='HO')"
             if md_variance == "pooled"
@@ -258,6 +268,7 @@ def effect_sizes(
     measure: str | None = None,
     md_variance: str = "unequal",
     hedges: str = "exact",
+    drop00: bool = False,
 ) -> EffectSizes:
     """Compute effect sizes and variances for every study of a checked table.
 
@@ -266,9 +277,12 @@ def effect_sizes(
         MD and RR, as R meta), any of them or None (generic) for ``yi`` tables.
     :param md_variance: ``"unequal"`` (default) or ``"pooled"``.
     :param hedges: ``"exact"`` (default) or ``"approx"``.
+    :param drop00: drop studies of 2x2 counts with no events (or only events) in both
+        groups (metafor ``drop00=TRUE``); by default they are kept with the 0.5 correction.
     :returns: :class:`EffectSizes`.
     :raises StatsError: naming ``file:row:column`` for a measure that does not fit the
-        form, or a ratio CI with non-positive bounds.
+        form, a ratio CI with non-positive bounds, or counts where every study has no
+        events (or only events) in both groups.
     """
     path = table.path
     if measure is not None and measure not in MEASURES:
@@ -300,7 +314,7 @@ def effect_sizes(
             )
     col = table.column
     notes: list[str] = []
-    conventions = _effect_conventions(md_variance, hedges)
+    conventions = _effect_conventions(md_variance, hedges, drop00)
     label = measure if measure is not None else "GEN"
     if form == "yi_vi":
         yi, vi = col("yi"), col("vi")
@@ -350,6 +364,9 @@ def effect_sizes(
             )
         if label in ("RR", "OR"):
             notes.append(f"pooled on the log {label} scale; back-transformed values given")
+    kept = np.arange(table.k)
+    if form == "counts":
+        kept = _double_zero_filter(table, drop00, notes)
     problems = []
     for i in np.flatnonzero(~(np.isfinite(vi) & (vi > 0))):
         problems.append(
@@ -364,12 +381,41 @@ def effect_sizes(
     if problems:
         raise StatsError(problems)
     return EffectSizes(
-        yi=np.asarray(yi, dtype=float),
-        vi=np.asarray(vi, dtype=float),
-        studies=table.studies,
+        yi=np.asarray(yi, dtype=float)[kept],
+        vi=np.asarray(vi, dtype=float)[kept],
+        studies=tuple(table.studies[i] for i in kept),
         measure=label,
         notes=tuple(notes),
-        subgroups=table.subgroups,
+        subgroups=None if table.subgroups is None else tuple(table.subgroups[i] for i in kept),
         conventions=conventions,
-        rows=table.rows,
+        rows=tuple(table.rows[i] for i in kept),
+        kept=tuple(int(i) for i in kept),
     )
+
+
+def _double_zero_filter(table: StudyTable, drop00: bool, notes: list[str]) -> NDArray[np.intp]:
+    """Indices of the studies to pool; refuse a table of double-zero studies only."""
+    e1, n1, e2, n2 = (table.column(c) for c in ("events1", "n1", "events2", "n2"))
+    double = ((e1 == 0) & (e2 == 0)) | ((e1 == n1) & (e2 == n2))
+    if double.all():
+        raise StatsError(
+            [
+                Problem(
+                    table.path,
+                    table.rows[0],
+                    "events1",
+                    "every study has no events (or only events) in both groups: such "
+                    "studies carry no information on a relative effect, so there is nothing "
+                    "to pool",
+                )
+            ]
+        )
+    names = [table.studies[i] for i in np.flatnonzero(double)]
+    if names and drop00:
+        notes.append("dropped (no events or only events in both groups): " + ", ".join(names))
+    elif names:
+        notes.append(
+            "kept with 0.5 added to every cell although they have no events (or only "
+            "events) in both groups (metafor default; --drop00 drops them): " + ", ".join(names)
+        )
+    return np.flatnonzero(~double) if drop00 else np.arange(table.k)

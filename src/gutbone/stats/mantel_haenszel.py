@@ -56,13 +56,8 @@ from scipy import special
 
 from gutbone.errors import Problem, StatsError
 from gutbone.stats.effect_sizes import log_odds_ratio, log_risk_ratio, risk_difference
-from gutbone.stats.meta import (
-    RATIO_MEASURES,
-    LeaveOneOut,
-    MetaResult,
-    SubgroupResult,
-    base_conventions,
-)
+from gutbone.stats.meta import base_conventions
+from gutbone.stats.results import RATIO_MEASURES, LeaveOneOut, MetaResult, SubgroupResult
 from gutbone.stats.study_table import StudyTable
 
 __all__ = [

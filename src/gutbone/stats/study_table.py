@@ -31,7 +31,7 @@ import csv
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +66,7 @@ class StudyTable:
     :param subgroups: subgroup labels, or None when there is no ``subgroup`` column.
     :param studies_en: English (pinyin) study labels from an optional ``study_en`` column,
         the ``study`` label where that cell is empty; None without the column.
+    :param other: every other column (moderators...), as stripped text in study order.
     """
 
     path: str
@@ -75,6 +76,7 @@ class StudyTable:
     values: Mapping[str, NDArray[np.float64]]
     subgroups: tuple[str, ...] | None = None
     studies_en: tuple[str, ...] | None = None
+    other: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def k(self) -> int:
@@ -188,6 +190,9 @@ def read_study_table(path: str | os.PathLike[str]) -> StudyTable:
     subgroups: list[str] = []
     studies_en: list[str] = []
     columns: dict[str, list[float]] = {col: [] for col in numeric}
+    other: dict[str, list[str]] = {
+        col: [] for col in position if col not in numeric and col not in ("study", "study_en")
+    }
     first_row_of: dict[str, int] = {}
     for offset, record in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in record):
@@ -262,6 +267,8 @@ def read_study_table(path: str | os.PathLike[str]) -> StudyTable:
             subgroups.append(group)
         for col in numeric:
             columns[col].append(row_values[col])
+        for col, values in other.items():
+            values.append(cell(col))
     if not studies and not problems:
         problems.append(Problem(name, 2, "-", "no study rows after the header"))
     if problems:
@@ -278,6 +285,7 @@ def read_study_table(path: str | os.PathLike[str]) -> StudyTable:
             if has_english
             else None
         ),
+        other={col: tuple(values) for col, values in other.items()},
     )
 
 

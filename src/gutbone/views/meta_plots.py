@@ -1,10 +1,11 @@
-"""Forest and funnel plots of a meta-analysis (matplotlib, Agg backend).
+"""Forest, funnel and bubble plots of a meta-analysis (matplotlib figures, no pyplot).
 
 Functions return a :class:`matplotlib.figure.Figure` and never write files, except
 :func:`save_svg`, which writes atomically. Drawn elements carry ``gid`` values so tests
 and downstream tools can find them in the figure or the SVG: ``study-<i>`` (square),
 ``study-ci-<i>`` (CI line), ``summary-diamond``, ``subgroup-diamond-<j>``,
-``prediction-interval``, ``funnel-points``, ``funnel-filled``, ``funnel-limits``.
+``prediction-interval``, ``funnel-points``, ``funnel-filled``, ``funnel-limits``,
+``bubble-points``, ``bubble-line``, ``bubble-ci``.
 
 >>> from gutbone.stats.meta import pool
 >>> fig = forest_plot(pool([0.1, 0.4, 0.2], [0.02, 0.05, 0.03], model="FE"))
@@ -20,21 +21,18 @@ import os
 from typing import Any
 
 import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Polygon, Rectangle
+from matplotlib.ticker import FuncFormatter
+from scipy import stats
 
-matplotlib.use("Agg")
+from gutbone.io import atomic_write
+from gutbone.stats.bias import TrimFillResult
+from gutbone.stats.results import RATIO_MEASURES, MetaRegressionResult, MetaResult
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Polygon, Rectangle  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-from scipy import stats  # noqa: E402
-
-from gutbone.io import atomic_write  # noqa: E402
-from gutbone.stats.bias import TrimFillResult  # noqa: E402
-from gutbone.stats.meta import RATIO_MEASURES, MetaResult  # noqa: E402
-
-__all__ = ["forest_plot", "funnel_plot", "figure_svg", "save_svg"]
+__all__ = ["forest_plot", "funnel_plot", "bubble_plot", "figure_svg", "save_svg"]
 
 _INK = "#1b1b1b"
 _ACCENT = "#1f4e79"
@@ -47,9 +45,7 @@ def _fmt(value: float, ratio: bool) -> str:
     return f"{math.exp(value):.2f}" if ratio else f"{value:.2f}"
 
 
-def _diamond(
-    ax: plt.Axes, lo: float, mid: float, hi: float, y: float, gid: str, color: str
-) -> None:
+def _diamond(ax: Axes, lo: float, mid: float, hi: float, y: float, gid: str, color: str) -> None:
     patch = Polygon(
         [(lo, y), (mid, y + 0.3), (hi, y), (mid, y - 0.3)],
         closed=True,
@@ -64,7 +60,7 @@ def _diamond(
 _RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 
 
-def _label_x(ax: plt.Axes, ratio: bool, measure: str, xmin: float, xmax: float) -> None:
+def _label_x(ax: Axes, ratio: bool, measure: str, xmin: float, xmax: float) -> None:
     """Label the x axis; ratio measures get ticks at round ratios on the log scale."""
     if ratio:
         ticks = [math.log(t) for t in _RATIO_TICKS if xmin <= math.log(t) <= xmax]
@@ -311,6 +307,79 @@ def funnel_plot(
     return fig
 
 
+def bubble_plot(
+    result: MetaRegressionResult, moderator: str | None = None, *, title: str | None = None
+) -> Figure:
+    """Bubble plot of a meta-regression: effect sizes against one moderator.
+
+    Each study is a circle of area proportional to its weight in the model; the fitted line
+    and its confidence band are drawn for a continuous moderator, with every other
+    moderator column held at its weighted mean (as metafor ``regplot``). For a level of a
+    categorical moderator (a 0/1 column) the two groups are drawn at 0 and 1.
+
+    :param result: the meta-regression.
+    :param moderator: coefficient name to put on the x axis (default: the first after
+        the intercept).
+    :param title: optional title.
+    :returns: the figure.
+    :raises KeyError: for a name that is not a moderator coefficient.
+
+    >>> from gutbone.stats.regression import meta_regression
+    >>> fit = meta_regression([0.1, 0.3, 0.2, 0.6], [0.02] * 4, {"dose": [1, 2, 3, 4]})
+    >>> fig = bubble_plot(fit)
+    >>> [c.get_gid() for c in fig.axes[0].collections][:1]
+    ['bubble-points']
+    """
+    names = list(result.moderators)
+    name = moderator if moderator is not None else names[0]
+    if name not in result.moderators:
+        raise KeyError(name)
+    x = np.asarray(result.moderators[name], dtype=float)
+    y = np.asarray(result.yi, dtype=float)
+    w = np.asarray(result.weights, dtype=float)
+    fig = Figure(figsize=(6.5, 4.5))
+    ax = fig.add_subplot(1, 1, 1)
+    sizes = 30.0 + 600.0 * w / max(float(w.max()), 1e-300)
+    points = ax.scatter(x, y, s=sizes, facecolor="none", edgecolor=_ACCENT, linewidth=1.2)
+    points.set_gid("bubble-points")
+    grid, fitted, half = _regression_band(result, name, x, w)
+    (line,) = ax.plot(grid, fitted, color=_INK, linewidth=1.4)
+    line.set_gid("bubble-line")
+    band = ax.fill_between(grid, fitted - half, fitted + half, color=_MUTED, alpha=0.2)
+    band.set_gid("bubble-ci")
+    ax.set_xlabel(name)
+    measure = result.measure if result.measure != "GEN" else "effect size"
+    ax.set_ylabel(f"Observed {measure}" + (" (log scale)" if measure in RATIO_MEASURES else ""))
+    for side in ("right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(title or f"Meta-regression on {name} (k = {result.k})", fontsize=11)
+    return fig
+
+
+def _regression_band(
+    result: MetaRegressionResult, name: str, x: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fitted values along ``name`` (other columns at their weighted means) and CI half-widths."""
+    names = list(result.moderators)
+    means = [
+        float(np.average(np.asarray(result.moderators[n], dtype=float), weights=w)) for n in names
+    ]
+    grid = np.linspace(float(x.min()), float(x.max()), 50)
+    design = np.tile(np.array([1.0, *means]), (grid.size, 1))
+    design[:, 1 + names.index(name)] = grid
+    beta = np.array([c.estimate for c in result.coefficients])
+    vcov = np.asarray(result.vcov, dtype=float)
+    fitted = design @ beta
+    se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", design, vcov, design), 0.0))
+    alpha = 1.0 - result.level
+    crit = (
+        float(stats.t.ppf(1 - alpha / 2, result.df))
+        if result.df is not None
+        else float(stats.norm.ppf(1 - alpha / 2))
+    )
+    return grid, fitted, crit * se
+
+
 def figure_svg(fig: Figure) -> bytes:
     """Render a figure to SVG bytes (no file written).
 
@@ -318,7 +387,7 @@ def figure_svg(fig: Figure) -> bytes:
     fonts, so study names in Chinese display even where matplotlib has no CJK font.
     """
     buffer = io.BytesIO()
-    with plt.rc_context({"svg.fonttype": "none"}):
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
 

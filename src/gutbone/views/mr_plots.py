@@ -35,17 +35,14 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import numpy as np
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-matplotlib.use("Agg")
-
-import numpy as np  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
-
-from gutbone.io import atomic_write  # noqa: E402
-from gutbone.stats.mediation import MediationResult  # noqa: E402
-from gutbone.stats.mr import MethodEstimate, MRResult  # noqa: E402
+from gutbone.io import atomic_write
+from gutbone.stats.mediation import MediationResult
+from gutbone.stats.mr import MethodEstimate, MRResult
 
 __all__ = [
     "MR_METHOD_LABELS",

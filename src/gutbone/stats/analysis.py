@@ -1,0 +1,366 @@
+"""The CSV entry point: study table -> effect sizes -> pooling, sensitivity and bias tests.
+
+What ``gutbone meta`` reports, as a library call: :func:`analyse_csv` reads the table,
+computes the effect sizes, pools them (inverse-variance models or Mantel-Haenszel), and
+adds leave-one-out, Egger's and Begg's tests and trim-and-fill when there are at least
+three studies. A test that cannot be computed for the data (Egger with equal standard
+errors, Begg with equal variances...) is reported as not computable with the reason,
+and the rest is produced. :func:`regression_from_csv` fits a meta-regression on
+moderator columns of the same table; :func:`meta_analysis_from_csv` returns the pooled
+result alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gutbone.errors import Problem, StatsError
+from gutbone.stats.bias import (
+    BeggResult,
+    EggerResult,
+    TrimFillResult,
+    begg_test,
+    egger_test,
+    trim_and_fill,
+)
+from gutbone.stats.effect_sizes import EffectSizes, effect_sizes
+from gutbone.stats.leave_one_out import leave_one_out
+from gutbone.stats.mantel_haenszel import mh_from_table, mh_leave_one_out
+from gutbone.stats.meta import pool, pool_subgroups
+from gutbone.stats.regression import meta_regression
+from gutbone.stats.results import LeaveOneOut, MetaRegressionResult, MetaResult
+from gutbone.stats.study_table import StudyTable, read_study_table
+
+__all__ = [
+    "MIN_STUDIES_SENSITIVITY",
+    "LOW_POWER_STUDIES",
+    "MetaAnalysis",
+    "analyse_csv",
+    "analyse_table",
+    "meta_analysis_from_csv",
+    "regression_from_csv",
+]
+
+#: Leave-one-out, Egger, Begg and trim-and-fill run from this many studies on.
+MIN_STUDIES_SENSITIVITY = 3
+#: Below this many studies the funnel-plot asymmetry tests are flagged as low-powered.
+LOW_POWER_STUDIES = 10
+
+
+@dataclass(frozen=True)
+class MetaAnalysis:
+    """Everything ``gutbone meta`` reports for a study table.
+
+    :param result: the pooled result.
+    :param leave_one_out: the leave-one-out table, or None.
+    :param egger: Egger's test, or None. :param begg: Begg's test, or None.
+    :param trim_and_fill: trim-and-fill, or None.
+    :param not_computable: analysis name -> why it was not computed.
+    :param notes: the pooled result's notes plus notes on the sensitivity analyses.
+    """
+
+    result: MetaResult
+    leave_one_out: LeaveOneOut | None = None
+    egger: EggerResult | None = None
+    begg: BeggResult | None = None
+    trim_and_fill: TrimFillResult | None = None
+    not_computable: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """JSON form: the pooled result, ``notes``, the four analyses, ``not_computable``.
+
+        An analysis that was not run is ``null``; ``not_computable`` says why.
+        """
+        payload = self.result.to_json_dict()
+        payload["notes"] = list(self.notes)
+        for key in ("leave_one_out", "egger", "begg", "trim_and_fill"):
+            value = getattr(self, key)
+            payload[key] = None if value is None else value.to_json_dict()
+        payload["not_computable"] = dict(self.not_computable)
+        return payload
+
+
+def _attempt(name: str, func: Callable[[], Any], failed: dict[str, str]) -> Any:
+    """Run one optional analysis; record why it could not be computed instead of failing."""
+    try:
+        return func()
+    except StatsError as exc:
+        failed[name] = "; ".join(p.message for p in exc.problems)
+    except (np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError, ValueError) as exc:
+        failed[name] = f"numerical failure ({type(exc).__name__}: {exc})"
+    return None
+
+
+def analyse_table(
+    table: StudyTable,
+    *,
+    measure: str | None = None,
+    model: str = "REML",
+    hksj: bool = False,
+    level: float = 0.95,
+    md_variance: str = "unequal",
+    hedges: str = "exact",
+    pi_method: str = "z",
+    egger: str = "classical",
+    rd_variance: str = "GR",
+    drop00: bool = False,
+) -> MetaAnalysis:
+    """Pool a checked study table and run the sensitivity and small-study analyses.
+
+    Parameters as :func:`meta_analysis_from_csv`, plus ``egger`` (``"classical"`` or
+    ``"mixed"``, see :func:`gutbone.stats.bias.egger_test`).
+
+    :returns: a :class:`MetaAnalysis`.
+    :raises StatsError: for input the pooling itself cannot use.
+    """
+    if model == "MH":
+        return _analyse_mh(table, measure, hksj, level, pi_method, egger, rd_variance)
+    es = effect_sizes(table, measure=measure, md_variance=md_variance, hedges=hedges, drop00=drop00)
+    result = _pool_effects(es, model, hksj, level, pi_method, heterogeneity_ci=True)
+    notes = list(result.notes)
+    failed: dict[str, str] = {}
+    k = result.k
+    if k < MIN_STUDIES_SENSITIVITY:
+        reason = f"needs at least {MIN_STUDIES_SENSITIVITY} studies, got {k}"
+        failed.update({name: reason for name in ("leave_one_out", "egger", "begg")})
+        failed["trim_and_fill"] = reason
+        notes.append("leave-one-out, Egger, Begg and trim-and-fill need at least 3 studies")
+        return MetaAnalysis(result, not_computable=failed, notes=tuple(notes))
+    yi, vi, studies = es.yi, es.vi, es.studies
+    options: dict[str, Any] = dict(model=model, hksj=hksj)
+    loo = _attempt(
+        "leave_one_out",
+        lambda: leave_one_out(yi, vi, level=level, studies=studies, **options),
+        failed,
+    )
+    egg = _attempt("egger", lambda: egger_test(yi, vi, variant=egger, **options), failed)
+    begg = _attempt("begg", lambda: begg_test(yi, vi), failed)
+    tf = _attempt(
+        "trim_and_fill",
+        lambda: trim_and_fill(
+            yi, vi, level=level, measure=es.measure, studies=studies, pi_method=pi_method,
+            **options,
+        ),
+        failed,
+    )  # fmt: skip
+    if loo is not None and not loo.converged:
+        notes.append(f"leave-one-out: the {model} estimate of tau2 did not converge in every fit")
+    notes.extend(_sensitivity_notes(k, failed))
+    return MetaAnalysis(result, loo, egg, begg, tf, failed, tuple(notes))
+
+
+def _sensitivity_notes(k: int, failed: Mapping[str, str]) -> list[str]:
+    notes = [f"{name.replace('_', '-')} not computable: {why}" for name, why in failed.items()]
+    if MIN_STUDIES_SENSITIVITY <= k < LOW_POWER_STUDIES:
+        notes.append("fewer than 10 studies: funnel-plot asymmetry tests have low power")
+    return notes
+
+
+def _analyse_mh(
+    table: StudyTable,
+    measure: str | None,
+    hksj: bool,
+    level: float,
+    pi_method: str,
+    egger: str,
+    rd_variance: str,
+) -> MetaAnalysis:
+    """``model="MH"``: Mantel-Haenszel pooling, then the same analyses where defined."""
+    if hksj:
+        raise StatsError(
+            [
+                Problem(
+                    table.path,
+                    0,
+                    "hksj",
+                    "the Hartung-Knapp adjustment is for random-effects models, not "
+                    "Mantel-Haenszel (--model MH)",
+                )
+            ]
+        )
+    result = mh_from_table(table, measure=measure, level=level, rd_variance=rd_variance)
+    notes = list(result.notes)
+    if pi_method != "z":
+        notes.append("--pi is ignored with --model MH: the prediction interval is the CI")
+    failed: dict[str, str] = {}  # analyses that raised
+    skipped: dict[str, str] = {}  # analyses not run for lack of studies
+    loo = None
+    if result.k >= MIN_STUDIES_SENSITIVITY:
+        counts = (table.column(c) for c in ("events1", "n1", "events2", "n2"))
+        loo = _attempt(
+            "leave_one_out",
+            lambda: mh_leave_one_out(
+                *counts, measure=result.measure, level=level, studies=result.studies,
+                rd_variance=rd_variance,
+            ),
+            failed,
+        )  # fmt: skip
+    else:
+        skipped["leave_one_out"] = f"needs at least 3 studies, got {result.k}"
+        notes.append("leave-one-out needs at least 3 studies")
+    yi, vi = np.asarray(result.yi), np.asarray(result.vi)
+    has = np.isfinite(yi)
+    egg = begg = None
+    if int(has.sum()) >= MIN_STUDIES_SENSITIVITY:
+        egg = _attempt(
+            "egger", lambda: egger_test(yi[has], vi[has], variant=egger, model="FE"), failed
+        )
+        begg = _attempt("begg", lambda: begg_test(yi[has], vi[has]), failed)
+        notes.append(
+            "Egger's and Begg's tests use the study yi/vi (0.5 added to zero-cell studies) "
+            "with the inverse-variance fixed-effect model"
+            + (" (mixed variant: fixed-effect meta-regression)" if egger == "mixed" else "")
+        )
+    else:
+        skipped["egger"] = skipped["begg"] = "needs at least 3 studies with a study estimate"
+        notes.append("Egger and Begg tests need at least 3 studies with a study estimate")
+    notes.append("trim-and-fill is not defined for Mantel-Haenszel pooling (as metafor trimfill)")
+    notes.extend(_sensitivity_notes(int(has.sum()), failed))
+    skipped["trim_and_fill"] = "not defined for Mantel-Haenszel pooling"
+    return MetaAnalysis(result, loo, egg, begg, None, {**skipped, **failed}, tuple(notes))
+
+
+def _pool_effects(
+    es: EffectSizes,
+    model: str,
+    hksj: bool,
+    level: float,
+    pi_method: str,
+    heterogeneity_ci: bool,
+) -> MetaResult:
+    kwargs: dict[str, Any] = dict(
+        model=model,
+        hksj=hksj,
+        level=level,
+        measure=es.measure,
+        studies=es.studies,
+        pi_method=pi_method,
+        conventions=es.conventions,
+        notes=es.notes,
+        heterogeneity_ci=heterogeneity_ci,
+    )
+    if hksj and es.yi.size < 2:
+        raise StatsError(
+            [Problem("-", 0, "hksj", "the Hartung-Knapp adjustment needs at least two studies")]
+        )
+    if es.subgroups is not None:
+        return pool_subgroups(es.yi, es.vi, es.subgroups, **kwargs)
+    return pool(es.yi, es.vi, **kwargs)
+
+
+def analyse_csv(path: str, **options: Any) -> MetaAnalysis:
+    """Read a study CSV and analyse it (:func:`analyse_table` with the same options).
+
+    :raises InputError: naming file, row and column for any bad input.
+    """
+    return analyse_table(read_study_table(path), **options)
+
+
+def meta_analysis_from_csv(
+    path: str,
+    *,
+    measure: str | None = None,
+    model: str = "REML",
+    hksj: bool = False,
+    level: float = 0.95,
+    md_variance: str = "unequal",
+    hedges: str = "exact",
+    pi_method: str = "z",
+    heterogeneity_ci: bool = True,
+    rd_variance: str = "GR",
+    drop00: bool = False,
+) -> MetaResult:
+    """Read a study CSV, compute effect sizes and pool them (with subgroups if given).
+
+    With ``model="MH"`` the 2x2 counts are pooled by the Mantel-Haenszel method
+    (:func:`gutbone.stats.mantel_haenszel.pool_mh`); the table must then have the columns
+    ``study,events1,n1,events2,n2`` and the measure be RR (default), OR or RD.
+
+    :param path: CSV in one of the input forms of DESIGN.md.
+    :param measure: ``MD``, ``SMD``, ``RR``, ``OR``, ``RD`` (or None for the form's default).
+    :param model: ``"FE"``, a tau^2 estimator of :data:`gutbone.stats.meta.MODELS`, or
+        ``"MH"``.
+    :param hksj: Hartung-Knapp adjustment (not with ``"MH"``).
+    :param level: confidence level. :param md_variance: ``"unequal"`` or ``"pooled"``.
+    :param hedges: ``"exact"`` or ``"approx"``. :param pi_method: ``"z"`` or ``"t(k-2)"``.
+    :param heterogeneity_ci: Q-profile intervals for tau^2, I^2, H^2 (see
+        :func:`gutbone.stats.meta.pool`).
+    :param rd_variance: MH risk-difference variance, ``"GR"`` (Greenland & Robins 1985)
+        or ``"Sato"`` (Sato et al. 1989, metafor); MH only.
+    :param drop00: drop double-zero studies before inverse-variance pooling (see
+        :func:`gutbone.stats.effect_sizes.effect_sizes`).
+    :returns: the pooled :class:`~gutbone.stats.results.MetaResult`.
+    :raises InputError: naming file, row and column for any bad input.
+    """
+    table = read_study_table(path)
+    if model == "MH":
+        return _analyse_mh(table, measure, hksj, level, "z", "classical", rd_variance).result
+    es = effect_sizes(table, measure=measure, md_variance=md_variance, hedges=hedges, drop00=drop00)
+    return _pool_effects(es, model, hksj, level, pi_method, heterogeneity_ci)
+
+
+def regression_from_csv(
+    path: str,
+    mods: Sequence[str],
+    *,
+    measure: str | None = None,
+    model: str = "REML",
+    hksj: bool = False,
+    level: float = 0.95,
+    md_variance: str = "unequal",
+    hedges: str = "exact",
+    drop00: bool = False,
+) -> MetaRegressionResult:
+    """Meta-regression of a study table's effect sizes on some of its columns.
+
+    A moderator column whose cells all read as numbers is continuous, any other is
+    categorical (treatment coding, see :mod:`gutbone.stats.regression`); ``subgroup`` may
+    be used as a moderator. Studies with a blank moderator cell are left out (with a note).
+
+    :param path: the study CSV. :param mods: moderator column names.
+    :param model: ``"FE"`` or a tau^2 estimator (MH is not a regression model).
+    :returns: a :class:`~gutbone.stats.results.MetaRegressionResult`.
+    :raises InputError: for bad input; :raises StatsError: for a missing moderator
+        column, too few studies, or moderators without variation.
+    """
+    table = read_study_table(path)
+    if model == "MH":
+        raise StatsError(
+            [Problem(table.path, 0, "model", "Mantel-Haenszel pooling has no meta-regression")]
+        )
+    columns = dict(table.other)
+    if table.subgroups is not None:
+        columns["subgroup"] = table.subgroups
+    missing = [name for name in mods if name not in columns]
+    if missing or not mods:
+        available = ", ".join(sorted(columns)) or "none"
+        raise StatsError(
+            [
+                Problem(table.path, 1, name or "mods", f"no moderator column {name!r} "
+                        f"(columns available: {available})")
+                for name in (missing or [""])
+            ]
+        )  # fmt: skip
+    es = effect_sizes(table, measure=measure, md_variance=md_variance, hedges=hedges, drop00=drop00)
+    values = {name: [columns[name][i] for i in es.kept] for name in mods}
+    complete = [i for i in range(len(es.kept)) if all(values[n][i] != "" for n in mods)]
+    notes = list(es.notes)
+    if len(complete) < len(es.kept):
+        left = [es.studies[i] for i in range(len(es.kept)) if i not in set(complete)]
+        notes.append(f"{len(left)} studies without a moderator value left out: {', '.join(left)}")
+    return meta_regression(
+        es.yi[complete],
+        es.vi[complete],
+        {name: [values[name][i] for i in complete] for name in mods},
+        model=model,
+        hksj=hksj,
+        level=level,
+        measure=es.measure,
+        studies=[es.studies[i] for i in complete],
+        notes=notes,
+    )
