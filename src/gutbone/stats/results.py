@@ -144,7 +144,6 @@ class MetaResult:
         return out
 
 
-
 @dataclass(frozen=True)
 class PooledEstimate:
     """The pooled estimate alone: the scalar part of :class:`MetaResult`.
