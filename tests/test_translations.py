@@ -11,6 +11,8 @@ from rdflib import Graph
 
 from gutbone.curation import has_cjk, load_curated
 from gutbone.errors import CurationError
+from gutbone.query.paths import find_paths
+from gutbone.query.projection import build_projection
 from gutbone.rdf import build_graph
 from gutbone.resources import data_dir
 from gutbone.stats.study_table import read_study_table
@@ -133,3 +135,14 @@ def test_study_tables_give_pinyin_study_names() -> None:
                 english = row.get("study_en", row.get("outcome_en", ""))
                 if has_cjk(name):
                     assert english and not has_cjk(english), (path.name, name)
+
+
+def test_path_hops_carry_the_english_rendering() -> None:
+    projection = build_projection(load_curated())
+    hits = find_paths(projection, "Taxon", "BMD", metapath="Taxon>Metabolite>BoneOutcome")
+    hops = [hop for hit in hits for hop in hit.hops if has_cjk(hop.quote)]
+    assert hops
+    curated = load_curated().edges
+    for hop in hops:
+        assert hop.quote_en == curated[hop.edge_id].quote_en != ""
+        assert hop.to_dict()["quote_en"] == hop.quote_en

@@ -82,6 +82,8 @@ class Hop:
     :param context: free-text context (cell type, model organism...).
     :param effect: the numbers, when the source gives them.
     :param record: the curated row (``file:row``).
+    :param quote_en: the curator's English rendering of a Chinese quote ("" when English).
+    :param locator_en: the English form of a Chinese locator ("" when English).
     """
 
     edge_id: str
@@ -98,6 +100,8 @@ class Hop:
     context: str
     effect: Effect | None
     record: str
+    quote_en: str = ""
+    locator_en: str = ""
 
     @property
     def tail(self) -> str:
@@ -132,6 +136,8 @@ class Hop:
             context=edge.context,
             effect=edge.effect,
             record=edge.record,
+            quote_en=edge.quote_en,
+            locator_en=edge.locator_en,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -148,6 +154,8 @@ class Hop:
             "sources": list(self.sources),
             "locator": self.locator,
             "quote": self.quote,
+            "quote_en": self.quote_en,
+            "locator_en": self.locator_en,
             "context": self.context,
             "effect": effect_dict(self.effect),
             "record": self.record,
