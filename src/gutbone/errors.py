@@ -19,8 +19,6 @@ __all__ = [
     "Problem",
     "InputError",
     "CurationError",
-    "BuildError",
-    "ValidationError",
     "StatsError",
     "QueryError",
 ]
@@ -60,14 +58,6 @@ class InputError(GutboneError, ValueError):
 
 class CurationError(InputError):
     """A curated table is malformed (see :mod:`gutbone.curation`)."""
-
-
-class BuildError(GutboneError):
-    """The RDF graph could not be built from otherwise valid tables."""
-
-
-class ValidationError(InputError):
-    """A graph does not conform to the SHACL shapes."""
 
 
 class StatsError(InputError):

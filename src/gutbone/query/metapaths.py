@@ -283,16 +283,6 @@ def _members(projection: ArcGraph, category: str) -> NDArray[np.int64]:
     return projection.members(category)
 
 
-def _mask(projection: ArcGraph, category: str) -> NDArray[np.bool_]:
-    key = ("member_mask", category)
-    if key not in projection.cache:
-        mask = np.zeros(len(projection.node_ids), dtype=bool)
-        mask[_members(projection, category)] = True
-        projection.cache[key] = mask
-    result: NDArray[np.bool_] = projection.cache[key]
-    return result
-
-
 def _local(projection: ArcGraph, category: str) -> NDArray[np.int64]:
     key = ("local_index", category)
     if key not in projection.cache:
