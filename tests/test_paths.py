@@ -15,12 +15,14 @@ evidence):
     e9 LPS affects osteoclast differentiation              0 review_claim
 
 Paths Lachnospiraceae -> BMD, worked out by hand (score = product of weights,
-net sign = product of signs):
+net sign = product of signs, none for a path through an association hop):
 
-    [e6]             0.8                     = 0.8     +1
+    [e6]             0.8                     = 0.8     associative (associated_with): none
     [e1, e5]         0.3 * 0.5               = 0.15    +1
     [e1, e2, e3, e4] 0.3 * 0.5 * 0.4 * 0.3   = 0.018   (+1)(+1)(-1)(-1) = +1
     [e1, e7, e8, e4] 0.3 * 0.5 * 0.3 * 0.3   = 0.0135  (+1)(-1)(+1)(-1) = +1
+
+By default (a mechanism question) the three mechanistic paths come first, then [e6].
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def _edges(hit: PathHit) -> list[str]:
 
 
 def test_all_paths_ranked_with_hand_scores_and_signs(toy) -> None:  # type: ignore[no-untyped-def]
-    hits = find_paths(toy, LACHNO, BMD)
+    hits = find_paths(toy, LACHNO, BMD, mechanisms_first=False)
     assert [_edges(hit) for hit in hits] == [
         ["e6"],
         ["e1", "e5"],
@@ -61,14 +63,32 @@ def test_all_paths_ranked_with_hand_scores_and_signs(toy) -> None:  # type: igno
         ["e1", "e7", "e8", "e4"],
     ]
     assert [hit.score for hit in hits] == pytest.approx([0.8, 0.15, 0.018, 0.0135], rel=1e-12)
-    assert [hit.net_sign for hit in hits] == [1, 1, 1, 1]
+    assert [hit.net_sign for hit in hits] == [None, 1, 1, 1]
+    assert [hit.kind for hit in hits] == ["associative"] + ["mechanistic"] * 3
     assert hits[2].nodes == (LACHNO, BUTYRATE, TREG, OCD, BMD)
     assert hits[2].labels[2] == "regulatory T cell"
     assert hits[2].categories[2] == "ImmuneCell"
 
 
+def test_mechanistic_paths_first_and_no_sign_through_an_association(toy) -> None:  # type: ignore[no-untyped-def]
+    hits = find_paths(toy, LACHNO, BMD)
+    assert [_edges(hit) for hit in hits] == [
+        ["e1", "e5"],
+        ["e1", "e2", "e3", "e4"],
+        ["e1", "e7", "e8", "e4"],
+        ["e6"],
+    ]
+    assert [hit.net_sign for hit in hits] == [1, 1, 1, None]
+    association = hits[-1].to_dict()
+    assert association["kind"] == "associative" and association["net_sign"] is None
+    assert association["hops"][0]["associative"] is True and association["hops"][0]["sign"] == 1
+    # the best-scoring path overall is still found when only one is kept by score
+    assert _edges(find_paths(toy, LACHNO, BMD, top=1, mechanisms_first=False)[0]) == ["e6"]
+    assert _edges(find_paths(toy, LACHNO, BMD, top=1)[0]) == ["e1", "e5"]
+
+
 def test_hops_carry_provenance_and_effect(toy) -> None:  # type: ignore[no-untyped-def]
-    hit = find_paths(toy, LACHNO, BMD, max_length=2)[1]
+    hit = find_paths(toy, LACHNO, BMD, max_length=2)[0]
     first, second = hit.hops
     assert (first.predicate, first.sign, first.evidence_type, first.evidence_weight) == (
         "produces",
@@ -88,15 +108,18 @@ def test_hops_carry_provenance_and_effect(toy) -> None:  # type: ignore[no-untyp
 
 def test_max_length_limits_hops(toy) -> None:  # type: ignore[no-untyped-def]
     assert [_edges(hit) for hit in find_paths(toy, LACHNO, BMD, max_length=3)] == [
-        ["e6"],
         ["e1", "e5"],
+        ["e6"],
     ]
     with pytest.raises(QueryError, match="max_length"):
         find_paths(toy, LACHNO, BMD, max_length=0)
 
 
 def test_top_keeps_the_best(toy) -> None:  # type: ignore[no-untyped-def]
-    assert [_edges(hit) for hit in find_paths(toy, LACHNO, BMD, top=2)] == [["e6"], ["e1", "e5"]]
+    assert [_edges(hit) for hit in find_paths(toy, LACHNO, BMD, top=2)] == [
+        ["e1", "e5"],
+        ["e1", "e2", "e3", "e4"],
+    ]
     with pytest.raises(QueryError, match="top"):
         find_paths(toy, LACHNO, BMD, top=0)
 
@@ -241,17 +264,21 @@ def _random_data(seed: int) -> CuratedData:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_top_k_pruning_equals_full_ranking(seed: int) -> None:
+@pytest.mark.parametrize("mechanisms_first", [True, False])
+def test_top_k_pruning_equals_full_ranking(seed: int, mechanisms_first: bool) -> None:
     projection = build_projection(_random_data(seed))
-    everything = find_paths(projection, "Taxon", "BoneOutcome", max_length=3)
+    options = {"max_length": 3, "mechanisms_first": mechanisms_first}
+    everything = find_paths(projection, "Taxon", "BoneOutcome", **options)  # type: ignore[arg-type]
     assert len(everything) > 10
     for k in (1, 3, 10):
-        best = find_paths(projection, "Taxon", "BoneOutcome", max_length=3, top=k)
+        best = find_paths(projection, "Taxon", "BoneOutcome", top=k, **options)  # type: ignore[arg-type]
         assert [(h.nodes, _edges(h)) for h in best] == [
             (h.nodes, _edges(h)) for h in everything[:k]
         ]
-    scores = [hit.score for hit in everything]
-    assert scores == sorted(scores, reverse=True)
+    kinds = [hit.kind == "associative" and mechanisms_first for hit in everything]
+    assert kinds == sorted(kinds)  # every mechanistic path before every associative one
+    keys = [(kind, -hit.score) for kind, hit in zip(kinds, everything, strict=True)]
+    assert keys == sorted(keys)
     for hit in everything:
         assert len(set(hit.nodes)) == len(hit.nodes)  # simple
         assert hit.score == pytest.approx(path_score(h.evidence_weight for h in hit.hops))

@@ -26,22 +26,28 @@ def test_table(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--from", "毛螺菌科", "--to", "BMD")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == "1. score 0.8  net sign +1  (1 hop)"
-    assert "--associated_with (+1)--> bone density [BoneOutcome] EFO:0003923" in out
+    # mechanistic paths first; the MR association e6 (best score) in its own section after
+    assert lines[0] == "1. score 0.15  net sign +1  (2 hops)"
+    associative = lines.index("== associative paths (an association hop: no net sign) ==")
+    assert lines[associative + 2] == "4. score 0.8  net sign none (associative)  (1 hop)"
+    assert "--associated_with, association (+1)--> bone density [BoneOutcome] EFO:0003923" in out
     assert "mendelian_randomization (weight 0.8); toy, Fig. 2; e6; effect MR_beta 0.04" in out
-    assert "2. score 0.15  net sign +1  (2 hops)" in out
     assert "effect MD 0.050 [0.010, 0.100] p=0.012" in out
+    code, out, _ = run(capsys, "--from", "毛螺菌科", "--to", "BMD", "--order", "score")
+    assert out.splitlines()[0] == "1. score 0.8  net sign none (associative)  (1 hop)"
+    assert "== associative paths" not in out  # one list by score: no sections
 
 
 def test_json_is_a_list_of_path_objects(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--from", "Lachnospiraceae", "--to", "BMD", "--format", "json")
     assert code == 0
     paths = json.loads(out)
-    assert [p["score"] for p in paths] == pytest.approx([0.8, 0.15, 0.018, 0.0135])
-    assert paths[2]["net_sign"] == 1
-    assert [hop["edge_id"] for hop in paths[2]["hops"]] == ["e1", "e2", "e3", "e4"]
-    assert set(paths[0]) >= {"nodes", "labels", "hops", "net_sign", "score"}
-    assert paths[0]["hops"][0]["locator"] == "Fig. 2"
+    assert [p["score"] for p in paths] == pytest.approx([0.15, 0.018, 0.0135, 0.8])
+    assert [p["kind"] for p in paths] == ["mechanistic"] * 3 + ["associative"]
+    assert [p["net_sign"] for p in paths] == [1, 1, 1, None]
+    assert [hop["edge_id"] for hop in paths[1]["hops"]] == ["e1", "e2", "e3", "e4"]
+    assert set(paths[0]) >= {"nodes", "labels", "hops", "net_sign", "score", "kind"}
+    assert paths[3]["hops"][0]["locator"] == "Fig. 2"
 
 
 def test_csv_one_row_per_hop(capsys: pytest.CaptureFixture[str]) -> None:

@@ -95,6 +95,34 @@ def test_spark_agrees_with_scipy(
     assert np.array_equal(got.path_counts.toarray(), expected.path_counts.toarray())
     assert np.allclose(got.dwpc.toarray(), expected.dwpc.toarray(), rtol=1e-12, atol=1e-15)
     assert expected.path_counts.sum() > 0
+    for name in ("mechanistic_counts", "positive_counts", "negative_counts"):
+        assert np.array_equal(getattr(got, name).toarray(), getattr(expected, name).toarray())
+
+
+@pytest.mark.parametrize("metapath", ["Taxon>Metabolite>BoneOutcome", "Taxon>Disease>BoneOutcome"])
+def test_spark_no_sign_through_an_association(spark: Any, metapath: str) -> None:
+    """Hand-worked counts of tests/test_path_signs.py (fixture ``signs``), by Spark joins."""
+    from gutbone.query.spark_engine import spark_dwpc
+
+    graph = from_curated(load_curated(FIXTURES / "signs"))
+    pairs = {(p.source, p.target): p for p in spark_dwpc(graph, metapath, spark=spark).pairs()}
+    lacto, bacteroides, lachno, bmd = (
+        "NCBITaxon:1578", "NCBITaxon:816", "NCBITaxon:186803", "EFO:0003923"
+    )  # fmt: skip
+    if metapath == "Taxon>Disease>BoneOutcome":
+        # Lactobacillus -associated_with(+1)-> osteoporosis -associated_with(-1)-> BMD
+        assert (pairs[lacto, bmd].kind, pairs[lacto, bmd].net_sign) == ("associative", None)
+        return
+    counts = {
+        key: (p.path_count, p.mechanistic_path_count, p.positive_path_count,
+              p.negative_path_count, p.net_sign)
+        for key, p in pairs.items()
+    }  # fmt: skip
+    assert counts == {
+        (lachno, bmd): (2, 2, 1, 1, 0),
+        (lacto, bmd): (1, 1, 1, 0, 1),
+        (bacteroides, bmd): (1, 0, 0, 0, None),
+    }
 
 
 def test_spark_impossible_metapath(spark: Any) -> None:

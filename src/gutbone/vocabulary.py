@@ -9,6 +9,8 @@ uses its IRIs and path ranking uses its weights.
 (True, ('ImmuneCell', 'CellType', 'Entity'))
 >>> v.predicates["decreases"].required_sign
 -1
+>>> v.predicates["associated_with"].associative, v.predicates["increases"].associative
+(True, False)
 >>> str(v.evidence_types["mendelian_randomization"].weight)
 '0.8'
 """
@@ -47,6 +49,9 @@ class Predicate:
     iri: str
     label: str
     required_sign: int | None
+    #: True when the predicate (or a super-predicate) is ``gb:associative``: a statistical
+    #: association, not a causal or mechanistic link (a path through it has no net sign)
+    associative: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,11 @@ class Vocabulary:
         """IRI of a category."""
         return VOCAB + name
 
+    @property
+    def associative_predicates(self) -> frozenset[str]:
+        """Predicates that state an association, not a mechanism (``gb:associative``)."""
+        return frozenset(name for name, p in self.predicates.items() if p.associative)
+
 
 @cache
 def ontology_graph() -> Graph:
@@ -122,6 +132,7 @@ def load_vocabulary() -> Vocabulary:
             iri=str(prop),
             label=str(graph.value(prop, RDFS.label)),
             required_sign=int(sign.toPython()) if isinstance(sign, Literal) else None,
+            associative=_is_associative(graph, prop),
         )
 
     evidence: dict[str, EvidenceType] = {}
@@ -142,6 +153,20 @@ def load_vocabulary() -> Vocabulary:
         predicates=dict(sorted(predicates.items())),
         evidence_types=dict(sorted(evidence.items(), key=lambda item: -item[1].rank)),
     )
+
+
+def _is_associative(graph: Graph, prop: URIRef) -> bool:
+    """Whether ``prop`` or one of its super-properties is marked ``gb:associative true``."""
+    seen: set[URIRef] = set()
+    current: URIRef | None = prop
+    while current is not None and current not in seen:
+        seen.add(current)
+        flag = graph.value(current, GB.associative)
+        if isinstance(flag, Literal) and flag.toPython() is True:
+            return True
+        parent = graph.value(current, RDFS.subPropertyOf)
+        current = parent if isinstance(parent, URIRef) else None
+    return False
 
 
 def _descends_from(graph: Graph, prop: URIRef, root: URIRef) -> bool:

@@ -12,7 +12,15 @@ from collections.abc import Sequence
 from gutbone.curation import load_curated
 from gutbone.errors import QueryError
 from gutbone.query.metapaths import DEFAULT_DAMPING, DwpcMatrix, DwpcPair, metapath_dwpc
-from gutbone.query.paths import Hop, NoPathError, PathHit, find_paths, find_paths_sparse
+from gutbone.query.paths import (
+    ASSOCIATIVE,
+    MECHANISTIC,
+    Hop,
+    NoPathError,
+    PathHit,
+    find_paths,
+    find_paths_sparse,
+)
 from gutbone.query.projection import Projection, build_projection
 from gutbone.query.resolve import resolve
 from gutbone.query.sparse_graph import SparseGraph, from_curated, read_kgx
@@ -31,12 +39,20 @@ engines:
   graph   (default) enumerate simple paths, each hop with predicate, sign, evidence,
           source, locator and effect; paths ranked by score = product of the hops'
           evidence weights; net sign = product of hop signs (0 if any hop is 0).
+          A path with an association hop (associated_with) is "associative": its net
+          sign is "none" (JSON null), never +/-. By default (--order mechanism) every
+          mechanistic path is listed before the associative ones, in two sections;
+          --order score ranks all paths by score alone.
   sparse  degree-weighted path counts (DWPC, Himmelstein & Baranzini 2015,
           doi:10.1371/journal.pcbi.1004259) for every source x target pair of
           --metapath, with scipy.sparse; --damping (default {DEFAULT_DAMPING}).
   spark   the same DWPC scores as sparse, computed as a chain of Apache Spark DataFrame
           joins (pip install 'gutbone[spark]' and a Java runtime); --master URL picks
           the cluster (default local[*]).
+  sparse and spark also count, per pair, the mechanistic paths (no association hop)
+  and among them those of net sign +1 and -1; a pair with only associative paths has
+  kind "associative" and net sign "none". --order mechanism (default) lists pairs
+  with a mechanistic path first.
 
 --kgx DIR reads a large graph from DIR/nodes.tsv and DIR/edges.tsv (KGX TSV) into
 arrays instead of the curated tables: the graph engine then needs --metapath and
@@ -81,6 +97,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"keep the K best (default {DEFAULT_TOP}; 0 = all)",
     )
     parser.add_argument("--engine", choices=("graph", "sparse", "spark"), default="graph")
+    parser.add_argument(
+        "--order",
+        choices=("mechanism", "score"),
+        default="mechanism",
+        help="mechanism: mechanistic paths (pairs) first, associative after (default); "
+        "score: by score (DWPC) alone",
+    )
     parser.add_argument("--damping", type=float, default=DEFAULT_DAMPING, help="DWPC exponent")
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
     parser.add_argument("--data", help="data folder (default: the bundled curated tables)")
@@ -163,6 +186,7 @@ def _paths(args: argparse.Namespace) -> int:
             min_evidence=args.min_evidence,
             predicates=predicates,
             top=top,
+            mechanisms_first=args.order == "mechanism",
         )
     else:
         hits = find_paths(
@@ -174,8 +198,10 @@ def _paths(args: argparse.Namespace) -> int:
             min_evidence=args.min_evidence,
             predicates=predicates,
             top=top,
+            mechanisms_first=args.order == "mechanism",
         )
-    print(_format_hits(_Names(graph), hits, args.format), end="")
+    sections = args.order == "mechanism"
+    print(_format_hits(_Names(graph), hits, args.format, sections=sections), end="")
     return 0
 
 
@@ -200,7 +226,7 @@ def _print_pairs(
                 f"metapath {'>'.join(scores.metapath)!r} {where} at {category}, "
                 f"but {text!r} is not a {category}"
             )
-    pairs = scores.pairs(rows=sources, columns=targets)
+    pairs = scores.pairs(rows=sources, columns=targets, mechanisms_first=args.order == "mechanism")
     if not pairs:
         raise NoPathError(
             f"no path from {args.source!r} to {args.target!r} following metapath "
@@ -232,7 +258,9 @@ class _Names:
         return self.graph.nodes[node].category
 
 
-def _sign(value: int) -> str:
+def _sign(value: int | None) -> str:
+    if value is None:
+        return "none"
     return f"{value:+d}" if value else "0"
 
 
@@ -250,7 +278,9 @@ def _effect_text(hop: Hop) -> str:
     return text
 
 
-def _format_hits(names: _Names, hits: Sequence[PathHit], form: str) -> str:
+def _format_hits(
+    names: _Names, hits: Sequence[PathHit], form: str, *, sections: bool = True
+) -> str:
     if form == "json":
         return json.dumps([hit.to_dict() for hit in hits], ensure_ascii=False, indent=2) + "\n"
     if form == "csv":
@@ -258,7 +288,7 @@ def _format_hits(names: _Names, hits: Sequence[PathHit], form: str) -> str:
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(
             [
-                "path", "score", "net_sign", "hop", "from", "from_label", "predicate",
+                "path", "kind", "score", "net_sign", "hop", "from", "from_label", "predicate",
                 "reverse", "to", "to_label", "sign", "evidence_type", "evidence_weight",
                 "source", "locator", "effect", "edge_id", "quote",
             ]
@@ -267,7 +297,7 @@ def _format_hits(names: _Names, hits: Sequence[PathHit], form: str) -> str:
             for number, hop in enumerate(hit.hops, start=1):
                 writer.writerow(
                     [
-                        rank, f"{hit.score:.6g}", hit.net_sign, number, hop.tail,
+                        rank, hit.kind, f"{hit.score:.6g}", _sign(hit.net_sign), number, hop.tail,
                         names.label(hop.tail), hop.predicate, hop.reverse, hop.head,
                         names.label(hop.head), hop.sign, hop.evidence_type,
                         f"{hop.evidence_weight:g}", "|".join(hop.sources), hop.locator,
@@ -276,9 +306,17 @@ def _format_hits(names: _Names, hits: Sequence[PathHit], form: str) -> str:
                 )  # fmt: skip
         return buffer.getvalue()
     lines: list[str] = []
+    if hits and all(hit.kind == ASSOCIATIVE for hit in hits):
+        lines.append("No mechanistic path within these limits: associative paths only.")
+    section = ""
     for rank, hit in enumerate(hits, start=1):
+        if sections and hit.kind != section and (section or hit.kind == ASSOCIATIVE):
+            lines.append(_SECTION_TITLES[hit.kind])
+            lines.append("")
+        section = hit.kind
+        sign = "none (associative)" if hit.net_sign is None else _sign(hit.net_sign)
         lines.append(
-            f"{rank}. score {hit.score:.4g}  net sign {_sign(hit.net_sign)}  "
+            f"{rank}. score {hit.score:.4g}  net sign {sign}  "
             f"({hit.length} hop{'s' if hit.length > 1 else ''})"
         )
         first = hit.nodes[0]
@@ -286,6 +324,8 @@ def _format_hits(names: _Names, hits: Sequence[PathHit], form: str) -> str:
         for hop in hit.hops:
             head = hop.head
             arrow = f"{hop.predicate}, reverse" if hop.reverse else hop.predicate
+            if hop.associative:
+                arrow += ", association"
             lines.append(
                 f"   --{arrow} ({_sign(hop.sign)})--> {names.label(head)} "
                 f"[{names.category(head)}] {head}"
@@ -302,6 +342,12 @@ def _format_hits(names: _Names, hits: Sequence[PathHit], form: str) -> str:
     return "\n".join(lines)
 
 
+_SECTION_TITLES = {
+    MECHANISTIC: "== mechanistic paths ==",
+    ASSOCIATIVE: "== associative paths (an association hop: no net sign) ==",
+}
+
+
 def _format_pairs(names: _Names, pairs: Sequence[DwpcPair], form: str) -> str:
     records = [
         {
@@ -311,6 +357,11 @@ def _format_pairs(names: _Names, pairs: Sequence[DwpcPair], form: str) -> str:
             "target_label": names.label(pair.target),
             "dwpc": pair.dwpc,
             "path_count": pair.path_count,
+            "kind": pair.kind,
+            "net_sign": pair.net_sign,
+            "mechanistic_path_count": pair.mechanistic_path_count,
+            "positive_path_count": pair.positive_path_count,
+            "negative_path_count": pair.negative_path_count,
         }
         for pair in pairs
     ]
@@ -322,13 +373,18 @@ def _format_pairs(names: _Names, pairs: Sequence[DwpcPair], form: str) -> str:
         writer.writeheader()
         writer.writerows(records)
         return buffer.getvalue()
-    header = ("source", "source_label", "target", "target_label", "dwpc", "path_count")
+    header = (
+        "source", "source_label", "target", "target_label", "dwpc", "path_count", "kind",
+        "net_sign", "mechanistic (+/-)",
+    )  # fmt: skip
     rows: list[list[str]] = [
         [
             str(r["source"]), str(r["source_label"]), str(r["target"]), str(r["target_label"]),
-            f"{r['dwpc']:.6g}", str(r["path_count"]),
+            f"{r['dwpc']:.6g}", str(r["path_count"]), str(r["kind"]), _sign(pair.net_sign),
+            f"{pair.mechanistic_path_count} ({pair.positive_path_count}/"
+            f"{pair.negative_path_count})",
         ]
-        for r in records
+        for r, pair in zip(records, pairs, strict=True)
     ]  # fmt: skip
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
     out = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]

@@ -38,6 +38,20 @@ with overlapping positions the simple paths are enumerated over the same sparse 
 (``method="enumeration"``, exact but slower, like hetmatpy's general case). Self-loops are
 never projected, so adjacent positions cannot repeat a node.
 
+Mechanistic paths and signs
+---------------------------
+The same rule as :func:`gutbone.query.paths.net_sign`: a path with an association hop (a
+``gb:associative`` predicate such as ``associated_with``) is *associative* and has no net
+sign. Besides the DWPC and the path count, each pair gets the number of *mechanistic*
+paths (no association hop) and, among them, the number of net sign +1 and -1. They come
+from the same sums over step matrices restricted to non-associative arcs: with :math:`P_i`
+(:math:`N_i`) counting the arcs of sign +1 (-1), the sums of :math:`\prod (P_i + N_i)` and
+:math:`\prod (P_i - N_i)` give :math:`n_+ + n_-` and :math:`n_+ - n_-` (the simple-path
+corrections are linear in each factor, so they apply unchanged). A pair's
+:attr:`DwpcPair.kind` is ``"mechanistic"`` when it has a mechanistic path, else
+``"associative"``; its :attr:`DwpcPair.net_sign` is +1 (-1) when every mechanistic path has
+net sign +1 (-1), 0 when they differ or some have none, and None for an associative pair.
+
 Graphs
 ------
 Every function takes an :class:`ArcGraph`: the networkx-backed
@@ -181,12 +195,42 @@ class MetaedgeMatrix:
 
 @dataclass(frozen=True)
 class DwpcPair:
-    """One source-target pair of a :class:`DwpcMatrix` with at least one path."""
+    """One source-target pair of a :class:`DwpcMatrix` with at least one path.
+
+    :param mechanistic_path_count: paths without an association hop.
+    :param positive_path_count: mechanistic paths of net sign +1.
+    :param negative_path_count: mechanistic paths of net sign -1.
+    """
 
     source: str
     target: str
     dwpc: float
     path_count: int
+    mechanistic_path_count: int
+    positive_path_count: int
+    negative_path_count: int
+
+    @property
+    def kind(self) -> str:
+        """``"mechanistic"`` when some path has no association hop, else ``"associative"``."""
+        return "mechanistic" if self.mechanistic_path_count > 0 else "associative"
+
+    @property
+    def net_sign(self) -> int | None:
+        """The net sign shared by every mechanistic path (0 if they differ; None if none).
+
+        >>> DwpcPair("a", "b", 1.0, 3, 2, 2, 0, ).net_sign
+        1
+        >>> DwpcPair("a", "b", 1.0, 3, 2, 1, 0).net_sign, DwpcPair("a", "b", 1.0, 3, 0, 0, 0).kind
+        (0, 'associative')
+        """
+        if self.mechanistic_path_count == 0:
+            return None
+        if self.positive_path_count == self.mechanistic_path_count:
+            return 1
+        if self.negative_path_count == self.mechanistic_path_count:
+            return -1
+        return 0
 
 
 @dataclass(frozen=True)
@@ -202,6 +246,9 @@ class DwpcMatrix:
     :param dwpc: CSC matrix of degree-weighted path counts.
     :param path_counts: CSC matrix of simple path counts (integers stored as floats).
     :param method: ``"product"``, ``"inclusion-exclusion"`` or ``"enumeration"``.
+    :param mechanistic_counts: CSC matrix of the counts of paths without association hop.
+    :param positive_counts: CSC matrix of the counts of mechanistic paths of net sign +1.
+    :param negative_counts: CSC matrix of the counts of mechanistic paths of net sign -1.
     """
 
     metapath: tuple[str, ...]
@@ -213,6 +260,9 @@ class DwpcMatrix:
     dwpc: sparse.csc_array
     path_counts: sparse.csc_array
     method: str
+    mechanistic_counts: sparse.csc_array
+    positive_counts: sparse.csc_array
+    negative_counts: sparse.csc_array
 
     @cached_property
     def _row_index(self) -> dict[str, int]:
@@ -253,18 +303,25 @@ class DwpcMatrix:
         return round(float(self.path_counts[i, j]))
 
     def pairs(
-        self, rows: Iterable[str] | None = None, columns: Iterable[str] | None = None
+        self,
+        rows: Iterable[str] | None = None,
+        columns: Iterable[str] | None = None,
+        *,
+        mechanisms_first: bool = False,
     ) -> list[DwpcPair]:
         """Pairs with at least one path, highest DWPC first (ties by ids).
 
         :param rows: restrict to these sources (default: all rows).
         :param columns: restrict to these targets (default: all columns).
+        :param mechanisms_first: list the pairs with a mechanistic path first.
         :returns: the pairs.
         """
         counts = sparse.coo_array(self.path_counts)
         wanted_rows = None if rows is None else set(rows)
         wanted_cols = None if columns is None else set(columns)
         dwpc = self.dwpc.tocsr()
+        signed = [m.tocsr() for m in (self.mechanistic_counts, self.positive_counts,
+                                      self.negative_counts)]  # fmt: skip
         found: list[DwpcPair] = []
         for i, j, count in zip(counts.row, counts.col, counts.data, strict=True):
             if count <= 0:
@@ -274,8 +331,19 @@ class DwpcMatrix:
                 continue
             if wanted_cols is not None and target not in wanted_cols:
                 continue
-            found.append(DwpcPair(source, target, float(dwpc[i, j]), round(float(count))))
-        found.sort(key=lambda pair: (-pair.dwpc, pair.source, pair.target))
+            mechanistic, positive, negative = (round(float(m[i, j])) for m in signed)
+            found.append(
+                DwpcPair(source, target, float(dwpc[i, j]), round(float(count)),
+                         mechanistic, positive, negative)
+            )  # fmt: skip
+        found.sort(
+            key=lambda pair: (
+                mechanisms_first and pair.kind != "mechanistic",
+                -pair.dwpc,
+                pair.source,
+                pair.target,
+            )
+        )
         return found
 
 
@@ -332,14 +400,20 @@ def _step_arcs(projection: ArcGraph, source: str, target: str) -> NDArray[np.int
     return np.concatenate(pieces)
 
 
+#: Arc selections of :func:`_step_counts`: every arc, or only the non-associative ones
+#: counted once, by sign (+1 and -1 arcs, -1 arcs negative), or by |sign|.
+_SELECTIONS = ("all", "mechanistic", "signed", "directed")
+
+
 def _step_counts(
     projection: ArcGraph,
     source: str,
     target: str,
     allowed: frozenset[str] | None,
     min_rank: int | None,
+    selection: str = "all",
 ) -> _Csr:
-    key = ("step_counts", source, target, allowed, min_rank)
+    key = ("step_counts", source, target, allowed, min_rank, selection)
     if key in projection.cache:
         cached: _Csr = projection.cache[key]
         return cached
@@ -351,11 +425,20 @@ def _step_counts(
         keep &= ok[arcs.predicate[selected]]
     if min_rank is not None:
         keep &= arcs.rank[selected] >= min_rank
+    if selection != "all":
+        associative = projection.vocabulary.associative_predicates
+        flags = np.array([name in associative for name in projection.predicate_names])
+        keep &= ~flags[arcs.predicate[selected]]
     selected = selected[keep]
+    values = np.ones(len(selected))
+    if selection == "signed":
+        values = arcs.sign[selected].astype(np.float64)
+    elif selection == "directed":
+        values = np.abs(arcs.sign[selected]).astype(np.float64)
     rows = _local(projection, source)[arcs.tail[selected]]
     cols = _local(projection, target)[arcs.head[selected]]
     shape = (len(_members(projection, source)), len(_members(projection, target)))
-    matrix = sparse.coo_array((np.ones(len(rows)), (rows, cols)), shape=shape).tocsr()
+    matrix = sparse.coo_array((values, (rows, cols)), shape=shape).tocsr()
     matrix.sum_duplicates()
     projection.cache[key] = matrix
     return matrix
@@ -530,43 +613,87 @@ def _simple_sum(matrices: Sequence[_Csr], members: Sequence[NDArray[np.int64]]) 
 
 
 def _enumerate_sum(
-    counts: Sequence[_Csr], weighted: Sequence[_Csr], members: Sequence[NDArray[np.int64]]
-) -> tuple[_Csr, _Csr]:
-    """Exact simple-path sums by depth-first enumeration over the step matrices."""
-    shape = (counts[0].shape[0], counts[-1].shape[1])
-    totals: dict[tuple[int, int], list[float]] = {}
-    last = len(counts) - 1
+    chains: Sequence[Sequence[_Csr]], members: Sequence[NDArray[np.int64]]
+) -> list[_Csr]:
+    """Exact simple-path sums by depth-first enumeration over the step matrices.
 
-    def walk(step: int, local: int, start: int, seen: list[int], n: float, w: float) -> None:
-        matrix, weights = counts[step], weighted[step]
+    Every chain must have the sparsity structure of the first (the same arcs, other values).
+    """
+    structure = chains[0]
+    shape = (structure[0].shape[0], structure[-1].shape[1])
+    totals: dict[tuple[int, int], NDArray[np.float64]] = {}
+    last = len(structure) - 1
+
+    def walk(step: int, local: int, start: int, seen: list[int], values: NDArray[Any]) -> None:
+        matrix = structure[step]
         begin, end = matrix.indptr[local], matrix.indptr[local + 1]
         for position in range(begin, end):
             nxt = int(matrix.indices[position])
             node = int(members[step + 1][nxt])
             if node in seen:
                 continue
-            n2 = n * float(matrix.data[position])
-            w2 = w * float(weights.data[position])
+            extended = values * np.array([chain[step].data[position] for chain in chains])
             if step == last:
-                entry = totals.setdefault((start, nxt), [0.0, 0.0])
-                entry[0] += n2
-                entry[1] += w2
+                totals[(start, nxt)] = totals.get((start, nxt), 0.0) + extended
             else:
                 seen.append(node)
-                walk(step + 1, nxt, start, seen, n2, w2)
+                walk(step + 1, nxt, start, seen, extended)
                 seen.pop()
 
     for start in range(shape[0]):
-        walk(0, start, start, [int(members[0][start])], 1.0, 1.0)
+        walk(0, start, start, [int(members[0][start])], np.ones(len(chains)))
     keys = sorted(totals)
     rows = np.array([k[0] for k in keys], dtype=np.int64)
     cols = np.array([k[1] for k in keys], dtype=np.int64)
-    n_values = np.array([totals[k][0] for k in keys])
-    w_values = np.array([totals[k][1] for k in keys])
+    return [
+        sparse.csr_array((np.array([totals[k][i] for k in keys]), (rows, cols)), shape=shape)
+        for i in range(len(chains))
+    ]
+
+
+def _simple_sums(
+    chains: Sequence[Sequence[_Csr]], members: Sequence[NDArray[np.int64]], method: str
+) -> list[_Csr]:
+    """Sums over simple paths of each chain of step matrices (same structure), by method."""
+    if method == "enumeration":
+        return _enumerate_sum(chains, members)
+    if method == "product":
+        return [_chain(chain) for chain in chains]
+    if len(chains[0]) == 1:
+        return [chain[0] for chain in chains]
+    return [_simple_sum(chain, members) for chain in chains]
+
+
+def _signed_counts(
+    projection: ArcGraph,
+    categories: Sequence[str],
+    allowed: frozenset[str] | None,
+    min_rank: int | None,
+    members: Sequence[NDArray[np.int64]],
+    method: str,
+) -> tuple[_Csr, _Csr, _Csr]:
+    """Counts of mechanistic paths, and of those of net sign +1 and -1 (module docstring)."""
+    chains = [
+        [
+            _step_counts(projection, source, target, allowed, min_rank, selection)
+            for source, target in zip(categories[:-1], categories[1:], strict=True)
+        ]
+        for selection in ("mechanistic", "directed", "signed")
+    ]
+    mechanistic, directed, signed = _simple_sums(chains, members, method)
     return (
-        sparse.csr_array((n_values, (rows, cols)), shape=shape),
-        sparse.csr_array((w_values, (rows, cols)), shape=shape),
+        _integral(mechanistic),
+        _integral(sparse.csr_array((directed + signed) / 2)),
+        _integral(sparse.csr_array((directed - signed) / 2)),
     )
+
+
+def _integral(matrix: _Csr) -> _Csr:
+    """Round sums of integer counts (inclusion-exclusion leaves rounding residue)."""
+    result = sparse.csr_array(matrix, copy=True)
+    result.data = np.rint(result.data)
+    result.eliminate_zeros()
+    return result
 
 
 def _overlapping(members: Sequence[NDArray[np.int64]]) -> bool:
@@ -631,21 +758,17 @@ def metapath_dwpc(
         )
     if method == "inclusion-exclusion" and len(counts) > 3:
         raise QueryError("method 'inclusion-exclusion' is implemented for lengths 2 and 3")
-    if method == "product":
-        path_counts, dwpc = _chain(counts), _chain(weighted)
-    elif method == "inclusion-exclusion" and len(counts) == 1:
-        path_counts, dwpc = counts[0], weighted[0]
-    elif method == "inclusion-exclusion":
-        path_counts = _simple_sum(counts, members)
-        dwpc = _simple_sum(weighted, members)
+    path_counts, dwpc = _simple_sums([counts, weighted], members, method)
+    if method == "inclusion-exclusion" and len(counts) > 1:
         # Cancellation leaves rounding residue where no simple path exists: use the exact
         # (integer) path counts as the support of the DWPC matrix.
         dwpc = sparse.csr_array(dwpc * (path_counts > 0.5))
         path_counts = sparse.csr_array(path_counts * (path_counts > 0.5))
-    else:
-        path_counts, dwpc = _enumerate_sum(counts, weighted, members)
     path_counts.eliminate_zeros()
     dwpc.eliminate_zeros()
+    mechanistic, positive, negative = _signed_counts(
+        projection, categories, allowed, min_rank, members, method
+    )
     return DwpcMatrix(
         metapath=categories,
         damping=float(damping),
@@ -656,4 +779,7 @@ def metapath_dwpc(
         dwpc=path_counts.tocsc() if damping == 0 else dwpc.tocsc(),
         path_counts=path_counts.tocsc(),
         method=method,
+        mechanistic_counts=mechanistic.tocsc(),
+        positive_counts=positive.tocsc(),
+        negative_counts=negative.tocsc(),
     )

@@ -14,6 +14,11 @@ Scores and signs (``docs/evidence.md``)
   first), then by node and assertion ids, so the order is deterministic.
 * :func:`net_sign`: the product of the hops' signs; 0 as soon as one hop is 0. +1 means the
   first node raises the last one through this route, -1 that it lowers it, 0 unknown.
+  Only a *mechanistic* path has one: a path with an association hop (a predicate marked
+  ``gb:associative`` in the ontology, such as ``associated_with``) is *associative* and its
+  net sign is None ("none"), never +1 or -1: correlations do not chain into an effect.
+* Ranking: mechanistic paths first (``mechanisms_first=True``, the default), then by score;
+  with ``mechanisms_first=False`` by score alone. Each hit carries its ``kind``.
 
 Without a metapath a path stops at the first target it reaches (its inner nodes are not
 targets) and has at most ``max_length`` hops. With a metapath the path has exactly as many
@@ -49,15 +54,26 @@ from gutbone.query.projection import Projection, Step, evidence_rank, predicate_
 from gutbone.query.sparse_graph import SparseGraph
 
 __all__ = [
+    "MECHANISTIC",
+    "ASSOCIATIVE",
     "Hop",
     "PathHit",
     "NoPathError",
     "net_sign",
+    "path_kind",
+    "kind_floor",
+    "make_hit",
     "path_score",
     "find_paths",
     "find_paths_sparse",
     "effect_dict",
 ]
+
+
+#: Kind of a path whose hops are all causal, mechanistic or structural links.
+MECHANISTIC = "mechanistic"
+#: Kind of a path with at least one association hop (``gb:associative`` predicate).
+ASSOCIATIVE = "associative"
 
 
 class NoPathError(QueryError):
@@ -84,6 +100,7 @@ class Hop:
     :param record: the curated row (``file:row``).
     :param quote_en: the curator's English rendering of a Chinese quote ("" when English).
     :param locator_en: the English form of a Chinese locator ("" when English).
+    :param associative: True when the predicate states an association, not a mechanism.
     """
 
     edge_id: str
@@ -102,6 +119,7 @@ class Hop:
     record: str
     quote_en: str = ""
     locator_en: str = ""
+    associative: bool = False
 
     @property
     def tail(self) -> str:
@@ -114,10 +132,11 @@ class Hop:
         return self.subject if self.reverse else self.object
 
     @classmethod
-    def from_step(cls, step: Step) -> Hop:
+    def from_step(cls, step: Step, associative: bool = False) -> Hop:
         """The hop of a projection step.
 
         :param step: a step of :class:`~gutbone.query.projection.Projection`.
+        :param associative: whether the step's predicate is associative.
         :returns: the hop.
         """
         edge = step.edge
@@ -138,6 +157,7 @@ class Hop:
             record=edge.record,
             quote_en=edge.quote_en,
             locator_en=edge.locator_en,
+            associative=associative,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -159,6 +179,7 @@ class Hop:
             "context": self.context,
             "effect": effect_dict(self.effect),
             "record": self.record,
+            "associative": self.associative,
         }
 
 
@@ -189,16 +210,18 @@ class PathHit:
     :param labels: their labels.
     :param categories: their curated categories.
     :param hops: the assertions walked, in order.
-    :param net_sign: :func:`net_sign` of the hops.
+    :param net_sign: :func:`net_sign` of the hops: -1, 0, 1, or None for an associative path.
     :param score: :func:`path_score` of the hops.
+    :param kind: :data:`MECHANISTIC` or :data:`ASSOCIATIVE` (:func:`path_kind`).
     """
 
     nodes: tuple[str, ...]
     labels: tuple[str, ...]
     categories: tuple[str, ...]
     hops: tuple[Hop, ...]
-    net_sign: int
+    net_sign: int | None
     score: float
+    kind: str = MECHANISTIC
 
     @property
     def length(self) -> int:
@@ -213,26 +236,45 @@ class PathHit:
             "categories": list(self.categories),
             "length": self.length,
             "net_sign": self.net_sign,
+            "kind": self.kind,
             "score": self.score,
             "hops": [hop.to_dict() for hop in self.hops],
         }
 
 
-def net_sign(signs: Iterable[int]) -> int:
-    """Sign of a route: product of the hop signs, 0 if any hop is 0.
+def net_sign(signs: Iterable[int], *, associative: bool = False) -> int | None:
+    """Sign of a route: product of the hop signs, 0 if any hop is 0, None if associative.
 
     :param signs: the hop signs (-1, 0, 1).
-    :returns: -1, 0 or 1 (1 for an empty route).
+    :param associative: True when a hop is an association (:func:`path_kind`): the route
+        then has no net sign, whatever the signs of its hops.
+    :returns: -1, 0 or 1 (1 for an empty route), or None for an associative route.
 
     >>> net_sign([1, -1, -1]), net_sign([1, -1]), net_sign([-1, 0, 1])
     (1, -1, 0)
+    >>> net_sign([1, -1], associative=True) is None
+    True
     """
+    if associative:
+        return None
     result = 1
     for sign in signs:
         if sign == 0:
             return 0
         result *= 1 if sign > 0 else -1
     return result
+
+
+def path_kind(associative: Iterable[bool]) -> str:
+    """Kind of a route from the associative flags of its hops.
+
+    :param associative: for each hop, whether its predicate is associative.
+    :returns: :data:`ASSOCIATIVE` if any hop is, else :data:`MECHANISTIC`.
+
+    >>> path_kind([False, True]), path_kind([False, False])
+    ('associative', 'mechanistic')
+    """
+    return ASSOCIATIVE if any(associative) else MECHANISTIC
 
 
 def path_score(weights: Iterable[float]) -> float:
@@ -267,6 +309,7 @@ def _describe(projection: Projection, ids: Sequence[str]) -> str:
 class _Query:
     allowed: frozenset[str] | None
     min_rank: int | None
+    associative: frozenset[str] = frozenset()
 
     def ok(self, step: Step) -> bool:
         if self.allowed is not None and step.edge.predicate not in self.allowed:
@@ -325,30 +368,65 @@ def _backward_distances(
     return distance
 
 
+def kind_floor(worst_key: tuple[Any, ...] | None, worst_score: float, associative: bool) -> float:
+    """Lowest score worth extending a partial path to, given the worst kept path.
+
+    Ranking keys start with the kind rank (0 mechanistic, 1 associative; always 0 when the
+    ranking ignores kinds) and continue with the negated score. A partial path never gets a
+    higher score, and once associative it stays associative; a mechanistic one may become
+    either.
+
+    :param worst_key: rank key of the worst kept path, or None while fewer than top are kept.
+    :param worst_score: its score.
+    :param associative: whether the partial path already has an association hop.
+    :returns: the floor (-inf: no pruning; +inf: prune the whole branch).
+    """
+    if worst_key is None:
+        return -math.inf
+    worst_is_associative = worst_key[0] == 1
+    if associative and not worst_is_associative:
+        return math.inf  # every completion is associative: ranked below every kept path
+    if not associative and worst_is_associative:
+        return -math.inf  # a mechanistic completion beats the worst kept path at any score
+    return worst_score
+
+
 class _Collector:
     """Keeps all paths, or the best ``top`` with branch-and-bound pruning.
 
-    With ``top``, a partial path whose score is already below the worst kept path is not
-    extended: evidence weights are at most 1, so extending a path never raises its score.
+    With ``top``, a partial path that cannot beat the worst kept path is not extended
+    (:func:`kind_floor`): evidence weights are at most 1, so extending a path never raises
+    its score.
     """
 
-    def __init__(self, top: int | None, bounded: bool) -> None:
+    def __init__(
+        self, top: int | None, bounded: bool, associative: frozenset[str], by_kind: bool
+    ) -> None:
         self.top = top
         self.bounded = bounded
+        self.associative = associative
+        self.by_kind = by_kind
         # max-heap on the rank key (through _Worst): the root is the worst kept path
         self.heap: list[tuple[_Worst, tuple[str, ...], tuple[Step, ...], float]] = []
         self.all: list[tuple[tuple[str, ...], tuple[Step, ...], float]] = []
 
-    def floor(self) -> float:
+    def is_associative(self, steps: Iterable[Step]) -> bool:
+        return any(step.edge.predicate in self.associative for step in steps)
+
+    def floor(self, associative: bool) -> float:
         if self.bounded and self.top is not None and len(self.heap) >= self.top:
-            return self.heap[0][3]
+            return kind_floor(self.heap[0][0].key, self.heap[0][3], associative and self.by_kind)
         return -math.inf
+
+    def key(self, nodes: tuple[str, ...], steps: tuple[Step, ...], score: float) -> tuple[Any, ...]:
+        kind = int(self.by_kind and self.is_associative(steps))
+        return (kind, *_rank_key(nodes, steps, score))
 
     def add(self, nodes: tuple[str, ...], steps: tuple[Step, ...], score: float) -> None:
         if self.top is None:
             self.all.append((nodes, steps, score))
             return
-        entry = (_Worst(_rank_key(nodes, steps, score)), nodes, steps, score)
+        entry = (_Worst(self.key(nodes, steps, score)), nodes, steps, score)
         if len(self.heap) < self.top:
             heapq.heappush(self.heap, entry)
         elif entry[0].key < self.heap[0][0].key:
@@ -356,7 +434,7 @@ class _Collector:
 
     def results(self) -> list[tuple[tuple[str, ...], tuple[Step, ...], float]]:
         found = self.all if self.top is None else [entry[1:] for entry in self.heap]
-        return sorted(found, key=lambda item: _rank_key(*item))
+        return sorted(found, key=lambda item: self.key(*item))
 
 
 class _Worst:
@@ -385,8 +463,9 @@ def find_paths(
     min_evidence: str | None = None,
     predicates: Iterable[str] | None = None,
     top: int | None = None,
+    mechanisms_first: bool = True,
 ) -> list[PathHit]:
-    """Simple paths from sources to targets, best evidence first.
+    """Simple paths from sources to targets, mechanistic first, then best evidence first.
 
     :param projection: the graph (:func:`~gutbone.query.projection.build_projection`).
     :param sources: node ids, labels, synonyms or category names (one string or several).
@@ -397,7 +476,9 @@ def find_paths(
     :param min_evidence: weakest evidence level a hop may have (e.g. ``"animal"``).
     :param predicates: predicates a hop may use (with their sub-predicates).
     :param top: keep only the best ``top`` paths (None keeps all).
-    :returns: the paths, ranked by score, then length, then ids.
+    :param mechanisms_first: rank every mechanistic path before every associative one (a
+        mechanism question); False ranks by score alone.
+    :returns: the paths, ranked by kind (when ``mechanisms_first``), score, length, ids.
     :raises QueryError: for unknown nodes, categories, predicates or evidence levels, an
         impossible metapath, sources or targets outside the metapath's end categories, or
         bad limits.
@@ -419,7 +500,9 @@ def find_paths(
         raise QueryError(f"max_length must be at least 1, not {max_length}")
     vocabulary = projection.vocabulary
     query = _Query(
-        predicate_closure(vocabulary, predicates), evidence_rank(vocabulary, min_evidence)
+        predicate_closure(vocabulary, predicates),
+        evidence_rank(vocabulary, min_evidence),
+        vocabulary.associative_predicates,
     )
     source_ids = _as_ids(projection, sources)
     target_ids = _as_ids(projection, targets)
@@ -430,7 +513,7 @@ def find_paths(
         source_ids = _restrict(projection, source_ids, categories[0], "first", categories)
         target_ids = _restrict(projection, target_ids, categories[-1], "last", categories)
     bounded = all(e.weight <= 1 for e in vocabulary.evidence_types.values())
-    collector = _Collector(top, bounded)
+    collector = _Collector(top, bounded, query.associative, mechanisms_first)
     if categories is not None:
         _search_metapath(projection, source_ids, target_ids, categories, query, collector)
     else:
@@ -440,7 +523,7 @@ def find_paths(
         raise NoPathError(
             _no_path_message(projection, source_ids, target_ids, categories, max_length, query)
         )
-    return [_hit(projection, nodes, steps, score) for nodes, steps, score in found]
+    return [_hit(projection, nodes, steps, query.associative) for nodes, steps, _ in found]
 
 
 def _restrict(
@@ -479,7 +562,7 @@ def _search_metapath(
     else:
         levels = list(_backward_levels(projection, categories, targets, query))
 
-    def extend(nodes: list[str], steps: list[Step], score: float) -> None:
+    def extend(nodes: list[str], steps: list[Step], score: float, associative: bool) -> None:
         position = len(nodes) - 1
         ahead = levels[position + 1]
         for head, data in graph.succ[nodes[-1]].items():
@@ -489,20 +572,21 @@ def _search_metapath(
                 if not query.ok(step):
                     continue
                 new_score = score * step.weight
-                if new_score < collector.floor():
+                now_associative = associative or step.edge.predicate in query.associative
+                if new_score < collector.floor(now_associative):
                     continue
                 steps.append(step)
                 nodes.append(head)
                 if position + 1 == last:
                     collector.add(tuple(nodes), tuple(steps), new_score)
                 else:
-                    extend(nodes, steps, new_score)
+                    extend(nodes, steps, new_score, now_associative)
                 nodes.pop()
                 steps.pop()
 
     for source in sources:
         if source in levels[0]:
-            extend([source], [], 1.0)
+            extend([source], [], 1.0, False)
 
 
 def _search_free(
@@ -517,7 +601,7 @@ def _search_free(
     target_set = set(targets)
     distance = _backward_distances(projection, targets, max_length, query)
 
-    def extend(nodes: list[str], steps: list[Step], score: float) -> None:
+    def extend(nodes: list[str], steps: list[Step], score: float, associative: bool) -> None:
         remaining = max_length - len(steps) - 1
         for head, data in graph.succ[nodes[-1]].items():
             if head in nodes or distance.get(head, max_length + 1) > remaining:
@@ -526,33 +610,61 @@ def _search_free(
                 if not query.ok(step):
                     continue
                 new_score = score * step.weight
-                if new_score < collector.floor():
+                now_associative = associative or step.edge.predicate in query.associative
+                if new_score < collector.floor(now_associative):
                     continue
                 steps.append(step)
                 nodes.append(head)
                 if head in target_set:
                     collector.add(tuple(nodes), tuple(steps), new_score)
                 else:
-                    extend(nodes, steps, new_score)
+                    extend(nodes, steps, new_score, now_associative)
                 nodes.pop()
                 steps.pop()
 
     for source in sources:
         if distance.get(source, max_length + 1) <= max_length:
-            extend([source], [], 1.0)
+            extend([source], [], 1.0, False)
 
 
 def _hit(
-    projection: Projection, nodes: tuple[str, ...], steps: tuple[Step, ...], score: float
+    projection: Projection,
+    nodes: tuple[str, ...],
+    steps: tuple[Step, ...],
+    associative: frozenset[str],
 ) -> PathHit:
-    hops = tuple(Hop.from_step(step) for step in steps)
+    hops = tuple(Hop.from_step(step, step.edge.predicate in associative) for step in steps)
+    return make_hit(
+        nodes,
+        tuple(projection.nodes[node].label for node in nodes),
+        tuple(projection.nodes[node].category for node in nodes),
+        hops,
+    )
+
+
+def make_hit(
+    nodes: tuple[str, ...],
+    labels: tuple[str, ...],
+    categories: tuple[str, ...],
+    hops: tuple[Hop, ...],
+) -> PathHit:
+    """A :class:`PathHit` with its kind, net sign and score computed from its hops.
+
+    :param nodes: node ids, first to last.
+    :param labels: their labels.
+    :param categories: their categories.
+    :param hops: the hops (with their ``associative`` flags).
+    :returns: the hit.
+    """
+    kind = path_kind(hop.associative for hop in hops)
     return PathHit(
         nodes=nodes,
-        labels=tuple(projection.nodes[node].label for node in nodes),
-        categories=tuple(projection.nodes[node].category for node in nodes),
+        labels=labels,
+        categories=categories,
         hops=hops,
-        net_sign=net_sign(hop.sign for hop in hops),
+        net_sign=net_sign((hop.sign for hop in hops), associative=kind == ASSOCIATIVE),
         score=path_score(hop.evidence_weight for hop in hops),
+        kind=kind,
     )
 
 
@@ -657,6 +769,7 @@ def find_paths_sparse(
     min_evidence: str | None = None,
     predicates: Iterable[str] | None = None,
     top: int | None = None,
+    mechanisms_first: bool = True,
 ) -> list[PathHit]:
     """Simple paths following a metapath on a :class:`SparseGraph`, best evidence first.
 
@@ -676,7 +789,10 @@ def find_paths_sparse(
     :param min_evidence: weakest evidence level a hop may have.
     :param predicates: predicates a hop may use (with their sub-predicates).
     :param top: keep only the best ``top`` paths (None keeps all).
-    :returns: the paths, ranked by score, then node and edge order.
+    :param mechanisms_first: rank mechanistic paths before associative ones (as
+        :func:`find_paths`).
+    :returns: the paths, ranked by kind (when ``mechanisms_first``), score, node and edge
+        order.
     :raises QueryError: for unknown nodes, categories, predicates or levels, an impossible
         metapath, or ends outside the metapath's end categories.
     :raises NoPathError: when no path follows the metapath.
@@ -726,27 +842,31 @@ def find_paths_sparse(
         predicate_ok = np.array([name in allowed for name in graph.predicate_names])
     indptr, order = graph.out_csr()
     bounded = all(e.weight <= 1 for e in vocabulary.evidence_types.values())
+    associative_code = _associative_codes(graph)
     heap: list[tuple[_Worst, tuple[int, ...], tuple[int, ...], float]] = []
     found: list[tuple[tuple[int, ...], tuple[int, ...], float]] = []
     last = len(categories) - 1
 
-    def floor() -> float:
+    def floor(associative: bool) -> float:
         if bounded and top is not None and len(heap) >= top:
-            return heap[0][3]
+            return kind_floor(heap[0][0].key, heap[0][3], associative and mechanisms_first)
         return -math.inf
+
+    def key(nodes: tuple[int, ...], used: tuple[int, ...], score: float) -> tuple[Any, ...]:
+        kind = int(mechanisms_first and bool(associative_code[arcs.predicate[list(used)]].any()))
+        return (kind, -score, len(used), nodes, tuple(int(graph.arc_edge[a]) for a in used))
 
     def keep(nodes: tuple[int, ...], used: tuple[int, ...], score: float) -> None:
         if top is None:
             found.append((nodes, used, score))
             return
-        key = (-score, len(used), nodes, tuple(int(graph.arc_edge[a]) for a in used))
-        entry = (_Worst(key), nodes, used, score)
+        entry = (_Worst(key(nodes, used, score)), nodes, used, score)
         if len(heap) < top:
             heapq.heappush(heap, entry)
-        elif key < heap[0][0].key:
+        elif entry[0].key < heap[0][0].key:
             heapq.heapreplace(heap, entry)
 
-    def extend(nodes: list[int], used: list[int], score: float) -> None:
+    def extend(nodes: list[int], used: list[int], score: float, associative: bool) -> None:
         position = len(nodes) - 1
         leaving = order[indptr[nodes[-1]] : indptr[nodes[-1] + 1]]
         ok = viable[position + 1][arcs.head[leaving]] & predicate_ok[arcs.predicate[leaving]]
@@ -760,36 +880,43 @@ def find_paths_sparse(
             if head in nodes:
                 continue
             new_score = score * weight
-            if new_score < floor():
+            if new_score < floor(False):
                 break  # candidates come strongest first: the rest score no higher
+            now_associative = associative or bool(associative_code[arcs.predicate[arc]])
+            if new_score < floor(now_associative):
+                continue
             nodes.append(head)
             used.append(arc)
             if position + 1 == last:
                 keep(tuple(nodes), tuple(used), new_score)
             else:
-                extend(nodes, used, new_score)
+                extend(nodes, used, new_score, now_associative)
             nodes.pop()
             used.pop()
 
     for start in graph.members(categories[0])[levels[0]].tolist():
-        extend([start], [], 1.0)
+        extend([start], [], 1.0, False)
     results = found if top is None else [entry[1:] for entry in heap]
     if not results:
         raise NoPathError(
             f"no path from {sources!r} to {targets!r} following metapath {'>'.join(categories)!r}"
         )
-    results.sort(
-        key=lambda item: (
-            -item[2],
-            len(item[1]),
-            item[0],
-            [int(graph.arc_edge[a]) for a in item[1]],
-        )
-    )
-    return [_sparse_hit(graph, nodes, used) for nodes, used, _ in results]
+    results.sort(key=lambda item: key(*item))
+    return [_sparse_hit(graph, nodes, used, associative_code) for nodes, used, _ in results]
 
 
-def _sparse_hit(graph: SparseGraph, nodes: tuple[int, ...], used: tuple[int, ...]) -> PathHit:
+def _associative_codes(graph: SparseGraph) -> NDArray[np.bool_]:
+    """For each predicate code of ``graph``, whether the predicate is associative."""
+    associative = graph.vocabulary.associative_predicates
+    return np.array([name in associative for name in graph.predicate_names], dtype=bool)
+
+
+def _sparse_hit(
+    graph: SparseGraph,
+    nodes: tuple[int, ...],
+    used: tuple[int, ...],
+    associative_code: NDArray[np.bool_],
+) -> PathHit:
     arcs = graph.arcs
     rank_names = {e.rank: e.name for e in graph.vocabulary.evidence_types.values()}
     hops = []
@@ -818,13 +945,12 @@ def _sparse_hit(graph: SparseGraph, nodes: tuple[int, ...], used: tuple[int, ...
                     if edge < graph.n_edges - len(graph.derived_names)
                     else graph.edge_name(edge)
                 ),
+                associative=bool(associative_code[int(arcs.predicate[arc])]),
             )
         )
-    return PathHit(
-        nodes=tuple(graph.node_ids[n] for n in nodes),
-        labels=tuple(graph.labels[n] for n in nodes),
-        categories=tuple(graph.category(n) for n in nodes),
-        hops=tuple(hops),
-        net_sign=net_sign(hop.sign for hop in hops),
-        score=path_score(hop.evidence_weight for hop in hops),
+    return make_hit(
+        tuple(graph.node_ids[n] for n in nodes),
+        tuple(graph.labels[n] for n in nodes),
+        tuple(graph.category(n) for n in nodes),
+        tuple(hops),
     )

@@ -140,6 +140,7 @@ class ArcArrays:
     :param predicate: index in :attr:`Projection.predicate_names`.
     :param rank: evidence rank of the assertion.
     :param weight: evidence weight of the assertion.
+    :param sign: sign (-1, 0, 1) of the assertion.
     """
 
     tail: NDArray[np.int64]
@@ -147,6 +148,7 @@ class ArcArrays:
     predicate: NDArray[np.int16]
     rank: NDArray[np.int16]
     weight: NDArray[np.float64]
+    sign: NDArray[np.int8]
 
 
 class CategoryIndex:
@@ -415,6 +417,7 @@ def build_projection(data: CuratedData) -> Projection:
     predicate = np.empty(count, dtype=np.int16)
     rank_array = np.empty(count, dtype=np.int16)
     weight_array = np.empty(count, dtype=np.float64)
+    sign_array = np.empty(count, dtype=np.int8)
     position = 0
     for (u, v), steps in arcs.items():
         for step in steps:
@@ -423,6 +426,7 @@ def build_projection(data: CuratedData) -> Projection:
             predicate[position] = predicate_code.get(step.edge.predicate, -1)
             rank_array[position] = step.rank
             weight_array[position] = step.weight
+            sign_array[position] = step.edge.sign
             position += 1
 
     projection = Projection(
@@ -432,7 +436,7 @@ def build_projection(data: CuratedData) -> Projection:
         nodes=nodes,
         node_ids=node_ids,
         predicate_names=predicate_names,
-        arcs=ArcArrays(tail, head, predicate, rank_array, weight_array),
+        arcs=ArcArrays(tail, head, predicate, rank_array, weight_array, sign_array),
         node_index=index,
         category_table=category_table,
         node_category_codes=codes,

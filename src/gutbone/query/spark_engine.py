@@ -16,6 +16,12 @@ scored on a cluster (any Spark master URL) or, by default, on ``local[*]``:
    filtered to be distinct (simple paths); every other inner position is summed out right
    after its join, so the frame stays the size of a sparse matrix product.
 
+Each step also counts its mechanistic arcs (``m``: predicates not ``gb:associative``) and,
+among them, those of sign +1 (``p``) and -1 (``q``); the chain multiplies them as paths
+combine (``m m'``; ``p p' + q q'`` paths of net sign +1, ``p q' + q p'`` of -1), giving
+the mechanistic, positive and negative path counts of
+:func:`~gutbone.query.metapaths.metapath_dwpc` (an association hop leaves no net sign).
+
 Path counts are exact integers (``long``); DWPC agrees with the scipy engine to rounding
 (the sums run in another order). Only ``pyspark`` and a Java runtime are needed: without
 them :func:`spark_session` raises :class:`SparkUnavailable`.
@@ -94,7 +100,7 @@ def graph_frames(spark: SparkSession, graph: SparseGraph) -> tuple[DataFrame, Da
     :param spark: the session.
     :param graph: the graph.
     :returns: ``nodes`` (``id``, ``category``) and ``edges`` (``subject``, ``predicate``,
-        ``object``, ``evidence_type``), one row per edge (forward arcs of the graph).
+        ``object``, ``evidence_type``, ``sign``), one row per edge (forward arcs of the graph).
     """
     rank_names = {e.rank: e.name for e in graph.vocabulary.evidence_types.values()}
     nodes = spark.createDataFrame(
@@ -104,17 +110,18 @@ def graph_frames(spark: SparkSession, graph: SparseGraph) -> tuple[DataFrame, Da
     forward = np.flatnonzero(~graph.arc_reverse)
     arcs = graph.arcs
     rows = [
-        (graph.node_ids[t], graph.predicate_names[p], graph.node_ids[h], rank_names.get(r, ""))
-        for t, p, h, r in zip(
+        (graph.node_ids[t], graph.predicate_names[p], graph.node_ids[h], rank_names.get(r, ""), s)
+        for t, p, h, r, s in zip(
             arcs.tail[forward].tolist(),
             arcs.predicate[forward].tolist(),
             arcs.head[forward].tolist(),
             arcs.rank[forward].tolist(),
+            arcs.sign[forward].tolist(),
             strict=True,
         )
     ]
     edges = spark.createDataFrame(
-        rows, "subject string, predicate string, object string, evidence_type string"
+        rows, "subject string, predicate string, object string, evidence_type string, sign int"
     )
     return nodes, edges
 
@@ -139,6 +146,7 @@ def read_kgx_frames(spark: SparkSession, folder: str) -> tuple[DataFrame, DataFr
     category = "gutbone_category" if "gutbone_category" in nodes.columns else "category"
     predicate = "gutbone_predicate" if "gutbone_predicate" in edges.columns else "predicate"
     evidence = F.col("evidence_type") if "evidence_type" in edges.columns else F.lit("")
+    sign = F.col("sign").cast("int") if "sign" in edges.columns else F.lit(0)
     return (
         nodes.select(F.col("id"), F.col(category).alias("category")),
         edges.select(
@@ -146,6 +154,7 @@ def read_kgx_frames(spark: SparkSession, folder: str) -> tuple[DataFrame, DataFr
             F.col(predicate).alias("predicate"),
             F.col("object"),
             evidence.alias("evidence_type"),
+            sign.alias("sign"),
         ),
     )
 
@@ -172,14 +181,15 @@ def dwpc_frame(
     """The DWPC join chain as a lazy Spark frame (see the module docstring).
 
     :param nodes: ``id``, ``category`` (gutbone category names).
-    :param edges: ``subject``, ``predicate``, ``object``, ``evidence_type``.
+    :param edges: ``subject``, ``predicate``, ``object``, ``evidence_type``, ``sign``.
     :param vocabulary: categories, predicates and evidence types.
     :param metapath: ``"Taxon>Metabolite>BoneOutcome"`` or a sequence of categories.
     :param damping: the damping exponent (0 gives path counts).
     :param predicates: allowed predicates (with sub-predicates); all when None.
     :param min_evidence: minimum evidence level; any when None.
-    :returns: a frame ``source, target, path_count (long), dwpc (double)``, one row per
-        pair with at least one simple path; write it (parquet) or collect it.
+    :returns: a frame ``source, target, path_count (long), dwpc (double),
+        mechanistic_path_count, positive_path_count, negative_path_count (long)``, one row
+        per pair with at least one simple path; write it (parquet) or collect it.
     :raises QueryError: for an unknown category, predicate or level, a negative damping or
         an impossible metapath (checked with one small Spark job per step).
     """
@@ -191,7 +201,11 @@ def dwpc_frame(
     allowed = predicate_closure(vocabulary, predicates)
     min_rank = evidence_rank(vocabulary, min_evidence)
     forward = edges.where(F.col("subject") != F.col("object")).select(
-        F.col("subject").alias("tail"), F.col("object").alias("head"), "predicate", "evidence_type"
+        F.col("subject").alias("tail"),
+        F.col("object").alias("head"),
+        "predicate",
+        "evidence_type",
+        "sign",
     )
     backward = (
         edges.where(F.col("subject") != F.col("object"))
@@ -201,6 +215,7 @@ def dwpc_frame(
             F.col("subject").alias("head"),
             "predicate",
             "evidence_type",
+            "sign",
         )
     )
     arcs = forward.unionByName(backward)
@@ -209,6 +224,7 @@ def dwpc_frame(
     if min_rank is not None:
         strong = [e.name for e in vocabulary.evidence_types.values() if e.rank >= min_rank]
         arcs = arcs.where(F.col("evidence_type").isin(strong))
+    mechanistic = ~F.col("predicate").isin(sorted(vocabulary.associative_predicates))
 
     def members(category: str) -> DataFrame:
         names = sorted(
@@ -222,7 +238,12 @@ def dwpc_frame(
             arcs.join(members(source).withColumnRenamed("id", "tail"), "tail", "left_semi")
             .join(members(target).withColumnRenamed("id", "head"), "head", "left_semi")
             .groupBy("tail", "head")
-            .agg(F.count(F.lit(1)).alias("n"))
+            .agg(
+                F.count(F.lit(1)).alias("n"),
+                F.sum(F.when(mechanistic, 1).otherwise(0)).alias("m"),
+                F.sum(F.when(mechanistic & (F.col("sign") > 0), 1).otherwise(0)).alias("p"),
+                F.sum(F.when(mechanistic & (F.col("sign") < 0), 1).otherwise(0)).alias("q"),
+            )
         )
         if step.isEmpty():
             raise QueryError(
@@ -239,7 +260,7 @@ def dwpc_frame(
         steps.append(
             step.join(out_degree, "tail")
             .join(in_degree, "head")
-            .select("tail", "head", "n", weight.alias("w"))
+            .select("tail", "head", "n", weight.alias("w"), *_SIGN_COLUMNS)
         )
     overlap = _overlap(vocabulary, categories)
     last = len(categories) - 1
@@ -248,34 +269,55 @@ def dwpc_frame(
         {0, k} | {j for i in range(k + 1, last + 1) for j in overlap[i] if j <= k}
         for k in range(last + 1)
     ]
+    values = ("n", "w", *_SIGN_COLUMNS)
     chain = steps[0].select(
-        F.col("tail").alias("v0"), F.col("head").alias("v1"), F.col("n"), F.col("w")
+        F.col("tail").alias("v0"), F.col("head").alias("v1"), *[F.col(c) for c in values]
     )
     kept = [0, 1]
     for k in range(1, last):
         step = steps[k].select(
             F.col("tail").alias(f"v{k}"),
             F.col("head").alias(f"v{k + 1}"),
-            F.col("n").alias("n_step"),
-            F.col("w").alias("w_step"),
+            *[F.col(c).alias(f"{c}_step") for c in values],
         )
         chain = chain.join(step, f"v{k}")
         for j in overlap[k + 1]:
             chain = chain.where(F.col(f"v{j}") != F.col(f"v{k + 1}"))
-        chain = chain.select(
-            *[f"v{j}" for j in kept + [k + 1]],
-            (F.col("n") * F.col("n_step")).alias("n"),
-            (F.col("w") * F.col("w_step")).alias("w"),
-        )
+        chain = chain.select(*[f"v{j}" for j in kept + [k + 1]], *_combine(F))
         kept = sorted((set(kept) | {k + 1}) & keep_after[k + 1])
         columns = [f"v{j}" for j in kept]
-        if len(columns) < len(chain.columns) - 2:
-            chain = chain.groupBy(*columns).agg(F.sum("n").alias("n"), F.sum("w").alias("w"))
+        if len(columns) < len(chain.columns) - len(values):
+            chain = chain.groupBy(*columns).agg(*[F.sum(c).alias(c) for c in values])
     return (
         chain.groupBy(F.col("v0").alias("source"), F.col(f"v{last}").alias("target"))
-        .agg(F.sum("n").cast("long").alias("path_count"), F.sum("w").alias("dwpc"))
+        .agg(
+            F.sum("n").cast("long").alias("path_count"),
+            F.sum("w").alias("dwpc"),
+            *[F.sum(c).cast("long").alias(name) for c, name in _SIGN_OUTPUTS],
+        )
         .where(F.col("path_count") > 0)
     )
+
+
+#: Per-arc (then per-partial-path) counts: mechanistic, of net sign +1, of net sign -1.
+_SIGN_COLUMNS = ("m", "p", "q")
+_SIGN_OUTPUTS = (
+    ("m", "mechanistic_path_count"),
+    ("p", "positive_path_count"),
+    ("q", "negative_path_count"),
+)
+
+
+def _combine(F: Any) -> list[Any]:  # noqa: N803 - pyspark.sql.functions, imported lazily
+    """Columns of a partial path extended by one step (counts multiply; signs combine)."""
+    col = F.col
+    return [
+        (col("n") * col("n_step")).alias("n"),
+        (col("w") * col("w_step")).alias("w"),
+        (col("m") * col("m_step")).alias("m"),
+        (col("p") * col("p_step") + col("q") * col("q_step")).alias("p"),
+        (col("p") * col("q_step") + col("q") * col("p_step")).alias("q"),
+    ]
 
 
 def spark_dwpc(
@@ -324,6 +366,10 @@ def spark_dwpc(
     counts = np.array([float(row["path_count"]) for row in rows_found])
     values = np.array([float(row["dwpc"]) for row in rows_found])
     matrix: Any = sparse.csc_array
+    signed = {
+        name: matrix((np.array([float(row[name]) for row in rows_found]), (r, c)), shape=shape)
+        for _, name in _SIGN_OUTPUTS
+    }
     return DwpcMatrix(
         metapath=categories,
         damping=float(damping),
@@ -334,4 +380,7 @@ def spark_dwpc(
         dwpc=matrix((values, (r, c)), shape=shape),
         path_counts=matrix((counts, (r, c)), shape=shape),
         method="spark",
+        mechanistic_counts=signed["mechanistic_path_count"],
+        positive_counts=signed["positive_path_count"],
+        negative_counts=signed["negative_path_count"],
     )

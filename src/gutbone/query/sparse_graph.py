@@ -349,6 +349,7 @@ def _assemble(
         predicate=predicate[arc_edge].astype(np.int16),
         rank=rank_of[arc_evidence].astype(np.int16),
         weight=weight_of[arc_evidence].astype(np.float64),
+        sign=sign[arc_edge].astype(np.int8),
     )
     return SparseGraph(
         vocabulary=vocabulary,
@@ -360,7 +361,7 @@ def _assemble(
         arcs=arcs,
         arc_edge=arc_edge,
         arc_reverse=arc_reverse,
-        arc_sign=sign[arc_edge].astype(np.int8),
+        arc_sign=arcs.sign,
         n_edges=len(subject),
         edge_ids=edge_ids,
         edge_file=edge_file,

@@ -32,7 +32,7 @@ import json
 import math
 from collections import defaultdict, deque
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from html import escape
 from pathlib import Path
@@ -165,15 +165,29 @@ class PathHighlight:
     :param rank: 1 for the best path.
     :param nodes: node ids along the path.
     :param edges: assertion ids along the path.
-    :param sign: net sign of the path (product of the hop signs).
+    :param sign: net sign of the path (product of the hop signs), None for an associative
+        path (one with an association hop: no net sign, docs/evidence.md).
     :param score: the ranking score.
+    :param kind: ``"mechanistic"`` or ``"associative"``.
     """
 
     rank: int
     nodes: tuple[str, ...]
     edges: tuple[str, ...]
-    sign: int
+    sign: int | None
     score: float
+    kind: str = "mechanistic"
+
+    @property
+    def sign_text(self) -> str:
+        """The net sign as shown to a reader: ``+1``, ``-1``, ``0`` or ``none (associative)``.
+
+        >>> PathHighlight(1, ("a", "b"), ("e",), None, 0.5, "associative").sign_text
+        'none (associative)'
+        """
+        if self.sign is None:
+            return "none (associative)"
+        return f"{self.sign:+d}" if self.sign else "0"
 
 
 @dataclass(frozen=True)
@@ -426,6 +440,7 @@ def find_path_highlights(
             edges=tuple(hop.edge_id for hop in hit.hops),
             sign=hit.net_sign,
             score=hit.score,
+            kind=hit.kind,
         )
         for rank, hit in enumerate(hits, start=1)
     ]
@@ -480,7 +495,7 @@ def paths_view(
     if filtered:
         hits = [h for h in hits if set(h.nodes) <= allowed_nodes and set(h.edges) <= edge_ids]
         hits = hits[:top] if top is not None else hits
-        hits = [PathHighlight(i, h.nodes, h.edges, h.sign, h.score) for i, h in enumerate(hits, 1)]
+        hits = [replace(h, rank=i) for i, h in enumerate(hits, 1)]
     how = f"metapath {metapath}" if metapath else f"at most {max_length} hops"
     text = f"{len(hits)} best paths from {sources} to {targets} ({how})"
     return paths_subgraph(data, hits, description=text + _describe_filters(categories, evidence))
@@ -732,7 +747,7 @@ def _path_rows(data: CuratedData, paths: Sequence[PathHighlight]) -> list[dict[s
             {
                 "rank": path.rank,
                 "text": " → ".join(labels),
-                "sign": f"{path.sign:+d}" if path.sign else "0",
+                "sign": path.sign_text,
                 "score": f"{path.score:.3g}" if math.isfinite(path.score) else "",
                 "evidence": ", ".join(evidence),
                 "nodes_json": json.dumps(list(path.nodes)),

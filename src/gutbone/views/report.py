@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from html import escape
 from typing import Any
@@ -288,7 +288,9 @@ def _effect_text(edge: Edge) -> str:
     return text
 
 
-def _sign(value: int) -> str:
+def _sign(value: int | None) -> str:
+    if value is None:
+        return "none (associative)"
     return {1: "+", -1: "−"}.get(value, "0")
 
 
@@ -340,6 +342,25 @@ def _path_search(
                                 predicates=predicates)  # fmt: skip
 
 
+def _path_tables(builder: _Builder, paths: Sequence[PathHighlight]) -> str:
+    """Mechanistic paths, then associative paths, each as a :func:`_path_table`."""
+    mechanistic = [p for p in paths if p.kind != "associative"]
+    associative = [p for p in paths if p.kind == "associative"]
+    parts = [
+        '<p class="paths-kind">Mechanistic paths (causal or mechanistic hops only; net sign '
+        "= product of the hop signs)</p>",
+        _path_table(builder, mechanistic) if mechanistic else
+        '<p class="na">No mechanistic path within these limits.</p>',
+    ]  # fmt: skip
+    if associative:
+        parts.append(
+            '<p class="paths-kind">Associative paths (through an association, such as an '
+            "abundance change in a disease: a correlation, not a mechanism, so no net sign)</p>"
+        )
+        parts.append(_path_table(builder, associative))
+    return "".join(parts)
+
+
 def _path_table(builder: _Builder, paths: Sequence[PathHighlight]) -> str:
     """Ranked paths grouped by route: one row per node sequence, best score first.
 
@@ -352,7 +373,7 @@ def _path_table(builder: _Builder, paths: Sequence[PathHighlight]) -> str:
     rows = []
     for number, (nodes, group) in enumerate(routes.items(), start=1):
         hops = " → ".join(escape(builder.label(n)) for n in nodes)
-        signs = sorted({p.sign for p in group}, reverse=True)
+        signs = sorted({p.sign for p in group}, key=lambda sign: -2 if sign is None else -sign)
         counts = {sign: sum(p.sign == sign for p in group) for sign in signs}
         sign_text = " / ".join(
             f"{_sign(sign)} ({counts[sign]})" if len(group) > 1 else _sign(sign) for sign in signs
@@ -366,8 +387,9 @@ def _path_table(builder: _Builder, paths: Sequence[PathHighlight]) -> str:
             f"<td><small>{alternatives}</small></td></tr>"
         )
     return (
-        '<table class="small"><thead><tr><th>#</th><th>route</th><th>net sign</th>'
-        "<th>best score</th><th>paths</th><th>assertions (net sign: hops)</th></tr></thead>"
+        f'<table class="small {escape(paths[0].kind, quote=True)}"><thead><tr><th>#</th>'
+        "<th>route</th><th>net sign</th><th>best score</th><th>paths</th>"
+        "<th>assertions (net sign: hops)</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
@@ -389,9 +411,8 @@ def _question_paths(
     for metapath in metapaths:
         found.extend(_path_search(builder, sources, targets, metapath=metapath,
                                   max_length=max_length, top=top))  # fmt: skip
-    found.sort(key=lambda p: (-p.score, len(p.edges), p.nodes, p.edges))
-    paths = [PathHighlight(i, p.nodes, p.edges, p.sign, p.score)
-             for i, p in enumerate(found[:top], start=1)]  # fmt: skip
+    found.sort(key=lambda p: (p.kind == "associative", -p.score, len(p.edges), p.nodes, p.edges))
+    paths = [replace(p, rank=i) for i, p in enumerate(found[:top], start=1)]
     if not paths:
         return "<p>No path found.</p>"
     how = (
@@ -400,13 +421,14 @@ def _question_paths(
         else f"at most {max_length} hops"
     )
     intro = (
-        f"<p>{len(paths)} best path(s) ({escape(how)}), ranked by the path search score "
-        "(product of the evidence weights of the hops; see docs/evidence.md) and grouped by "
-        "route: parallel assertions between the same nodes give several paths along one "
-        "route, possibly with different net signs.</p>"
+        f"<p>{len(paths)} best path(s) ({escape(how)}): mechanistic paths first, then "
+        "associative ones, each ranked by the path search score (product of the evidence "
+        "weights of the hops; see docs/evidence.md) and grouped by route: parallel assertions "
+        "between the same nodes give several paths along one route, possibly with different "
+        "net signs.</p>"
     )
     sub = paths_subgraph(builder.data, paths, description=f"{title}: {len(paths)} ranked paths")
-    return intro + _path_table(builder, paths) + builder.view(name, sub, title)
+    return intro + _path_tables(builder, paths) + builder.view(name, sub, title)
 
 
 # ----------------------------------------------------------------------------- sections
