@@ -137,3 +137,39 @@ def test_unknown_source_kind_and_missing_sources_file(data: Path, tmp_path: Path
     assert problems_of(root)[0].startswith("data/sources.csv:2:kind: 'blog' is not one of review")
     (tmp_path / "empty").mkdir()
     assert problems_of(tmp_path / "empty") == ["empty:0:-: no sources.csv in this folder"]
+
+
+DISCREPANCY_HEADER = "id,source,locator,kind,claim,claim_en,printed,recomputed,explanation,edge,outcome"
+DISCREPANCY_OK = "d1,src1,Fig. 1,interval_inconsistent,0.1 (0.3),x,0.1 [0.3],\"0.1 [0, 0.2]\",why,e1,"
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("d2,src9,Fig. 1,interval_inconsistent,c,x,p,r,why,,", "source: unknown source 'src9'"),
+        ("d2,src1,Fig. 1,typo,c,x,p,r,why,,", "kind: 'typo' is not one of mislabelled_subgroup"),
+        ("d2,src1,Fig. 1,interval_inconsistent,c,x,p,r,why,e7,", "edge: 'e7' is not an edge id"),
+        ("d2,src1,Fig. 1,interval_inconsistent,c,x,p,r,why,,o1", "outcome: 'o1' is not an outcome id"),
+        ("d2,src1,Fig. 1,interval_inconsistent,c,,p,r,why,,", "claim_en: required field is empty"),
+        ("d2,src1,Fig. 1,interval_inconsistent,c,x,p,,why,,", "recomputed: required field is empty"),
+        ("d1,src1,Fig. 1,interval_inconsistent,c,x,p,r,why,,", "id: duplicate id 'd1'"),
+    ],
+)  # fmt: skip
+def test_discrepancy_checks(data: Path, row: str, expected: str) -> None:
+    write_tables(data, NODES_OK, [EDGE_OK])
+    (data / "discrepancies.csv").write_text(
+        f"{DISCREPANCY_HEADER}\n{DISCREPANCY_OK}\n{row}\n", encoding="utf-8"
+    )
+    problems = problems_of(data)
+    assert any(p.startswith(f"data/discrepancies.csv:3:{expected}") for p in problems), problems
+
+
+def test_discrepancy_loads(data: Path) -> None:
+    write_tables(data, NODES_OK, [EDGE_OK])
+    (data / "discrepancies.csv").write_text(
+        f"{DISCREPANCY_HEADER}\n{DISCREPANCY_OK}\n", encoding="utf-8"
+    )
+    item = load_curated(data).discrepancies["d1"]
+    assert (item.kind, item.edge, item.recomputed, item.record) == (
+        "interval_inconsistent", "e1", "0.1 [0, 0.2]", "data/discrepancies.csv:2"
+    )  # fmt: skip

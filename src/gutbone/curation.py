@@ -31,12 +31,15 @@ __all__ = [
     "Effect",
     "Edge",
     "Outcome",
+    "Discrepancy",
     "CuratedData",
     "load_curated",
     "SOURCE_COLUMNS",
     "NODE_COLUMNS",
     "EDGE_COLUMNS",
     "OUTCOME_COLUMNS",
+    "DISCREPANCY_COLUMNS",
+    "DISCREPANCY_KINDS",
     "SOURCE_KINDS",
     "POOLING_MODELS",
     "TRANSLATION_COLUMNS",
@@ -60,6 +63,20 @@ OUTCOME_COLUMNS = (
 #: English rendering column -> the column it translates; required when that one has Chinese.
 TRANSLATION_COLUMNS = {"quote_en": "quote", "locator_en": "locator"}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+DISCREPANCY_COLUMNS = (
+    "id", "source", "locator", "kind", "claim", "claim_en", "printed", "recomputed",
+    "explanation", "edge", "outcome",
+)  # fmt: skip
+#: Kinds of discrepancy between what a source claims and what its own data show.
+DISCREPANCY_KINDS = (
+    "mislabelled_subgroup",  # a result reported under another subgroup's or site's name
+    "mislabelled_outcome",  # a result reported under another outcome's name
+    "no_comparative_test",  # a between-arm difference claimed without any comparison
+    "missing_study_row",  # a pooled result that includes a study the figure does not print
+    "interval_inconsistent",  # a confidence interval that cannot belong to its estimate
+    "p_value_inconsistent",  # a p value that does not fit its estimate and interval
+    "study_not_included",  # a pooled study that is not among the included studies
+)
 SOURCE_KINDS = ("review", "mr_study", "meta_analysis", "primary_study", "database")
 POOLING_MODELS = ("FE", "DL", "REML", "PM", "MH")
 
@@ -78,6 +95,10 @@ _REQUIRED = {
         "quote",
     ),  # fmt: skip
     "outcomes": ("id", "edge", "study_file", "measure", "model"),
+    "discrepancies": (
+        "id", "source", "locator", "kind", "claim", "claim_en", "printed", "recomputed",
+        "explanation",
+    ),  # fmt: skip
 }
 
 
@@ -187,6 +208,31 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Discrepancy:
+    """A source's printed claim that its own data do not support (``discrepancies.csv``).
+
+    :param claim: the claim as printed (exact quote); ``claim_en`` its English rendering.
+    :param printed: the printed value(s), as text.
+    :param recomputed: what the source's own data give, as text.
+    :param kind: one of :data:`DISCREPANCY_KINDS`.
+    :param edge: the assertion it concerns, if any; ``outcome`` the pooled outcome, if any.
+    """
+
+    id: str
+    source: str
+    locator: str
+    kind: str
+    claim: str
+    claim_en: str
+    printed: str
+    recomputed: str
+    explanation: str
+    edge: str = ""
+    outcome: str = ""
+    record: str = ""
+
+
+@dataclass(frozen=True)
 class CuratedData:
     """Every curated table of one data folder, checked."""
 
@@ -195,6 +241,7 @@ class CuratedData:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: dict[str, Edge] = field(default_factory=dict)
     outcomes: dict[str, Outcome] = field(default_factory=dict)
+    discrepancies: dict[str, Discrepancy] = field(default_factory=dict)
 
 
 def _display(path: Path) -> str:
@@ -322,6 +369,9 @@ def load_curated(root: str | os.PathLike[str] | None = None) -> CuratedData:
         _read_edges(table, data)
     if (folder / "outcomes.csv").is_file():
         _read_outcomes(_Table(folder / "outcomes.csv", "outcomes", problems, folder), data)
+    if (folder / "discrepancies.csv").is_file():
+        table = _Table(folder / "discrepancies.csv", "discrepancies", problems, folder)
+        _read_discrepancies(table, data)
     if problems:
         raise CurationError(sorted(problems, key=lambda p: (p.file, p.row)))
     return data
@@ -573,3 +623,25 @@ def _read_outcomes(table: _Table, data: CuratedData) -> None:
             record=table.record(row_number),
             locator_en=row.get("locator_en", ""),
         )
+
+
+def _read_discrepancies(table: _Table, data: CuratedData) -> None:
+    for row_number, row in table.rows(DISCREPANCY_COLUMNS):
+        key = row["id"]
+        if not key:
+            continue
+        if key in data.discrepancies:
+            first = data.discrepancies[key].record
+            table.problem(row_number, "id", f"duplicate id {key!r} (first at {first})")
+            continue
+        if row["source"] and row["source"] not in data.sources:
+            table.problem(row_number, "source", f"unknown source {row['source']!r}")
+        if row["kind"] and row["kind"] not in DISCREPANCY_KINDS:
+            table.problem(
+                row_number, "kind", f"{row['kind']!r} is not one of {', '.join(DISCREPANCY_KINDS)}"
+            )
+        for column, known in (("edge", data.edges), ("outcome", data.outcomes)):
+            if row.get(column) and row[column] not in known:
+                table.problem(row_number, column, f"{row[column]!r} is not an {column} id")
+        values = {name: row.get(name, "") for name in DISCREPANCY_COLUMNS}
+        data.discrepancies[key] = Discrepancy(**values, record=table.record(row_number))

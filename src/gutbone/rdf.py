@@ -26,9 +26,9 @@ from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRe
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node as RdfTerm
 
-from gutbone.curation import CuratedData, Edge, Effect, Node, Source, has_cjk
+from gutbone.curation import CuratedData, Discrepancy, Edge, Effect, Node, Source, has_cjk
 from gutbone.identifiers import PREFIXES, expand
-from gutbone.resources import ASSERTION_BASE, SOURCE_BASE, VOCAB
+from gutbone.resources import ASSERTION_BASE, DISCREPANCY_BASE, SOURCE_BASE, VOCAB
 from gutbone.vocabulary import GB, ontology_graph
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "node_iri",
     "assertion_iri",
     "source_iri",
+    "discrepancy_iri",
     "serialize",
     "decimal_literal",
 ]
@@ -62,6 +63,11 @@ def assertion_iri(edge_id: str) -> URIRef:
 def source_iri(source_id: str) -> URIRef:
     """IRI of a source document."""
     return URIRef(SOURCE_BASE + source_id)
+
+
+def discrepancy_iri(discrepancy_id: str) -> URIRef:
+    """IRI of a discrepancy record."""
+    return URIRef(DISCREPANCY_BASE + discrepancy_id)
 
 
 def decimal_literal(value: Decimal) -> Literal:
@@ -152,6 +158,28 @@ def _add_edge(graph: Graph, edge: Edge) -> None:
         _add_effect(graph, iri, GB.reportedEffect, URIRef(f"{iri}/reported"), edge.reported_effect)
 
 
+def _add_discrepancy(graph: Graph, item: Discrepancy) -> None:
+    iri = discrepancy_iri(item.id)
+    graph.add((iri, RDF.type, GB.Discrepancy))
+    graph.add((iri, DCTERMS.identifier, Literal(item.id)))
+    graph.add((iri, GB.source, source_iri(item.source)))
+    graph.add((iri, GB.locator, _text(item.locator)))
+    graph.add((iri, GB.discrepancyKind, Literal(item.kind)))
+    graph.add((iri, GB.claim, _text(item.claim)))
+    graph.add((iri, GB.claim, Literal(item.claim_en, lang="en")))
+    for slot, value in (
+        (GB.printedValue, item.printed),
+        (GB.recomputedValue, item.recomputed),
+        (GB.explanation, item.explanation),
+    ):
+        graph.add((iri, slot, _text(value)))
+    graph.add((iri, GB.curationRecord, Literal(item.record)))
+    if item.edge:
+        graph.add((iri, GB.concerns, assertion_iri(item.edge)))
+    if item.outcome:
+        graph.add((iri, GB.outcome, Literal(item.outcome)))
+
+
 def _add_effect(
     graph: Graph, assertion: URIRef, slot: URIRef, effect_iri: URIRef, effect: Effect
 ) -> None:
@@ -194,6 +222,8 @@ def build_graph(data: CuratedData, *, include_ontology: bool = True) -> Graph:
         _add_node(graph, node)
     for edge in data.edges.values():
         _add_edge(graph, edge)
+    for discrepancy in data.discrepancies.values():
+        _add_discrepancy(graph, discrepancy)
     return graph
 
 

@@ -11,12 +11,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["ontology_dir", "data_dir", "VOCAB", "NODE_BASE", "ASSERTION_BASE", "SOURCE_BASE"]
+__all__ = [
+    "ontology_dir",
+    "data_dir",
+    "VOCAB",
+    "NODE_BASE",
+    "ASSERTION_BASE",
+    "SOURCE_BASE",
+    "DISCREPANCY_BASE",
+]
 
 VOCAB = "https://w3id.org/gutbone/vocab#"
 NODE_BASE = "https://w3id.org/gutbone/node/"
 ASSERTION_BASE = "https://w3id.org/gutbone/assertion/"
 SOURCE_BASE = "https://w3id.org/gutbone/source/"
+DISCREPANCY_BASE = "https://w3id.org/gutbone/discrepancy/"
 
 _PACKAGE = Path(__file__).resolve().parent
 

@@ -112,7 +112,10 @@ def _local(iri: URIRef) -> str:
 def load_vocabulary() -> Vocabulary:
     """Read categories, predicates and evidence types from the ontology."""
     graph = ontology_graph()
-    association_classes = {GB.Association, GB.EffectEstimate, GB.Source, GB.EvidenceType}
+    association_classes = {
+        GB.Association, GB.EffectEstimate, GB.Source, GB.EvidenceType, GB.Discrepancy,
+        GB.ReportedClaim,
+    }  # fmt: skip
     categories: dict[str, str | None] = {}
     for cls in graph.subjects(RDF.type, OWL.Class):
         if not isinstance(cls, URIRef) or cls in association_classes:
