@@ -128,6 +128,11 @@ def test_report_links_resolve_and_views_render(
                             e.href || e.src])"""
     )
     assert len(links) > 50
+    # the discrepancy section is the first section after the summary, and shows its rows
+    headings = page.evaluate("Array.from(document.querySelectorAll('h2')).map(h => h.id)")
+    assert headings[:3] == ["summary", "discrepancies", "counts"]
+    assert page.locator("#discrepancy-table tbody tr").count() == len(load_curated().discrepancies)
+    assert page.locator("#disc-hip-headline").is_visible()
     anchors = 0
     for tag, raw, absolute in links:
         assert not re.match(r"https?:", raw), raw

@@ -173,3 +173,25 @@ def test_discrepancy_loads(data: Path) -> None:
     assert (item.kind, item.edge, item.recomputed, item.record) == (
         "interval_inconsistent", "e1", "0.1 [0, 0.2]", "data/discrepancies.csv:2"
     )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("columns", "expected"),
+    [
+        (("decreases", ""), "reported_sign: required with the other reported_ column"),
+        (("", "-1"), "reported_predicate: required with the other reported_ column"),
+        (("lowers", "-1"), "reported_predicate: 'lowers' is not a known predicate"),
+        (("decreases", "1"), "reported_sign: predicate 'decreases' requires sign -1"),
+        (("affects", "0"), "reported_sign: the reported claim has the assertion's own sign 0"),
+    ],
+)
+def test_reported_claim_checks(data: Path, columns: tuple[str, str], expected: str) -> None:
+    values = {"id": "e9", "subject": "CHEBI:17968", "predicate": "affects",
+              "object": "EFO:0003923", "sign": "0", "evidence_type": "rct", "source": "src1",
+              "locator": "Fig. 1", "quote": "q", "reported_predicate": columns[0],
+              "reported_sign": columns[1]}  # fmt: skip
+    row = ",".join(values.get(name, "") for name in EDGE_COLUMNS)
+    write_tables(data, NODES_OK, [])
+    (data / "edges" / "e.csv").write_text(f"{','.join(EDGE_COLUMNS)}\n{row}\n", encoding="utf-8")
+    problems = problems_of(data)
+    assert any(p.startswith(f"data/edges/e.csv:2:{expected}") for p in problems), problems

@@ -434,3 +434,14 @@ def test_discrepancies_cli(capsys):
     assert main(["sparql", "discrepancies", "--format", "csv"]) == 0
     rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
     assert {row["id"] for row in rows} >= set(EXPECTED_DISCREPANCIES)
+
+
+def test_reported_claims_query(curated):
+    # seed 002 abstract: "并且可以降低恶心和腹泻的发生率" (lowers nausea and diarrhoea), but the
+    # Mantel-Haenszel RRs recomputed from Table 2 counts include 1 (outcomes.csv notes)
+    rows = {row["id"]: row for row in records(run(curated, "reported_claims"))}
+    assert set(rows) >= {"meta-nausea", "meta-diarrhoea"}
+    for row in (rows["meta-nausea"], rows["meta-diarrhoea"]):
+        assert (row["predicate"], row["sign"]) == ("gb:affects", "0")
+        assert (row["reportedPredicate"], row["reportedSign"]) == ("gb:decreases", "-1")
+        assert row["quote"] == "并且可以降低恶心和腹泻的发生率"

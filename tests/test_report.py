@@ -109,6 +109,20 @@ def test_curated_report_meta_and_mr(tmp_path: Path, capsys) -> None:
     assert balp and '<span class="bad">differs</span>' in balp.group(0)
     assert pth and '<span class="ok">agrees</span>' in pth.group(0)
     assert "1.24 [-6.65, 9.13], I² 82.3%" in pth.group(0)
+    # discrepancies (data/discrepancies.csv): the first section after the summary
+    headings = re.findall(r'<h2 id="([^"]+)">', html)
+    assert headings[:3] == ["summary", "discrepancies", "counts"]
+    section = _section(html, "discrepancies")
+    assert "What the sources claim that their own data do not support" in html
+    assert set(re.findall(r'<tr id="(disc-[^"]+)">', section)) == set(data.discrepancies)
+    # the abstract's hip claim 0.05 (0.01, 0.10) has its own row in the meta table, next to
+    # the hip rows' 0.04 (-0.06, 0.14) (seed 002 abstract and Fig. 4), marked a discrepancy
+    hip = re.search(r'<tr class="discrepancy"><td><a href="#disc-hip-headline">.*?</tr>', meta)
+    assert hip and "0.05 [0.01, 0.10]" in hip.group(0) and "0.04 [-0.06, 0.14]" in hip.group(0)
+    assert '<span class="bad">discrepancy</span>' in hip.group(0)
+    problems = _section(html, "problems")
+    assert f"{len(data.discrepancies)} claim(s) of the sources" in problems
+    assert "<p>None.</p>" not in problems
     # MR section: seed 001 reports Coprococcus 2 beta = 0.03 (P = 0.02) on BMD, and ~40%
     # (95% CI 21.1%-58.9%) of the NC2004 effect mediated by RMSSD
     mr = _section(html, "mr")

@@ -29,6 +29,7 @@ __all__ = [
     "Source",
     "Node",
     "Effect",
+    "ReportedClaim",
     "Edge",
     "Outcome",
     "Discrepancy",
@@ -54,6 +55,7 @@ EDGE_COLUMNS = (
     "id", "subject", "predicate", "object", "sign", "evidence_type", "source", "locator",
     "quote", "context", "measure", *EFFECT_DECIMALS, *EFFECT_INTEGERS, "model", "note",
     *("quote_en", "locator_en"),  # English renderings by the curator (see TRANSLATION_COLUMNS)
+    *("reported_predicate", "reported_sign"),  # the source's own claim, when its data differ
 )  # fmt: skip
 OUTCOME_COLUMNS = (
     "id", "edge", "study_file", "measure", "model", "reported_estimate", "reported_ci_lower",
@@ -157,6 +159,19 @@ class Effect:
 
 
 @dataclass(frozen=True)
+class ReportedClaim:
+    """The source's own directional claim about an assertion whose data do not support it.
+
+    The assertion carries what the data show (e.g. ``affects``, sign 0: the pooled interval
+    includes no effect); the claim keeps the predicate and sign the source states, resting
+    on the assertion's quote (the source's words). See docs/evidence.md.
+    """
+
+    predicate: str
+    sign: int
+
+
+@dataclass(frozen=True)
 class Edge:
     """An assertion: subject predicate object, with sign, evidence and provenance."""
 
@@ -179,6 +194,8 @@ class Edge:
     quote_en: str = ""
     #: the English form of a ``locator`` naming a Chinese section or subgroup
     locator_en: str = ""
+    #: the source's own claim (predicate, sign) when its data give another sign
+    reported_claim: ReportedClaim | None = None
 
     @property
     def english_quote(self) -> str:
@@ -469,21 +486,7 @@ def _read_edges(table: _Table, data: CuratedData) -> None:
                 table.problem(row_number, column, problem)
             elif value not in data.nodes:
                 table.problem(row_number, column, f"{value!r} is not a node (define it in nodes/)")
-        predicate = vocabulary.predicates.get(row["predicate"])
-        if row["predicate"] and predicate is None:
-            table.problem(row_number, "predicate", f"{row['predicate']!r} is not a known predicate")
-        sign = 0
-        if row["sign"]:
-            if row["sign"] not in ("-1", "0", "1", "+1"):
-                table.problem(row_number, "sign", f"{row['sign']!r} is not one of -1, 0, 1")
-            else:
-                sign = int(row["sign"])
-                if predicate and predicate.required_sign not in (None, sign):
-                    table.problem(
-                        row_number,
-                        "sign",
-                        f"predicate {predicate.name!r} requires sign {predicate.required_sign}",
-                    )
+        sign = _signed_predicate(table, row_number, row, "predicate", "sign")
         evidence = row["evidence_type"]
         if evidence and evidence not in vocabulary.evidence_types:
             table.problem(
@@ -509,7 +512,52 @@ def _read_edges(table: _Table, data: CuratedData) -> None:
             record=table.record(row_number),
             quote_en=row.get("quote_en", ""),
             locator_en=row.get("locator_en", ""),
+            reported_claim=_reported_claim(table, row_number, row, sign),
         )
+
+
+def _signed_predicate(
+    table: _Table, row_number: int, row: Mapping[str, str], predicate_column: str, column: str
+) -> int:
+    """The sign in ``column`` (0 when empty), checked with the predicate it goes with."""
+    vocabulary = load_vocabulary()
+    name = row.get(predicate_column, "")
+    predicate = vocabulary.predicates.get(name)
+    if name and predicate is None:
+        table.problem(row_number, predicate_column, f"{name!r} is not a known predicate")
+    value = row.get(column, "")
+    if not value:
+        return 0
+    if value not in ("-1", "0", "1", "+1"):
+        table.problem(row_number, column, f"{value!r} is not one of -1, 0, 1")
+        return 0
+    sign = int(value)
+    if predicate and predicate.required_sign not in (None, sign):
+        required = predicate.required_sign
+        table.problem(row_number, column, f"predicate {predicate.name!r} requires sign {required}")
+    return sign
+
+
+def _reported_claim(
+    table: _Table, row_number: int, row: Mapping[str, str], sign: int
+) -> ReportedClaim | None:
+    """The source's own claim of a row (``reported_predicate``, ``reported_sign``), if any."""
+    predicate, given = row.get("reported_predicate", ""), row.get("reported_sign", "")
+    if not predicate and not given:
+        return None
+    if not predicate or not given:
+        missing = "reported_sign" if predicate else "reported_predicate"
+        table.problem(row_number, missing, "required with the other reported_ column")
+        return None
+    reported = _signed_predicate(table, row_number, row, "reported_predicate", "reported_sign")
+    if reported == sign:
+        table.problem(
+            row_number,
+            "reported_sign",
+            f"the reported claim has the assertion's own sign {sign}: leave both reported_ "
+            "columns empty (they keep a source claim that its data do not support)",
+        )
+    return ReportedClaim(predicate, reported)
 
 
 def _check_translations(table: _Table, row_number: int, row: Mapping[str, str]) -> None:

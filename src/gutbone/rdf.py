@@ -156,6 +156,28 @@ def _add_edge(graph: Graph, edge: Edge) -> None:
         _add_effect(graph, iri, GB.effect, URIRef(f"{iri}/effect"), edge.effect)
     if edge.reported_effect is not None:
         _add_effect(graph, iri, GB.reportedEffect, URIRef(f"{iri}/reported"), edge.reported_effect)
+    if edge.reported_claim is not None:
+        _add_claim(graph, iri, edge)
+
+
+def _add_claim(graph: Graph, assertion: URIRef, edge: Edge) -> None:
+    """The source's own claim about ``edge`` as a ``gb:ReportedClaim`` node (no direct triple)."""
+    assert edge.reported_claim is not None
+    iri = URIRef(f"{assertion}/claim")
+    graph.add((assertion, GB.reportedClaim, iri))
+    graph.add((iri, GB.claimOf, assertion))
+    graph.add((iri, RDF.type, GB.ReportedClaim))
+    graph.add((iri, DCTERMS.identifier, Literal(f"{edge.id}/claim")))
+    graph.add((iri, RDF.subject, node_iri(edge.subject)))
+    graph.add((iri, RDF.predicate, GB[edge.reported_claim.predicate]))
+    graph.add((iri, RDF.object, node_iri(edge.object)))
+    graph.add((iri, GB.sign, Literal(edge.reported_claim.sign, datatype=XSD.integer)))
+    for source in edge.sources:
+        graph.add((iri, GB.source, source_iri(source)))
+    graph.add((iri, GB.locator, Literal(edge.locator)))
+    graph.add((iri, GB.quote, _text(edge.quote)))
+    if edge.quote_en:
+        graph.add((iri, GB.quoteEnglish, Literal(edge.quote_en, lang="en")))
 
 
 def _add_discrepancy(graph: Graph, item: Discrepancy) -> None:

@@ -26,6 +26,7 @@ from gutbone.errors import GutboneError, InputError, Problem
 from gutbone.query.projection import lookup_edge
 from gutbone.synthesis import check_outcomes
 from gutbone.validate import ValidationReport
+from gutbone.views.discrepancies import DISCREPANCY_TITLE, discrepancy_section, kind_text
 from gutbone.views.pathway import (
     DEFAULT_MAX_NODES,
     PathHighlight,
@@ -131,6 +132,8 @@ def render_report(
     *,
     graph_files: Sequence[str] = (),
     sections: Sequence[tuple[str, str, str]] = (),
+    lead_sections: Sequence[tuple[str, str, str]] = (),
+    discrepancies: int = 0,
 ) -> str:
     """Render the report page.
 
@@ -139,6 +142,9 @@ def render_report(
     :param problems: curation problems (when the tables did not load).
     :param graph_files: relative links to the written graph files.
     :param sections: extra ``(anchor, title, html)`` sections, already escaped.
+    :param lead_sections: sections placed right after the summary (before the counts).
+    :param discrepancies: number of source claims that their own data do not support
+        (counted under "Problems" and linked to the ``discrepancies`` section).
     :returns: the HTML text.
     """
     status_ok = validation.conforms and not problems
@@ -147,7 +153,9 @@ def render_report(
         if status_ok
         else f'<span class="bad">{len(problems) + len(validation.violations)} problem(s)</span>'
     )
-    nav = [("summary", "Summary"), ("counts", "Counts"), ("problems", "Problems")]
+    nav = [("summary", "Summary")]
+    nav += [(anchor, title) for anchor, title, _ in lead_sections]
+    nav += [("counts", "Counts"), ("problems", "Problems")]
     nav += [(anchor, title) for anchor, title, _ in sections]
     cards = "".join(
         f'<div class="card"><b>{value}</b>{escape(label)}</div>'
@@ -157,6 +165,7 @@ def render_report(
             ("sources", summary.sources),
             ("triples", summary.triples),
             ("local gutbone: ids", summary.local_ids),
+            ("source claims their data do not support", discrepancies),
         )
     )
     files = "".join(
@@ -172,6 +181,10 @@ def render_report(
         "<nav>" + "".join(f'<a href="#{a}">{escape(t)}</a>' for a, t in nav) + "</nav>",
         f'<h2 id="summary">Summary</h2><p>Status: {status}</p><div class="cards">{cards}</div>',
         f"<p>Graph files:</p><ul>{files}</ul>" if files else "",
+        *(
+            f'<h2 id="{escape(anchor, quote=True)}">{escape(title)}</h2>{body}'
+            for anchor, title, body in lead_sections
+        ),
         '<h2 id="counts">Counts</h2><div class="cards">',
         _table("category", summary.by_category),
         _table("predicate", summary.by_predicate),
@@ -179,7 +192,7 @@ def render_report(
         _table("source", summary.by_source),
         "</div>",
         '<h2 id="problems">Problems</h2>',
-        _list(issues) if issues else "<p>None.</p>",
+        _problems_text(issues, discrepancies),
     ]
     for anchor, title, body in sections:
         parts.append(f'<h2 id="{escape(anchor, quote=True)}">{escape(title)}</h2>{body}')
@@ -187,6 +200,22 @@ def render_report(
         parts.append(f"<script>{SORT_SCRIPT}</script>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def _problems_text(issues: Sequence[str], discrepancies: int) -> str:
+    """The "Problems" section: source discrepancies first, then table and SHACL problems."""
+    parts = []
+    if discrepancies:
+        parts.append(
+            f'<p class="bad" id="problems-discrepancies">{discrepancies} claim(s) of the '
+            'sources that their own data do not support: see <a href="#discrepancies">'
+            f"{escape(DISCREPANCY_TITLE)}</a>.</p>"
+        )
+    if issues:
+        parts.append(_list(issues))
+    elif discrepancies:
+        parts.append("<p>No problem in the curated tables or the graph.</p>")
+    return "".join(parts) or "<p>None.</p>"
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -292,6 +321,18 @@ def _sign(value: int | None) -> str:
     if value is None:
         return "none (associative)"
     return {1: "+", -1: "−"}.get(value, "0")
+
+
+def _sign_cell(edge: Edge) -> str:
+    """The sign of an assertion, with the source's own claim when its data do not support it."""
+    text = _sign(edge.sign)
+    claim = edge.reported_claim
+    if claim is not None:
+        text += (
+            f'<br><small class="reported">source claims {escape(claim.predicate)} '
+            f"({_sign(claim.sign)}); not supported by its data</small>"
+        )
+    return text
 
 
 def _bmd_nodes(data: CuratedData) -> tuple[str, ...]:
@@ -513,7 +554,7 @@ def _rct_answer(builder: _Builder) -> str:
         rows.append(
             f"<tr><td>{builder.edge_link(edge.id)}</td><td>{builder.node_link(edge.subject)}</td>"
             f"<td>{escape(edge.predicate)}</td><td>{builder.node_link(edge.object)}"
-            f"{escape(marker)}</td><td>{_sign(edge.sign)}</td><td>{escape(_effect_text(edge))}"
+            f"{escape(marker)}</td><td>{_sign_cell(edge)}</td><td>{escape(_effect_text(edge))}"
             f"</td><td>{escape(edge.locator)}</td></tr>"
         )
     table = (
@@ -524,7 +565,8 @@ def _rct_answer(builder: _Builder) -> str:
     text = (
         f"<p>{len(edges)} assertion(s) rest on randomized trials. The pooled numbers are "
         'recomputed from the study rows in <a href="#meta">the meta-analysis section</a>; '
-        "sign 0 means the pooled interval includes no effect.</p>"
+        "sign 0 means the pooled interval includes no effect; where the source nevertheless "
+        "claims a direction, the claim is shown under the sign (docs/evidence.md).</p>"
     )
     sub = edges_subgraph(builder.data, (e.id for e in edges),
                          description="assertions resting on randomized trials")  # fmt: skip
@@ -703,6 +745,7 @@ def _meta_section(builder: _Builder) -> str:
             f'<td>{escape(check.model)}</td><td class="num">{check.result.k}</td>'
             f"<td>{escape(printed)}</td><td>{escape(recomputed)}</td><td>{verdict}</td></tr>"
         )
+        rows.extend(_claim_rows(builder, check.outcome_id))
         builder.progress(f"plotting outcome {check.outcome_id}")
         label = check.outcome_id
         title = f"{label} ({check.measure}, {check.model})"
@@ -729,6 +772,26 @@ def _meta_section(builder: _Builder) -> str:
         "rounding is shown, not hidden; the curation note below each plot explains it.</p>"
     )
     return intro + table + "".join(plots)
+
+
+def _claim_rows(builder: _Builder, outcome_id: str) -> list[str]:
+    """Reported-vs-recomputed rows of the claims about an outcome that its data contradict.
+
+    E.g. the abstract's hip headline: its own row, marked as a discrepancy.
+    """
+    rows = []
+    for item in sorted(builder.data.discrepancies.values(), key=lambda d: d.id):
+        if item.outcome != outcome_id:
+            continue
+        edge = builder.edge_link(item.edge) if item.edge else ""
+        rows.append(
+            f'<tr class="discrepancy"><td><a href="#{escape(item.id, quote=True)}">claim: '
+            f"{escape(item.locator)}</a></td><td>{edge}"
+            f'</td><td colspan="3"><small>{escape(item.claim_en)}</small></td>'
+            f"<td>{escape(item.printed)}</td><td>{escape(item.recomputed)}</td>"
+            f'<td><span class="bad">discrepancy</span>: {escape(kind_text(item.kind))}</td></tr>'
+        )
+    return rows
 
 
 def _mr_section(builder: _Builder) -> str:
@@ -861,7 +924,7 @@ def _evidence_section(builder: _Builder) -> str:
             f'<tr id="edge-{escape(edge.id, quote=True)}"><td>{escape(edge.id)}</td>'
             f"<td>{escape(builder.label(edge.subject))}</td><td>{escape(edge.predicate)}</td>"
             f'<td>{escape(builder.label(edge.object))}</td><td data-sort="{edge.sign}">'
-            f'{_sign(edge.sign)}</td><td data-sort="{rank}">{escape(edge.evidence_type)}</td>'
+            f'{_sign_cell(edge)}</td><td data-sort="{rank}">{escape(edge.evidence_type)}</td>'
             f"<td>{escape(_effect_text(edge))}</td><td>{escape(', '.join(edge.sources))}</td>"
             f'<td>{escape(edge.locator)}</td><td class="quote">{escape(edge.quote)}</td></tr>'
         )
@@ -909,8 +972,10 @@ def build_report(
         sections.append((anchor, title, make(builder)))
     if builder.notes:
         sections.append(("notes", "Notes", _list(builder.notes)))
+    lead = [("discrepancies", DISCREPANCY_TITLE, discrepancy_section(data, builder.edge_link))]
     html = render_report(
-        summarize(data, triples), validation, graph_files=graph_files, sections=sections
-    )
+        summarize(data, triples), validation, graph_files=graph_files, sections=sections,
+        lead_sections=lead, discrepancies=len(data.discrepancies),
+    )  # fmt: skip
     files = {"index.html": html, **builder.files}
     return Report(files=files, notes=tuple(builder.notes))
