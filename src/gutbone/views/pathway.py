@@ -12,9 +12,17 @@ type (``gb:evidenceWeight`` of the ontology), arrows from subject to object exce
 symmetric associations. Tooltips give predicate, sign, evidence type, the effect
 (estimate, CI, p, k, I²), sources, locator and quote.
 
-Physics runs until vis-network's stabilisation is done and is then switched off, so the
-layout stays still; a view with more than ``max_nodes`` nodes is refused
-(:class:`ViewTooLargeError`) rather than drawn as a hairball.
+Layout: nodes are laid out left to right by layer (taxa and interventions, metabolites,
+receptors/genes/pathways/immune cells, bone cells and processes, bone outcomes; see
+:mod:`gutbone.views.layers`), computed here, so the page draws at once without a physics
+simulation (the "physics" button lets vis-network move the nodes vertically; x stays
+fixed). The page opens fitted to the graph but never below a zoom at which labels are
+readable. A search box finds a node by label, synonym (English or Chinese) or id,
+selects it with its neighbours and centres it; check boxes filter by category, evidence
+type, source and sign, and "group categories" collapses each category into one cluster
+node. Chinese text uses a CJK-capable font stack (:data:`FONT_STACK`); tooltips show every
+quote and locator with its English rendering beside it. A view with more than
+``max_nodes`` nodes is refused (:class:`ViewTooLargeError`).
 
 >>> from gutbone.curation import load_curated
 >>> data = load_curated()
@@ -46,11 +54,14 @@ from pyvis.network import Network
 from gutbone.curation import CuratedData, Edge, Effect, Node
 from gutbone.errors import InputError, Problem, QueryError
 from gutbone.query.projection import lookup_edge
+from gutbone.views.layers import LAYER_NAMES, layered_positions
 from gutbone.vocabulary import load_vocabulary
 
 __all__ = [
     "DEFAULT_MAX_NODES",
     "CATEGORY_STYLES",
+    "FONT_STACK",
+    "MIN_READABLE_SCALE",
     "SIGN_STYLES",
     "CategoryStyle",
     "PathHighlight",
@@ -125,8 +136,25 @@ SIGN_STYLES: Mapping[int, tuple[str, str]] = {
 _SYMMETRIC = frozenset({"associated_with"})
 _HIGHLIGHT = "#ffb703"
 
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2733}
+#: CSS font stack of pages and canvas labels: system fonts first, then fonts with Chinese
+#: glyphs (Noto CJK is Debian's ``fonts-noto-cjk``), so Chinese text never falls back to boxes.
+FONT_STACK = (
+    'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC", '
+    '"Noto Sans CJK TC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", '
+    '"WenQuanYi Micro Hei", sans-serif'
+)
+
+#: Smallest zoom the page opens at: node labels (14 px) stay at least 10.5 px high.
+MIN_READABLE_SCALE = 0.75
+_LABEL_SIZE = 14
+#: Above this many edges, edges are drawn straight (curves cost a lot to draw).
+_CURVED_EDGE_LIMIT = 1500
+
+_CSS = (
+    "body{font-family:"
+    + FONT_STACK
+    + ";margin:0;color:#1d2733}"
+    + """
 header{padding:.5rem 1rem}h1{font-size:1.3rem;margin:.2rem 0}.desc{margin:.2rem 0;max-width:70rem}
 .counts{margin:.2rem 0;font-size:.9rem}.status{color:#555;margin:0 .8rem}
 button{font:inherit;font-size:.8rem;margin-left:.3rem}
@@ -142,7 +170,12 @@ div.vis-tooltip{position:absolute;visibility:hidden;padding:6px 8px;white-space:
 max-width:28rem;font-size:12px;color:#1d2733;background:#fffef5;border:1px solid #b8b08d;
 border-radius:4px;box-shadow:2px 2px 8px rgba(0,0,0,.2);pointer-events:none;z-index:5}
 .gb-tip b{font-weight:600}.gb-tip q{font-style:italic}.gb-tip .k{color:#555}
+.gb-tip .en{color:#234}.search{margin:.3rem 0}.search input{font:inherit;width:100%;
+box-sizing:border-box;padding:.2rem .3rem}#gb-search-result{min-height:1.2em}
+.filters fieldset{border:1px solid #d8dee6;margin:.3rem 0;padding:.1rem .4rem;max-height:11rem;
+overflow:auto}.filters legend{font-weight:600}.filters label{display:block;white-space:nowrap}
 """
+)
 
 
 class ViewTooLargeError(QueryError):
@@ -553,6 +586,17 @@ def node_tooltip(node: Node) -> str:
     return "".join(rows)
 
 
+def _with_english(text: str, english: str) -> str:
+    """``text`` escaped, followed by its English form in brackets when that differs.
+
+    >>> _with_english("sec. 研究結論", "sec. Research conclusions")
+    'sec. 研究結論 <span class="en" lang="en">[sec. Research conclusions]</span>'
+    """
+    if not english or english == text:
+        return _fmt(text)
+    return f'{_fmt(text)} <span class="en" lang="en">[{_fmt(english)}]</span>'
+
+
 def _sign_text(sign: int) -> str:
     return {1: "+1 (raises)", -1: "-1 (lowers)"}.get(sign, "0 (associated)")
 
@@ -584,8 +628,10 @@ def edge_tooltip(edge: Edge, data: CuratedData) -> str:
         source = data.sources.get(key)
         sources.append(f"{key}: {source.title}" if source else key)
     rows.append(_row("source", _fmt("; ".join(sources))))
-    rows.append(_row("locator", _fmt(edge.locator)))
+    rows.append(_row("locator", _with_english(edge.locator, edge.locator_en)))
     rows.append(_row("quote", f"<q>{_fmt(edge.quote)}</q>"))
+    if edge.quote_en and edge.quote_en != edge.quote:
+        rows.append(_row("English", f'<q class="en" lang="en">{_fmt(edge.quote_en)}</q>'))
     if edge.context:
         rows.append(_row("context", _fmt(edge.context)))
     if edge.note:
@@ -640,20 +686,25 @@ def _line_icon(colour: str, dashed: bool = False) -> Markup:
 
 
 def _options(node_count: int) -> dict[str, Any]:
-    iterations = 1000 if node_count <= 300 else 400 if node_count <= 1000 else 200
+    """vis-network options: positions are given (physics off until the user turns it on)."""
     return {
         "autoResize": True,
-        "layout": {"randomSeed": 7, "improvedLayout": node_count <= 150},
-        "nodes": {"font": {"size": 13, "face": "system-ui, sans-serif"}, "borderWidth": 1},
+        "layout": {"randomSeed": 7, "improvedLayout": False},
+        "nodes": {
+            "font": {"size": _LABEL_SIZE, "face": FONT_STACK},
+            "borderWidth": 1,
+            "widthConstraint": {"maximum": 170},
+        },
         "edges": {"selectionWidth": 2, "hoverWidth": 1.5},
         "interaction": {
-            "hover": True,
+            "hover": node_count <= 1000,
             "tooltipDelay": 150,
             "navigationButtons": False,
             "multiselect": True,
+            "hideEdgesOnDrag": node_count > 1000,
         },  # fmt: skip
         "physics": {
-            "enabled": True,
+            "enabled": False,
             "solver": "barnesHut",
             "barnesHut": {
                 "gravitationalConstant": -6000,
@@ -662,14 +713,10 @@ def _options(node_count: int) -> dict[str, Any]:
                 "damping": 0.3,
                 "avoidOverlap": 0.2,
             },
-            "stabilization": {
-                "enabled": True,
-                "iterations": iterations,
-                "updateInterval": 25,
-                "fit": True,
-            },
+            "stabilization": {"enabled": False},
             "minVelocity": 1.0,
         },  # fmt: skip
+        "gutbone": {"minScale": MIN_READABLE_SCALE},
     }
 
 
@@ -679,18 +726,32 @@ def build_network(data: CuratedData, sub: Subgraph) -> Network:
     ``network.nodes`` and ``network.edges`` are the vis-network items of the page: ids,
     labels (raw text: vis-network draws them on a canvas), ``title`` (escaped HTML),
     colours, shapes, widths and arrows, plus ``category``, ``predicate``, ``sign``,
-    ``evidence`` and ``weight``.
+    ``evidence``, ``sources`` and ``weight``; nodes also carry their layered position
+    (``x``, ``y``, ``layer``; x fixed) and ``synonyms`` (searched by the page).
     """
     vocabulary = load_vocabulary()
     net = Network(directed=True, cdn_resources="in_line")
     path_nodes = {n for p in sub.paths for n in p.nodes}
+    looked_up = [lookup_edge(data, e) for e in sub.edges]
+    positions = layered_positions(
+        {n: (data.nodes[n].category, data.nodes[n].label) for n in sub.nodes},
+        ((e.subject, e.object) for e in looked_up),
+    )
+    curved = len(looked_up) <= _CURVED_EDGE_LIMIT
     for node_id in sub.nodes:
         node = data.nodes[node_id]
         style = category_style(node.category)
         marked = node_id in sub.highlight or node_id in path_nodes
+        where = positions[node_id]
         net.add_node(
             node_id,
             label=node.label,
+            x=where.x,
+            y=where.y,
+            fixed={"x": True, "y": False},
+            layer=where.layer,
+            synonyms=list(node.synonyms),
+            sources=list(node.sources),
             title=node_tooltip(node),
             shape=style.shape,
             color={
@@ -704,8 +765,7 @@ def build_network(data: CuratedData, sub: Subgraph) -> Network:
             category=node.category,
         )
     pair_count: dict[tuple[str, str], int] = defaultdict(int)
-    for edge_id in sub.edges:
-        edge = lookup_edge(data, edge_id)
+    for edge in looked_up:
         evidence = vocabulary.evidence_types.get(edge.evidence_type)
         weight = float(evidence.weight) if evidence else 0.1
         key = (min(edge.subject, edge.object), max(edge.subject, edge.object))
@@ -723,10 +783,11 @@ def build_network(data: CuratedData, sub: Subgraph) -> Network:
             dashes=edge.evidence_type == "hypothesis",
             smooth={"enabled": True, "type": "curvedCW", "roundness": round(0.08 + 0.12 * index, 2)}
             if index
-            else {"enabled": True, "type": "continuous", "roundness": 0.2},
+            else {"enabled": curved, "type": "continuous", "roundness": 0.2},
             predicate=edge.predicate,
             sign=edge.sign,
             evidence=edge.evidence_type,
+            sources=list(edge.sources),
             weight=weight,
         )
     return net
@@ -796,6 +857,7 @@ def render_view(
         legend_edges.append({"icon": _line_icon("#555", dashed=True), "label": "hypothesis"})
     vocabulary = load_vocabulary()
     weight_text = ", ".join(f"{t.label} {t.weight}" for t in vocabulary.evidence_types.values())
+    layers = sorted({n["layer"] for n in nodes})
     template = _environment().get_template("view.html")
     return template.render(
         title=title,
@@ -812,4 +874,26 @@ def render_view(
         legend_edges=legend_edges,
         weight_text=weight_text,
         paths=_path_rows(data, sub.paths),
+        filters=_filters(data, edges, categories),
+        layers=[f"{i + 1}. {LAYER_NAMES[i]}" for i in layers],
     )
+
+
+def _filters(
+    data: CuratedData, edges: Sequence[Mapping[str, Any]], categories: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The filter groups of the page: key of the item field, title, (value, text) choices."""
+    vocabulary = load_vocabulary()
+    evidence = sorted({e["evidence"] for e in edges})
+    sources = sorted({s for e in edges for s in e["sources"]})
+    signs = sorted({e["sign"] for e in edges}, reverse=True)
+    return [
+        {"key": "category", "title": "Category", "items": [(c, c) for c in categories]},
+        {"key": "evidence", "title": "Evidence type", "items": [
+            (e, vocabulary.evidence_types[e].label if e in vocabulary.evidence_types else e)
+            for e in evidence]},
+        {"key": "sources", "title": "Source", "items": [
+            (s, f"{s}: {data.sources[s].title}" if s in data.sources else s) for s in sources]},
+        {"key": "sign", "title": "Sign", "items": [
+            (str(s), SIGN_STYLES.get(s, SIGN_STYLES[0])[1]) for s in signs]},
+    ]  # fmt: skip
