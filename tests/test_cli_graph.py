@@ -44,7 +44,7 @@ def test_validate_rdf_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
             graph.remove(triple)
     graph.serialize(tmp_path / "broken.ttl", format="turtle")
     assert main(["validate", str(tmp_path / "broken.ttl")]) == 1
-    assert "an association has one non-empty quote" in capsys.readouterr().err
+    assert "an association has a quote or an evidence statement" in capsys.readouterr().err
 
 
 def test_usage_error_exits_2() -> None:

@@ -7,10 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from gutbone.curation import EDGE_COLUMNS, NODE_COLUMNS, SOURCE_COLUMNS, load_curated
+from gutbone.curation import (
+    EDGE_COLUMNS,
+    EDGE_PROVENANCE_COLUMNS,
+    NODE_COLUMNS,
+    SOURCE_COLUMNS,
+    SOURCE_PROVENANCE_COLUMNS,
+    load_curated,
+)
 from gutbone.errors import CurationError
 
-SOURCES = ",".join(SOURCE_COLUMNS) + "\nsrc1,review,A review,,,,,\n"
+# The rows below give the columns up to `note`; the optional provenance columns are tested
+# on their own (test_provenance_*), with a header that names them.
+BASE_SOURCE_COLUMNS = SOURCE_COLUMNS[: SOURCE_COLUMNS.index("note") + 1]
+SOURCES = ",".join(BASE_SOURCE_COLUMNS) + "\nsrc1,review,A review,,,,,\n"
 NODES_OK = [
     "CHEBI:17968,butyrate,Metabolite,丁酸,src1,,,",
     "EFO:0003923,bone density,BoneOutcome,BMD,src1,,,",
@@ -21,7 +31,13 @@ BASE_EDGE_COLUMNS = EDGE_COLUMNS[: EDGE_COLUMNS.index("note") + 1]
 EDGE_OK = "e1,CHEBI:17968,increases,EFO:0003923,1,animal,src1,sec. 1,quote,,,,,,,,,,,,"
 
 
-def write_tables(root: Path, nodes: list[str], edges: list[str], sources: str = SOURCES) -> Path:
+def write_tables(
+    root: Path,
+    nodes: list[str],
+    edges: list[str],
+    sources: str = SOURCES,
+    edge_columns: tuple[str, ...] = BASE_EDGE_COLUMNS,
+) -> Path:
     (root / "nodes").mkdir(parents=True)
     (root / "edges").mkdir()
     (root / "sources.csv").write_text(sources, encoding="utf-8")
@@ -29,7 +45,7 @@ def write_tables(root: Path, nodes: list[str], edges: list[str], sources: str = 
         ",".join(NODE_COLUMNS) + "\n" + "\n".join(nodes) + "\n", encoding="utf-8"
     )
     (root / "edges" / "e.csv").write_text(
-        ",".join(BASE_EDGE_COLUMNS) + "\n" + "\n".join(edges) + "\n", encoding="utf-8"
+        ",".join(edge_columns) + "\n" + "\n".join(edges) + "\n", encoding="utf-8"
     )
     return root
 
@@ -94,7 +110,7 @@ EDGE_CASES = [
     ("e9,CHEBI:17968,decreases,EFO:0003923,1,animal,src1,s,q,,,,,,,,,,,,", "sign: predicate 'decreases' requires sign -1"),
     ("e9,CHEBI:17968,affects,EFO:0003923,1,anecdote,src1,s,q,,,,,,,,,,,,", "evidence_type: 'anecdote' is not one of classification, rct_meta_analysis"),
     ("e9,CHEBI:17968,affects,EFO:0003923,1,animal,src9,s,q,,,,,,,,,,,,", "source: unknown source 'src9' (not in sources.csv)"),
-    ("e9,CHEBI:17968,affects,EFO:0003923,1,animal,src1,s,,,,,,,,,,,,,", "quote: required field is empty"),
+    ("e9,CHEBI:17968,affects,EFO:0003923,1,animal,src1,s,,,,,,,,,,,,,", "statement: required when quote is empty"),
     ("e9,CHEBI:17968,affects,EFO:0003923,1,animal,src1,s,q,,MD,0.05x,,,,,,,,,", "estimate: '0.05x' is not a number"),
     ("e9,CHEBI:17968,affects,EFO:0003923,1,animal,src1,s,q,,MD,0.50,0.01,0.10,,,,,,,", "estimate: CI [0.01, 0.10] does not contain estimate 0.50"),
     ("e9,CHEBI:17968,affects,EFO:0003923,1,animal,src1,s,q,,MD,0.05,0.10,0.01,,,,,,,", "ci_lower: CI lower 0.10 is above CI upper 0.01"),
@@ -133,7 +149,7 @@ def test_missing_and_unknown_columns(data: Path) -> None:
 
 
 def test_unknown_source_kind_and_missing_sources_file(data: Path, tmp_path: Path) -> None:
-    root = write_tables(data, NODES_OK, [EDGE_OK], sources=",".join(SOURCE_COLUMNS) + "\nsrc1,blog,A,,,,,\n")
+    root = write_tables(data, NODES_OK, [EDGE_OK], sources=",".join(BASE_SOURCE_COLUMNS) + "\nsrc1,blog,A,,,,,\n")
     assert problems_of(root)[0].startswith("data/sources.csv:2:kind: 'blog' is not one of review")
     (tmp_path / "empty").mkdir()
     assert problems_of(tmp_path / "empty") == ["empty:0:-: no sources.csv in this folder"]
@@ -195,3 +211,108 @@ def test_reported_claim_checks(data: Path, columns: tuple[str, str], expected: s
     (data / "edges" / "e.csv").write_text(f"{','.join(EDGE_COLUMNS)}\n{row}\n", encoding="utf-8")
     problems = problems_of(data)
     assert any(p.startswith(f"data/edges/e.csv:2:{expected}") for p in problems), problems
+
+
+# ------------------------------------------------------------ provenance columns (issue 12)
+
+PROVENANCE_SOURCES = (
+    ",".join(SOURCE_COLUMNS)
+    + "\nsrc1,review,A review,,,,,,,,,,"
+    + "\nseeded,review,A seed,,,,000.txt,,,,,,"
+    + "\nwp,database,WikiPathways WP2018,,,,,,21742767,infores:wikipathways,r137624,CC0-1.0,"
+    + "https://www.wikipathways.org/pathways/WP2018\n"
+)
+# 21 base fields, then statement, species, model_system, original_id
+PROVENANCE_EDGE = (
+    "e2,CHEBI:17968,increases,EFO:0003923,1,animal,wp,Fig. 1,,,,,,,,,,,,,,"
+    "Butyrate raised bone density in the drawn pathway.,NCBITaxon:10090,ovariectomised_mouse,id1"
+)
+
+
+def _provenance_tables(data: Path, edge: str) -> Path:
+    return write_tables(
+        data,
+        NODES_OK,
+        [edge],
+        sources=PROVENANCE_SOURCES,
+        edge_columns=BASE_EDGE_COLUMNS + EDGE_PROVENANCE_COLUMNS,
+    )
+
+
+def test_provenance_columns_load(data: Path) -> None:
+    assert len(EDGE_PROVENANCE_COLUMNS) == 4 and len(SOURCE_PROVENANCE_COLUMNS) == 5
+    loaded = load_curated(_provenance_tables(data, PROVENANCE_EDGE))
+    edge = loaded.edges["e2"]
+    assert (edge.quote, edge.statement) == (
+        "",
+        "Butyrate raised bone density in the drawn pathway.",
+    )
+    assert (edge.species, edge.model_system, edge.original_id) == (
+        "NCBITaxon:10090",
+        "ovariectomised_mouse",
+        "id1",
+    )
+    source = loaded.sources["wp"]
+    assert (source.pmid, source.infores, source.version, source.license) == (
+        "21742767",
+        "infores:wikipathways",
+        "r137624",
+        "CC0-1.0",
+    )
+    assert source.url == "https://www.wikipathways.org/pathways/WP2018"
+
+
+PROVENANCE_CASES = [
+    (
+        ("Butyrate raised bone density in the drawn pathway.", ""),
+        "statement: required when quote is empty",
+    ),
+    ((",wp,", ",seeded,"), "quote: required: source 'seeded' has a seed text to quote"),
+    (
+        ("NCBITaxon:10090", "NCBITaxon:mouse"),
+        "species: 'NCBITaxon:mouse' is not an NCBITaxon CURIE (NCBITaxon:digits)",
+    ),
+    (
+        ("NCBITaxon:10090", "CHEBI:17968"),
+        "species: 'CHEBI:17968' is not an NCBITaxon CURIE (NCBITaxon:digits)",
+    ),
+    (
+        ("ovariectomised_mouse", "zebrafish"),
+        "model_system: 'zebrafish' is not one of human, human_rct",
+    ),
+    (
+        ("NCBITaxon:10090", "NCBITaxon:9606"),
+        "species: 'NCBITaxon:9606' contradicts model_system 'ovariectomised_mouse' (NCBITaxon:10090)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "expected"), PROVENANCE_CASES)
+def test_provenance_edge_checks(data: Path, change: tuple[str, str], expected: str) -> None:
+    problems = problems_of(_provenance_tables(data, PROVENANCE_EDGE.replace(*change)))
+    assert any(p.startswith(f"data/edges/e.csv:2:{expected}") for p in problems), problems
+
+
+SOURCE_CASES = [
+    (("21742767", "PMID:21742767"), "pmid: 'PMID:21742767' is not a PubMed id"),
+    (("infores:wikipathways", "wikipathways"), "infores: 'wikipathways' is not an infores id"),
+    (
+        ("https://www.wikipathways.org", "ftp://www.wikipathways.org"),
+        "url: 'ftp://www.wikipathways.org/pathways/WP2018' is not an http(s) URL",
+    ),
+    ((",r137624,", ",,"), "version: required for a source with an infores id"),
+    ((",CC0-1.0,", ",,"), "license: required for a source with an infores id"),
+]
+
+
+@pytest.mark.parametrize(("change", "expected"), SOURCE_CASES)
+def test_provenance_source_checks(data: Path, change: tuple[str, str], expected: str) -> None:
+    root = write_tables(
+        data,
+        NODES_OK,
+        [PROVENANCE_EDGE],
+        sources=PROVENANCE_SOURCES.replace(*change),
+        edge_columns=BASE_EDGE_COLUMNS + EDGE_PROVENANCE_COLUMNS,
+    )
+    problems = problems_of(root)
+    assert any(p.startswith(f"data/sources.csv:4:{expected}") for p in problems), problems

@@ -195,13 +195,14 @@ def _check_kgx_against_biolink(nodes: list[dict], edges: list[dict]) -> None:
         assert record["knowledge_level"] in enum("KnowledgeLevelEnum")
         assert record["agent_type"] in enum("AgentTypeEnum")
         assert record["primary_knowledge_source"].startswith("infores:")
-        assert all(p.startswith("doi:") for p in record.get("publications", []))
+        assert all(p.startswith(("doi:", "PMID:")) for p in record.get("publications", []))
     # every column is either a Biolink slot (not deprecated) or a gutbone extra that no
     # Biolink slot is named like, so that no tool misreads it
     biolink_columns = {
         "id", "category", "name", "synonym", "xref", "provided_by", "subject", "predicate",
         "object", "qualified_predicate", "object_aspect_qualifier", "object_direction_qualifier",
         "primary_knowledge_source", "knowledge_level", "agent_type", "publications",
+        "aggregator_knowledge_source", "species_context_qualifier",
     }  # fmt: skip
     for column in (*KGX_NODE_COLUMNS, *KGX_EDGE_COLUMNS):
         if column in biolink_columns:

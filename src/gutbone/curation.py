@@ -23,7 +23,7 @@ from pathlib import Path
 from gutbone.errors import CurationError, Problem
 from gutbone.identifiers import check_curie
 from gutbone.resources import data_dir
-from gutbone.vocabulary import MEASURES, load_vocabulary
+from gutbone.vocabulary import MEASURES, MODEL_SYSTEMS, load_vocabulary
 
 __all__ = [
     "Source",
@@ -36,8 +36,10 @@ __all__ = [
     "CuratedData",
     "load_curated",
     "SOURCE_COLUMNS",
+    "SOURCE_PROVENANCE_COLUMNS",
     "NODE_COLUMNS",
     "EDGE_COLUMNS",
+    "EDGE_PROVENANCE_COLUMNS",
     "OUTCOME_COLUMNS",
     "DISCREPANCY_COLUMNS",
     "DISCREPANCY_KINDS",
@@ -47,15 +49,26 @@ __all__ = [
     "has_cjk",
 ]
 
-SOURCE_COLUMNS = ("id", "kind", "title", "citation", "year", "doi", "seed_file", "note")
+#: Provenance of a source resource (issue 12): PubMed id, ``infores:`` id of the primary
+#: knowledge source, release/commit/revision, licence, and where to read it.
+SOURCE_PROVENANCE_COLUMNS = ("pmid", "infores", "version", "license", "url")
+SOURCE_COLUMNS = (
+    "id", "kind", "title", "citation", "year", "doi", "seed_file", "note",
+    *SOURCE_PROVENANCE_COLUMNS,
+)  # fmt: skip
 NODE_COLUMNS = ("id", "label", "category", "synonyms", "source", "broader", "xref", "note")
 EFFECT_DECIMALS = ("estimate", "ci_lower", "ci_upper", "p", "i2", "tau2")
 EFFECT_INTEGERS = ("k", "n")
+#: Provenance of an assertion (issue 12): the evidence in the curator's own words, the
+#: organism studied (NCBITaxon CURIE), the study system (``MODEL_SYSTEMS``) and the
+#: record's id in its source.
+EDGE_PROVENANCE_COLUMNS = ("statement", "species", "model_system", "original_id")
 EDGE_COLUMNS = (
     "id", "subject", "predicate", "object", "sign", "evidence_type", "source", "locator",
     "quote", "context", "measure", *EFFECT_DECIMALS, *EFFECT_INTEGERS, "model", "note",
     *("quote_en", "locator_en"),  # English renderings by the curator (see TRANSLATION_COLUMNS)
     *("reported_predicate", "reported_sign"),  # the source's own claim, when its data differ
+    *EDGE_PROVENANCE_COLUMNS,
 )  # fmt: skip
 OUTCOME_COLUMNS = (
     "id", "edge", "study_file", "measure", "model", "reported_estimate", "reported_ci_lower",
@@ -94,7 +107,6 @@ _REQUIRED = {
         "evidence_type",
         "source",
         "locator",
-        "quote",
     ),  # fmt: skip
     "outcomes": ("id", "edge", "study_file", "measure", "model"),
     "discrepancies": (
@@ -125,6 +137,11 @@ class Source:
     doi: str = ""
     seed_file: str = ""
     note: str = ""
+    pmid: str = ""
+    infores: str = ""
+    version: str = ""
+    license: str = ""
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -190,6 +207,14 @@ class Edge:
     record: str = ""
     #: the effect as printed by the source, when ``effect`` was recomputed at build time
     reported_effect: Effect | None = None
+    #: the evidence in the curator's own words (required where no source has a seed text)
+    statement: str = ""
+    #: NCBITaxon CURIE of the organism studied
+    species: str = ""
+    #: one of :data:`gutbone.vocabulary.MODEL_SYSTEMS`
+    model_system: str = ""
+    #: the record's id in its source
+    original_id: str = ""
     #: the curator's English rendering of a non-English ``quote`` ("" when it is English)
     quote_en: str = ""
     #: the English form of a ``locator`` naming a Chinese section or subgroup
@@ -412,7 +437,30 @@ def _read_sources(table: _Table, data: CuratedData) -> None:
             table.problem(
                 row_number, "kind", f"{row['kind']!r} is not one of {', '.join(SOURCE_KINDS)}"
             )
+        _check_source_provenance(table, row_number, row)
         data.sources[source_id] = Source(**{name: row.get(name, "") for name in SOURCE_COLUMNS})
+
+
+_PMID = re.compile(r"^[1-9][0-9]{0,8}$")
+_INFORES = re.compile(r"^infores:[a-z0-9][a-z0-9_.-]*$")
+_URL = re.compile(r"^https?://\S+$")
+_SPECIES = re.compile(r"^NCBITaxon:[1-9][0-9]*$")
+
+
+def _check_source_provenance(table: _Table, row_number: int, row: dict[str, str]) -> None:
+    checks = (
+        ("pmid", _PMID, "is not a PubMed id (digits only, no 'PMID:')"),
+        ("infores", _INFORES, "is not an infores id (infores:lowercase_name)"),
+        ("url", _URL, "is not an http(s) URL"),
+    )
+    for column, pattern, message in checks:
+        value = row.get(column, "")
+        if value and not pattern.match(value):
+            table.problem(row_number, column, f"{value!r} {message}")
+    if row.get("infores"):
+        for column in ("version", "license"):
+            if not row.get(column):
+                table.problem(row_number, column, "required for a source with an infores id")
 
 
 def _check_sources(table: _Table, row_number: int, value: str, data: CuratedData) -> None:
@@ -496,6 +544,7 @@ def _read_edges(table: _Table, data: CuratedData) -> None:
             )
         _check_sources(table, row_number, row["source"], data)
         _check_translations(table, row_number, row)
+        _check_edge_provenance(table, row_number, row, data)
         data.edges[edge_id] = Edge(
             id=edge_id,
             subject=row["subject"],
@@ -505,7 +554,7 @@ def _read_edges(table: _Table, data: CuratedData) -> None:
             evidence_type=evidence,
             sources=_split(row["source"]),
             locator=row["locator"],
-            quote=row["quote"],
+            quote=row.get("quote", ""),
             context=row.get("context", ""),
             effect=_read_effect(table, row_number, row),
             note=row.get("note", ""),
@@ -513,6 +562,10 @@ def _read_edges(table: _Table, data: CuratedData) -> None:
             quote_en=row.get("quote_en", ""),
             locator_en=row.get("locator_en", ""),
             reported_claim=_reported_claim(table, row_number, row, sign),
+            statement=row.get("statement", ""),
+            species=row.get("species", ""),
+            model_system=row.get("model_system", ""),
+            original_id=row.get("original_id", ""),
         )
 
 
@@ -569,6 +622,45 @@ def _check_translations(table: _Table, row_number: int, row: Mapping[str, str]) 
                 english,
                 f"required when {original} is not English "
                 f"(write the curator's English rendering of the {original})",
+            )
+
+
+def _check_edge_provenance(
+    table: _Table, row_number: int, row: dict[str, str], data: CuratedData
+) -> None:
+    """Quote or statement, species and model system of one edge row.
+
+    A row citing a source with a bundled seed text needs the exact ``quote``; any other
+    row needs a ``quote`` or a ``statement`` (the curator's own words).
+    """
+    sources = [data.sources[s] for s in _split(row["source"]) if s in data.sources]
+    if not row.get("quote"):
+        seeded = [s.id for s in sources if s.seed_file]
+        if seeded:
+            table.problem(
+                row_number, "quote", f"required: source {seeded[0]!r} has a seed text to quote"
+            )
+        elif not row.get("statement"):
+            table.problem(row_number, "statement", "required when quote is empty")
+    species = row.get("species", "")
+    if species and not _SPECIES.match(species):
+        table.problem(
+            row_number, "species", f"{species!r} is not an NCBITaxon CURIE (NCBITaxon:digits)"
+        )
+    system_name = row.get("model_system", "")
+    if system_name:
+        system = MODEL_SYSTEMS.get(system_name)
+        if system is None:
+            table.problem(
+                row_number,
+                "model_system",
+                f"{system_name!r} is not one of {', '.join(MODEL_SYSTEMS)}",
+            )
+        elif system.species and species and species != system.species:
+            table.problem(
+                row_number,
+                "species",
+                f"{species!r} contradicts model_system {system_name!r} ({system.species})",
             )
 
 

@@ -106,6 +106,11 @@ def _add_source(graph: Graph, source: Source) -> None:
         (GB.doi, source.doi),
         (GB.seedFile, source.seed_file),
         (GB.note, source.note),
+        (GB.pmid, source.pmid),
+        (GB.infores, source.infores),
+        (GB.version, source.version),
+        (DCTERMS.license, source.license),
+        (GB.url, source.url),
     ):
         if value:
             graph.add((iri, predicate, _text(value)))
@@ -144,14 +149,22 @@ def _add_edge(graph: Graph, edge: Edge) -> None:
     for source in edge.sources:
         graph.add((iri, GB.source, source_iri(source)))
     graph.add((iri, GB.locator, Literal(edge.locator)))
-    graph.add((iri, GB.quote, _text(edge.quote)))
     for slot, english in ((GB.quoteEnglish, edge.quote_en), (GB.locatorEnglish, edge.locator_en)):
         if english:
             graph.add((iri, slot, Literal(english, lang="en")))
     graph.add((iri, GB.curationRecord, Literal(edge.record)))
-    for slot, value in ((GB.context, edge.context), (GB.note, edge.note)):
+    for slot, value in (
+        (GB.quote, edge.quote),
+        (GB.context, edge.context),
+        (GB.note, edge.note),
+        (GB.statement, edge.statement),
+        (GB.modelSystem, edge.model_system),
+        (GB.originalId, edge.original_id),
+    ):
         if value:
             graph.add((iri, slot, _text(value)))
+    if edge.species:
+        graph.add((iri, GB.species, node_iri(edge.species)))
     if edge.effect is not None:
         _add_effect(graph, iri, GB.effect, URIRef(f"{iri}/effect"), edge.effect)
     if edge.reported_effect is not None:

@@ -28,6 +28,8 @@ from gutbone.resources import VOCAB, ontology_dir
 __all__ = [
     "GB",
     "MEASURES",
+    "MODEL_SYSTEMS",
+    "ModelSystem",
     "Predicate",
     "EvidenceType",
     "Vocabulary",
@@ -39,6 +41,46 @@ GB = Namespace(VOCAB)
 
 #: Effect measures an assertion may carry.
 MEASURES: tuple[str, ...] = ("MD", "SMD", "RR", "OR", "RD", "MR_beta", "proportion_mediated")
+
+HUMAN, MOUSE, RAT = "NCBITaxon:9606", "NCBITaxon:10090", "NCBITaxon:10116"
+
+
+@dataclass(frozen=True)
+class ModelSystem:
+    """A controlled value of the ``model_system`` edge column.
+
+    ``species`` is the NCBITaxon CURIE the system implies (an edge's ``species`` must then
+    be that one), or ``""`` when the system does not fix a species.
+    """
+
+    name: str
+    description: str
+    species: str = ""
+
+
+#: The study systems an assertion can rest on (``model_system`` column, documented in
+#: ``data/README.md``).
+MODEL_SYSTEMS: dict[str, ModelSystem] = {
+    system.name: system
+    for system in (
+        ModelSystem("human", "human participants, design not given", HUMAN),
+        ModelSystem("human_rct", "randomised controlled trial(s) in humans", HUMAN),
+        ModelSystem("human_observational", "human cohort, case-control or cross-sectional", HUMAN),
+        ModelSystem("human_genetic", "human genetic study (GWAS, Mendelian randomisation)", HUMAN),
+        ModelSystem("mouse", "mice, no special colonisation or surgery", MOUSE),
+        ModelSystem("germ_free_mouse", "germ-free mice (or colonised ex-germ-free)", MOUSE),
+        ModelSystem("gnotobiotic_mouse", "mice colonised with a defined community", MOUSE),
+        ModelSystem("antibiotic_treated_mouse", "antibiotic-depleted microbiota", MOUSE),
+        ModelSystem("ovariectomised_mouse", "ovariectomised (oestrogen-deficient) mice", MOUSE),
+        ModelSystem("knockout_mouse", "genetically modified (knockout or transgenic) mice", MOUSE),
+        ModelSystem("rat", "rats, no special model", RAT),
+        ModelSystem("ovariectomised_rat", "ovariectomised (oestrogen-deficient) rats", RAT),
+        ModelSystem("in_vitro", "cells or tissue in culture (species in the species column)"),
+        ModelSystem("bacterial_culture", "bacteria grown in culture"),
+        ModelSystem("genome_analysis", "prediction from genome sequences"),
+        ModelSystem("pathway_diagram", "an interaction drawn in a curated pathway diagram"),
+    )
+}
 
 
 @dataclass(frozen=True)

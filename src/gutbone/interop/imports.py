@@ -406,6 +406,11 @@ def _rdf_input(path: Path, fmt: str, problems: list[Problem]) -> _Input | None:
     return _rdf_records(graph, name)
 
 
+def _species(term: Any) -> str:
+    """CURIE of a ``gb:species`` IRI (empty when absent)."""
+    return "" if term is None else compress(str(term)) or str(term)
+
+
 def _rdf_records(graph: Graph, name: str) -> _Input:
     sources: dict[str, dict[str, str]] = {}
     for iri in sorted(graph.subjects(RDF.type, GB.Source), key=str):
@@ -487,6 +492,10 @@ def _rdf_records(graph: Graph, name: str) -> _Input:
             "quote_en": _text(graph.value(assertion, GB.quoteEnglish)),
             "locator_en": _text(graph.value(assertion, GB.locatorEnglish)),
             "context": _text(graph.value(assertion, GB.context)),
+            "statement": _text(graph.value(assertion, GB.statement)),
+            "model_system": _text(graph.value(assertion, GB.modelSystem)),
+            "original_id": _text(graph.value(assertion, GB.originalId)),
+            "species_context_qualifier": _species(graph.value(assertion, GB.species)),
             "note": _text(graph.value(assertion, GB.note)),
             "primary_knowledge_source": GUTBONE_INFORES,
         }
@@ -923,13 +932,18 @@ class _Importer:
         note = _text(record.get("note"))
         if external:
             note = "; ".join(filter(None, (note, f"imported from {file}:{line} ({source})")))
-        quote = _text(record.get("quote")) or _first(record.get("supporting_text")) or statement
+        quote = _text(record.get("quote")) or _first(record.get("supporting_text"))
+        own_words = _text(record.get("statement"))
         row.update(
             id=edge_id, subject=subject, predicate=predicate, object=obj, sign=str(sign),
             evidence_type=evidence, source="|".join(sources),
-            locator=_text(record.get("locator")) or f"{file}:{line}", quote=quote,
+            locator=_text(record.get("locator")) or f"{file}:{line}",
+            quote=quote or ("" if own_words else statement), statement=own_words,
             context=_text(record.get("context")), note=note,
             quote_en=_text(record.get("quote_en")), locator_en=_text(record.get("locator_en")),
+            model_system=_text(record.get("model_system")),
+            original_id=_text(record.get("original_id")),
+            species=_text(record.get("species_context_qualifier")),
         )  # fmt: skip
         self.edges_added += 1
         return row
@@ -1152,16 +1166,19 @@ def _write_sources(importer: _Importer, staging: Path) -> None:
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    columns: list[str] = list(SOURCE_COLUMNS)
     if not text:
-        writer.writerow(SOURCE_COLUMNS)
-    elif not text.endswith("\n"):
-        buffer.write("\n")
+        writer.writerow(columns)
+    else:
+        columns = [name.strip() for name in next(csv.reader(io.StringIO(text)))]
+        if not text.endswith("\n"):
+            buffer.write("\n")
     for source_id in sorted(importer.new_sources):
         row = importer.new_sources[source_id]
         files = importer.source_files.get(source_id)
         if files and not row.get("note"):
             row["note"] = "imported by gutbone import from " + ", ".join(files)
-        writer.writerow([row.get(c, "") for c in SOURCE_COLUMNS])
+        writer.writerow([row.get(c, "") for c in columns])
     path.write_text(text + buffer.getvalue(), encoding="utf-8")
 
 

@@ -12,7 +12,11 @@ Biolink slots first, then its own fields as extra columns (KGX keeps unknown col
   evidence_weight, gutbone_sources, locator, quote, context, note, curation_record,
   quote_en, locator_en`` (the curator's English renderings) and
   the effect (``effect_measure ... effect_model``) and the effect as printed by the source
-  when it was recomputed (``reported_measure ... reported_model``).
+  when it was recomputed (``reported_measure ... reported_model``), then the provenance
+  of ingested and literature edges (``aggregator_knowledge_source, statement,
+  species_context_qualifier, model_system, original_id``). An edge whose source names an
+  ``infores:`` id has it as ``primary_knowledge_source`` and ``infores:gutbone`` as
+  aggregator; PMIDs of sources are written to ``publications`` as ``PMID:nnn``.
 
 Direction of effect follows Biolink 4.x: ``increases`` / ``decreases`` (and ``affects``
 with a sign) become ``biolink:affects`` with ``qualified_predicate: biolink:causes``,
@@ -96,6 +100,12 @@ KGX_NODE_COLUMNS = (
     "id", "category", "name", "synonym", "xref", "provided_by",
     "gutbone_category", "gutbone_sources", "broader", "note",
 )  # fmt: skip
+#: Provenance columns of ingested and literature edges (issue 12); ``species`` is written
+#: as Biolink's ``species_context_qualifier``.
+PROVENANCE_EDGE_COLUMNS = (
+    "aggregator_knowledge_source", "statement", "species_context_qualifier", "model_system",
+    "original_id",
+)  # fmt: skip
 KGX_EDGE_COLUMNS = (
     "id", "subject", "predicate", "object", "qualified_predicate", "object_aspect_qualifier",
     "object_direction_qualifier", "primary_knowledge_source", "knowledge_level", "agent_type",
@@ -104,11 +114,15 @@ KGX_EDGE_COLUMNS = (
     "quote_en", "locator_en",
     *(f"effect_{name}" for name in EFFECT_FIELDS),
     *(f"reported_{name}" for name in EFFECT_FIELDS),
+    *PROVENANCE_EDGE_COLUMNS,
 )  # fmt: skip
 #: Columns holding lists (``|``-joined in TSV).
 MULTIVALUED = frozenset(
-    {"category", "synonym", "xref", "provided_by", "publications", "gutbone_sources"}
-)
+    {
+        "category", "synonym", "xref", "provided_by", "publications", "gutbone_sources",
+        "aggregator_knowledge_source",
+    }
+)  # fmt: skip
 
 Value = str | int | Decimal | list[str]
 Record = dict[str, Value]
@@ -129,7 +143,7 @@ def knowledge_level(predicate: str, evidence_type: str) -> str:
     >>> knowledge_level("increases", "hypothesis"), knowledge_level("increases", "animal")
     ('prediction', 'knowledge_assertion')
     """
-    if evidence_type == "hypothesis":
+    if evidence_type in ("hypothesis", "genome_prediction"):
         return "prediction"
     if predicate == "associated_with":
         return "statistical_association"
@@ -191,11 +205,16 @@ def edge_record(edge: Edge, data: CuratedData) -> Record:
         if target is not None and _aspect_applies(target.category):
             record["object_aspect_qualifier"] = "activity_or_abundance"
         record["object_direction_qualifier"] = _DIRECTION[edge.sign]
-    record["primary_knowledge_source"] = GUTBONE_INFORES
+    sources = [data.sources[s] for s in edge.sources if s in data.sources]
+    infores = next((s.infores for s in sources if s.infores), "")
+    record["primary_knowledge_source"] = infores or GUTBONE_INFORES
+    if infores:
+        record["aggregator_knowledge_source"] = [GUTBONE_INFORES]
     record["knowledge_level"] = knowledge_level(edge.predicate, edge.evidence_type)
     record["agent_type"] = AGENT_TYPE
-    dois = [data.sources[s].doi for s in edge.sources if s in data.sources and data.sources[s].doi]
-    record["publications"] = [f"doi:{doi}" for doi in dois]
+    record["publications"] = [f"doi:{s.doi}" for s in sources if s.doi] + [
+        f"PMID:{s.pmid}" for s in sources if s.pmid
+    ]
     record["gutbone_predicate"] = edge.predicate
     record["sign"] = edge.sign
     record["evidence_type"] = edge.evidence_type
@@ -210,6 +229,10 @@ def edge_record(edge: Edge, data: CuratedData) -> Record:
     record["curation_record"] = edge.record
     record["quote_en"] = edge.quote_en
     record["locator_en"] = edge.locator_en
+    record["statement"] = edge.statement
+    record["species_context_qualifier"] = edge.species
+    record["model_system"] = edge.model_system
+    record["original_id"] = edge.original_id
     record.update(_effect_fields("effect_", edge.effect))
     record.update(_effect_fields("reported_", edge.reported_effect))
     return {key: value for key, value in record.items() if value not in ("", [], None)}
