@@ -118,11 +118,16 @@ def test_dwpc_mechanisms_first_order() -> None:
     assert [p.kind for p in ordered] == ["mechanistic", "mechanistic", "associative"]
 
 
-def test_cli_lactobacillus_to_bone_density_bundled(capsys: pytest.CaptureFixture[str]) -> None:
-    """The example of issue 13 on the bundled graph: no +/- net sign through an association."""
-    assert main(["paths", "--from", "乳杆菌", "--to", "骨密度", "--format", "json"]) == 0
+@pytest.mark.parametrize(
+    ("name", "node"), [("乳杆菌", LACTO), ("Bacteroides", BACTEROIDES), ("TMAO", "CHEBI:15724")]
+)
+def test_cli_issue_examples_to_bone_density_bundled(
+    name: str, node: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The examples of issue 13 on the bundled graph: no +/- net sign through an association."""
+    assert main(["paths", "--from", name, "--to", "骨密度", "--format", "json"]) == 0
     hits = json.loads(capsys.readouterr().out)
-    assert hits and hits[0]["nodes"][0] == LACTO
+    assert hits and hits[0]["nodes"][0] == node
     for hit in hits:
         through_association = any(hop["predicate"] == "associated_with" for hop in hit["hops"])
         assert hit["kind"] == ("associative" if through_association else "mechanistic")
@@ -130,11 +135,21 @@ def test_cli_lactobacillus_to_bone_density_bundled(capsys: pytest.CaptureFixture
             assert hit["net_sign"] is None
     kinds = [hit["kind"] for hit in hits]
     assert kinds == sorted(kinds, key=lambda kind: kind == "associative")
-    assert main(["paths", "--from", "乳杆菌", "--to", "骨密度"]) == 0
-    table = capsys.readouterr().out
-    # the first route of the issue: Lactobacillus -> osteoporosis -> bone density (+1, -1)
-    assert "net sign none (associative)" in table
-    assert "net sign -1" not in table and "net sign +1" not in table
+    assert main(["paths", "--from", name, "--to", "骨密度"]) == 0
+    table = capsys.readouterr().out.split("== associative paths")
+    # e.g. Lactobacillus -> osteoporosis -> bone density (+1, -1): listed as associative
+    assert len(table) == 2 and "net sign none (associative)" in table[1]
+    assert "net sign -1" not in table[1] and "net sign +1" not in table[1]
+
+
+def test_sparse_engine_bundled_lactobacillus(capsys: pytest.CaptureFixture[str]) -> None:
+    # Lactobacillus -associated_with(+1)-> osteoporosis -associated_with(-1)-> bone density
+    args = ["paths", "--from", "乳杆菌", "--to", "骨密度", "--metapath",
+            "Taxon>Disease>BoneOutcome", "--engine", "sparse", "--format", "json"]  # fmt: skip
+    assert main(args) == 0
+    (pair,) = json.loads(capsys.readouterr().out)
+    assert (pair["source"], pair["kind"], pair["net_sign"]) == (LACTO, "associative", None)
+    assert pair["path_count"] >= 1 and pair["mechanistic_path_count"] == 0
 
 
 @pytest.mark.parametrize("engine", ["graph", "sparse"])
