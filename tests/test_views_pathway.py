@@ -165,3 +165,18 @@ def test_rankl_neighbourhood_of_curated_graph() -> None:
     sub = select(curated, focus=["RANKL"], depth=1)
     assert "HGNC:11926" in sub.highlight
     assert {"HGNC:11926", "HGNC:11909"} <= set(sub.nodes)
+
+
+def test_paths_view_shows_no_sign_for_an_associative_path() -> None:
+    # fixtures/paths/signs (worked out in tests/test_path_signs.py): Lactobacillus -> butyrate
+    # -> bone density (+1, +1: net +1) and Lactobacillus -associated_with(+1)-> osteoporosis
+    # -associated_with(-1)-> bone density (associative: no net sign, not -1)
+    signs = load_curated(Path(__file__).parent / "fixtures" / "paths" / "signs")
+    sub = paths_view(signs, "乳杆菌", "骨密度")
+    assert [(p.edges, p.kind, p.sign) for p in sub.paths] == [
+        (("s7", "s4"), "mechanistic", 1),
+        (("s1", "s2"), "associative", None),
+    ]
+    page = render_view(signs, sub)
+    cells = re.findall(r"</td><td>([^<]*)</td><td>[0-9.]+</td>", page)
+    assert cells == ["+1", "none (associative)"]
