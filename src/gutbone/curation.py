@@ -12,17 +12,17 @@ problems, each as ``file:row:field: what is wrong`` (the header is row 1).
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
+from decimal import Decimal
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from gutbone.errors import CurationError, Problem
-from gutbone.identifiers import check_curie
+from gutbone.errors import CurationError, InputError, Problem
+from gutbone.identifiers import check_curie, check_id
 from gutbone.resources import data_dir
+from gutbone.tables import parse_count, parse_decimal, read_csv, within
 from gutbone.vocabulary import MEASURES, MODEL_SYSTEMS, load_vocabulary
 
 __all__ = [
@@ -301,6 +301,8 @@ class _Table:
     kind: str
     problems: list[Problem]
     root: Path
+    #: set when the file itself could not be read (encoding, size, not a file...)
+    unreadable: bool = False
 
     @property
     def name(self) -> str:
@@ -324,37 +326,35 @@ class _Table:
         self.problems.append(Problem(self.name, row, column, message))
 
     def rows(self, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-        try:
-            handle = self.path.open(newline="", encoding="utf-8")
-        except OSError as exc:
-            self.problem(0, "-", f"cannot read file: {exc.strerror}")
+        """Checked rows as ``{column: stripped value}`` (see :func:`gutbone.tables.read_csv`)."""
+        if not within(self.path, self.root):
+            self.problem(0, "-", "the table lies outside the data folder (a symbolic link?)")
+            self.unreadable = True
             return
-        with handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header is None:
-                self.problem(1, "-", "empty file (expected a header row)")
-                return
-            header = [name.strip() for name in header]
-            missing = [name for name in _REQUIRED[self.kind] if name not in header]
-            for name in missing:
-                self.problem(1, name, f"missing required column {name!r}")
-            for name in header:
-                if name not in columns:
-                    self.problem(1, name, f"unknown column (expected: {', '.join(columns)})")
-            if missing:
-                return
-            for number, values in enumerate(reader, start=2):
-                if not any(value.strip() for value in values):
-                    continue
-                if len(values) != len(header):
-                    self.problem(number, "-", f"{len(values)} fields, the header has {len(header)}")
-                    continue
-                row = {name: value.strip() for name, value in zip(header, values, strict=True)}
-                for name in _REQUIRED[self.kind]:
-                    if not row.get(name):
-                        self.problem(number, name, "required field is empty")
-                yield number, row
+        try:
+            table = read_csv(self.path, self.name)
+        except InputError as exc:
+            self.problems.extend(exc.problems)
+            self.unreadable = True
+            return
+        header = table.header
+        missing = [name for name in _REQUIRED[self.kind] if name not in header]
+        for name in missing:
+            self.problem(1, name, f"missing required column {name!r}")
+        for name in header:
+            if name not in columns:
+                self.problem(1, name, f"unknown column (expected: {', '.join(columns)})")
+        if missing:
+            return
+        for number, values in table.rows:
+            if len(values) != len(header):
+                self.problem(number, "-", f"{len(values)} fields, the header has {len(header)}")
+                continue
+            row = dict(zip(header, values, strict=True))
+            for name in _REQUIRED[self.kind]:
+                if not row.get(name):
+                    self.problem(number, name, "required field is empty")
+            yield number, row
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -365,23 +365,27 @@ def _decimal(table: _Table, row: int, column: str, value: str) -> Decimal | None
     if not value:
         return None
     try:
-        number = Decimal(value)
-    except InvalidOperation:
-        table.problem(row, column, f"{value!r} is not a number")
+        return parse_decimal(value)
+    except ValueError as exc:
+        table.problem(row, column, str(exc))
         return None
-    if not number.is_finite():
-        table.problem(row, column, f"{value!r} is not a finite number")
-        return None
-    return number
 
 
 def _integer(table: _Table, row: int, column: str, value: str) -> int | None:
     if not value:
         return None
-    if not value.isdigit() or int(value) < 1:
-        table.problem(row, column, f"{value!r} is not a positive integer")
+    try:
+        return parse_count(value)
+    except ValueError as exc:
+        table.problem(row, column, str(exc))
         return None
-    return int(value)
+
+
+def _check_id(table: _Table, row: int, kind: str, value: str) -> None:
+    """Record a problem when ``value`` is not a safe id of ``kind``."""
+    problem = check_id(kind, value)
+    if problem:
+        table.problem(row, "id", problem)
 
 
 def load_curated(root: str | os.PathLike[str] | None = None) -> CuratedData:
@@ -397,7 +401,10 @@ def load_curated(root: str | os.PathLike[str] | None = None) -> CuratedData:
     if not (folder / "sources.csv").is_file():
         raise CurationError([Problem(_display(folder), 0, "-", "no sources.csv in this folder")])
 
-    _read_sources(_Table(folder / "sources.csv", "sources", problems, folder), data)
+    sources = _Table(folder / "sources.csv", "sources", problems, folder)
+    _read_sources(sources, data)
+    if sources.unreadable:  # every row of every table would name an unknown source
+        raise CurationError(problems)
     node_tables = [
         _Table(p, "nodes", problems, folder) for p in sorted((folder / "nodes").glob("*.csv"))
     ]
@@ -433,6 +440,7 @@ def _read_sources(table: _Table, data: CuratedData) -> None:
             )
             continue
         first_seen[source_id] = row_number
+        _check_id(table, row_number, "source", source_id)
         if row["kind"] and row["kind"] not in SOURCE_KINDS:
             table.problem(
                 row_number, "kind", f"{row['kind']!r} is not one of {', '.join(SOURCE_KINDS)}"
@@ -506,10 +514,36 @@ def _read_nodes(table: _Table, data: CuratedData) -> None:
 
 def _check_broader(tables: list[_Table], data: CuratedData) -> None:
     by_name = {table.stable_name: table for table in tables}
+
+    def problem(node: Node, message: str) -> None:
+        file, row = node.record.rsplit(":", 1)
+        by_name[file].problem(int(row), "broader", message)
+
     for node in data.nodes.values():
         if node.broader and node.broader not in data.nodes:
-            file, row = node.record.rsplit(":", 1)
-            by_name[file].problem(int(row), "broader", f"{node.broader!r} is not a node")
+            problem(node, f"{node.broader!r} is not a node")
+    for cycle in _broader_cycles(data.nodes):
+        for position, node_id in enumerate(cycle):
+            loop = [*cycle[position:], *cycle[:position], node_id]
+            problem(data.nodes[node_id], f"broader cycle: {' -> '.join(loop)}")
+
+
+def _broader_cycles(nodes: Mapping[str, Node]) -> list[list[str]]:
+    """Every cycle of the ``broader`` links, each once (linear: each node is walked once)."""
+    done: set[str] = set()
+    cycles = []
+    for start in nodes:
+        path: list[str] = []
+        on_path: set[str] = set()
+        current = start
+        while current in nodes and current not in done and current not in on_path:
+            path.append(current)
+            on_path.add(current)
+            current = nodes[current].broader
+        if current in on_path:
+            cycles.append(path[path.index(current) :])
+        done.update(path)
+    return cycles
 
 
 def _read_edges(table: _Table, data: CuratedData) -> None:
@@ -525,6 +559,7 @@ def _read_edges(table: _Table, data: CuratedData) -> None:
                 f"duplicate id {edge_id!r} (first at {data.edges[edge_id].record})",
             )
             continue
+        _check_id(table, row_number, "edge", edge_id)
         for column in ("subject", "object"):
             value = row[column]
             if not value:
@@ -535,6 +570,13 @@ def _read_edges(table: _Table, data: CuratedData) -> None:
             elif value not in data.nodes:
                 table.problem(row_number, column, f"{value!r} is not a node (define it in nodes/)")
         sign = _signed_predicate(table, row_number, row, "predicate", "sign")
+        predicate = vocabulary.predicates.get(row["predicate"])
+        if predicate and predicate.irreflexive and row["subject"] == row["object"]:
+            table.problem(
+                row_number,
+                "object",
+                f"self-loop: {predicate.name!r} never relates a node to itself",
+            )
         evidence = row["evidence_type"]
         if evidence and evidence not in vocabulary.evidence_types:
             table.problem(
@@ -730,13 +772,10 @@ def _read_outcomes(table: _Table, data: CuratedData) -> None:
         if outcome_id in data.outcomes:
             table.problem(row_number, "id", f"duplicate id {outcome_id!r}")
             continue
+        _check_id(table, row_number, "outcome", outcome_id)
         if row["edge"] and row["edge"] not in data.edges:
             table.problem(row_number, "edge", f"{row['edge']!r} is not an edge id")
-        study_file = data.root / "studies" / row["study_file"]
-        if row["study_file"] and not study_file.is_file():
-            table.problem(
-                row_number, "study_file", f"{row['study_file']!r} is not a file in studies/"
-            )
+        study_file = _study_file(table, row_number, row["study_file"], data.root)
         if row["measure"] and row["measure"] not in MEASURES:
             table.problem(
                 row_number, "measure", f"{row['measure']!r} is not one of {', '.join(MEASURES)}"
@@ -774,6 +813,7 @@ def _read_discrepancies(table: _Table, data: CuratedData) -> None:
             first = data.discrepancies[key].record
             table.problem(row_number, "id", f"duplicate id {key!r} (first at {first})")
             continue
+        _check_id(table, row_number, "discrepancy", key)
         if row["source"] and row["source"] not in data.sources:
             table.problem(row_number, "source", f"unknown source {row['source']!r}")
         if row["kind"] and row["kind"] not in DISCREPANCY_KINDS:
@@ -785,3 +825,28 @@ def _read_discrepancies(table: _Table, data: CuratedData) -> None:
                 table.problem(row_number, column, f"{row[column]!r} is not an {column} id")
         values = {name: row.get(name, "") for name in DISCREPANCY_COLUMNS}
         data.discrepancies[key] = Discrepancy(**values, record=table.record(row_number))
+
+
+def _study_file(table: _Table, row_number: int, name: str, root: Path) -> Path:
+    """The path of an outcome's study table, checked to be a file inside ``studies/``.
+
+    Absolute paths, ``..`` segments and links that lead outside the data folder are refused
+    before anything is opened, so no file outside the data folder is ever read (and its
+    content never shown in a message).
+    """
+    folder = root / "studies"
+    path = folder / name
+    if not name:
+        return path
+    parts = name.replace("\\", "/").split("/")
+    if PurePosixPath(name).is_absolute() or PureWindowsPath(name).anchor or ".." in parts:
+        table.problem(
+            row_number,
+            "study_file",
+            f"{name!r} is not a file name inside studies/ (no absolute path, no '..')",
+        )
+    elif not within(path, folder):
+        table.problem(row_number, "study_file", f"{name!r} leads outside studies/ (a link?)")
+    elif not path.is_file():
+        table.problem(row_number, "study_file", f"{name!r} is not a file in studies/")
+    return path

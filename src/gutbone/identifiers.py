@@ -24,7 +24,17 @@ import curies
 
 from gutbone.resources import NODE_BASE
 
-__all__ = ["PREFIXES", "LOCAL_PREFIX", "check_curie", "expand", "compress", "converter"]
+__all__ = [
+    "PREFIXES",
+    "LOCAL_PREFIX",
+    "ID_PATTERNS",
+    "MAX_ID_CHARS",
+    "check_curie",
+    "check_id",
+    "expand",
+    "compress",
+    "converter",
+]
 
 LOCAL_PREFIX = "gutbone"
 _OBO = "http://purl.obolibrary.org/obo/"
@@ -56,6 +66,24 @@ PREFIXES: dict[str, str] = {
 _LOCAL_PATTERN = r"^[a-z0-9][a-z0-9_]*$"
 _BY_LOWER = {prefix.lower(): prefix for prefix in PREFIXES}
 
+#: Longest identifier of any kind, in characters.
+MAX_ID_CHARS = 128
+#: The safe character set of each kind of identifier that is not a CURIE, starting with a
+#: letter or digit: no space, quote, ``<>``, slash or ``..`` path segment can get through.
+#: Edge, source and discrepancy ids become IRIs: ASCII letters, digits and ``._:~-``
+#: (imported ``urn:uuid:...`` edge ids, ``infores:...`` sources). Outcome ids also name
+#: files (plots):
+#: ASCII letters, digits and ``._-``.
+ID_PATTERNS: dict[str, str] = {
+    "edge": r"[A-Za-z0-9][A-Za-z0-9._:~-]*",
+    "outcome": r"[A-Za-z0-9][A-Za-z0-9._-]*",
+    "source": r"[A-Za-z0-9][A-Za-z0-9._:~-]*",
+    "discrepancy": r"[A-Za-z0-9][A-Za-z0-9._:~-]*",
+}
+#: Characters a CURIE's local identifier may hold, whatever its prefix's pattern allows
+#: (IRI-safe, no space, quote, ``<>``, slash or backslash).
+_CURIE_LOCAL_SAFE = re.compile(r"[A-Za-z0-9._~:+-]+")
+
 
 @cache
 def _pattern(prefix: str) -> re.Pattern[str]:
@@ -63,7 +91,8 @@ def _pattern(prefix: str) -> re.Pattern[str]:
         return re.compile(_LOCAL_PATTERN)
     normalized = bioregistry.normalize_prefix(prefix)
     pattern = bioregistry.get_pattern(normalized) if normalized else None
-    return re.compile(pattern or r"^\S+$")
+    # ASCII: \\d must not match full-width or Arabic-Indic digits (NCBITaxon:８１６)
+    return re.compile(pattern or r"^\S+$", re.ASCII)
 
 
 def check_curie(curie: str) -> str | None:
@@ -81,10 +110,45 @@ def check_curie(curie: str) -> str | None:
         if known is not None:
             return f"prefix {prefix!r} must be written {known!r}"
         return f"unknown CURIE prefix {prefix!r} (known: {', '.join(sorted(PREFIXES))})"
+    if not local.isascii():
+        char = next(c for c in local if not c.isascii())
+        return (
+            f"{local!r} contains the non-ASCII character {char!r} (U+{ord(char):04X}); "
+            "identifiers are ASCII (write digits as 0-9)"
+        )
     pattern = _pattern(prefix)
     if not pattern.fullmatch(local):
         return f"{local!r} does not match the {prefix} identifier pattern {pattern.pattern}"
+    if len(curie) > MAX_ID_CHARS or not _CURIE_LOCAL_SAFE.fullmatch(local):
+        return _unsafe(curie, "CURIE", "ASCII letters, digits and ._~:+-")
     return None
+
+
+def check_id(kind: str, value: str) -> str | None:
+    """Return what is wrong with an edge, outcome, source or discrepancy id, or ``None``.
+
+    :param kind: ``edge``, ``outcome``, ``source`` or ``discrepancy`` (a key of
+        :data:`ID_PATTERNS`).
+    :param value: the id as written.
+
+    >>> check_id("edge", "rev-4.3.1-001")
+    >>> print(check_id("edge", "../x").split(" (")[0])
+    unsafe character '/' in '../x': not a safe edge id
+    """
+    if len(value) <= MAX_ID_CHARS and re.fullmatch(ID_PATTERNS[kind], value, re.ASCII):
+        return None
+    allowed = "._-" if kind == "outcome" else "._:~-"
+    rule = f"ASCII letters, digits and {allowed}, starting with a letter or digit"
+    return _unsafe(value, f"{kind} id", rule)
+
+
+def _unsafe(value: str, what: str, allowed: str) -> str:
+    rule = f"at most {MAX_ID_CHARS} characters: {allowed}"
+    bad = next((c for c in value if not (c.isascii() and (c.isalnum() or c in "._~:+-"))), None)
+    shown = repr(value) if len(value) <= 80 else repr(value[:80]) + "..."
+    if bad is not None:
+        return f"unsafe character {bad!r} in {shown}: not a safe {what} ({rule})"
+    return f"{shown} is not a safe {what} ({rule})"
 
 
 @cache

@@ -94,6 +94,8 @@ class Predicate:
     #: True when the predicate (or a super-predicate) is ``gb:associative``: a statistical
     #: association, not a causal or mechanistic link (a path through it has no net sign)
     associative: bool = False
+    #: the predicate never relates a node to itself (``owl:IrreflexiveProperty``)
+    irreflexive: bool = False
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,7 @@ def load_vocabulary() -> Vocabulary:
             label=str(graph.value(prop, RDFS.label)),
             required_sign=int(sign.toPython()) if isinstance(sign, Literal) else None,
             associative=_is_associative(graph, prop),
+            irreflexive=(prop, RDF.type, OWL.IrreflexiveProperty) in graph,
         )
 
     evidence: dict[str, EvidenceType] = {}

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from gutbone.cli.options import MAX_NODES, bounded_int
 from gutbone.curation import CuratedData
 from gutbone.errors import CurationError, InputError, Problem
 from gutbone.io import atomic_directory
@@ -74,9 +75,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     report.add_argument("--data", help="data folder (default: the bundled curated tables)")
     report.add_argument(
         "--max-nodes",
-        type=int,
+        type=bounded_int(1, MAX_NODES),
         default=DEFAULT_MAX_NODES,
-        help=f"views larger than this are left out (default: {DEFAULT_MAX_NODES})",
+        help=f"views larger than this are left out (default: {DEFAULT_MAX_NODES}; "
+        f"at most {MAX_NODES:,})",
     )
     report.set_defaults(handler=_report)
 

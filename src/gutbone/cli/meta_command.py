@@ -8,6 +8,7 @@ import math
 import sys
 from typing import Any
 
+from gutbone.cli.options import bounded_float
 from gutbone.errors import Problem, StatsError
 from gutbone.stats.analysis import MetaAnalysis, analyse_csv, regression_from_csv
 from gutbone.stats.effect_sizes import MEASURES
@@ -132,7 +133,12 @@ def register(subparsers: Any) -> None:
         help="variance of the Mantel-Haenszel risk difference (default: GR, Greenland & "
         "Robins 1985; Sato: Sato, Greenland & Robins 1989, as metafor rma.mh)",
     )
-    parser.add_argument("--level", type=float, default=0.95, help="confidence level (0.95)")
+    parser.add_argument(
+        "--level",
+        type=bounded_float(0.5, 0.9999),
+        default=0.95,
+        help="confidence level (0.95; from 0.5 to 0.9999)",
+    )
     parser.set_defaults(handler=run_meta)
 
 

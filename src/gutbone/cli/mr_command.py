@@ -8,6 +8,7 @@ import math
 import sys
 from typing import Any
 
+from gutbone.cli.options import MAX_BOOTSTRAP, MAX_DRAWS, MAX_SEED, bounded_int
 from gutbone.stats.mediation import DEFAULT_DRAWS, DEFAULT_MC_SEED, MediationResult, mediate
 from gutbone.stats.mr import DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED, MRResult, mr_from_csv
 
@@ -68,16 +69,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     mr.add_argument("--format", choices=("table", "json"), default="table", help="output format")
     mr.add_argument(
         "--bootstrap",
-        type=_positive_int,
+        type=bounded_int(1, MAX_BOOTSTRAP),
         default=DEFAULT_BOOTSTRAP_SAMPLES,
         metavar="N",
-        help=f"bootstrap samples of the median methods (default {DEFAULT_BOOTSTRAP_SAMPLES})",
+        help="bootstrap samples of the median methods "
+        f"(default {DEFAULT_BOOTSTRAP_SAMPLES}, at most {MAX_BOOTSTRAP:,})",
     )
     mr.add_argument(
         "--seed",
-        type=int,
+        type=bounded_int(0, MAX_SEED),
         default=DEFAULT_SEED,
-        help=f"bootstrap seed (default {DEFAULT_SEED})",
+        help=f"bootstrap seed, 0 to 2**32-1 (default {DEFAULT_SEED})",
     )
     mr.set_defaults(handler=_run_mr)
 
@@ -97,27 +99,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     med.add_argument(
         "--draws",
-        type=_positive_int,
+        type=bounded_int(1, MAX_DRAWS),
         default=DEFAULT_DRAWS,
         metavar="N",
-        help=f"Monte Carlo draws (default {DEFAULT_DRAWS})",
+        help=f"Monte Carlo draws (default {DEFAULT_DRAWS}, at most {MAX_DRAWS:,})",
     )
     med.add_argument(
-        "--seed", type=int, default=DEFAULT_MC_SEED, help=f"Monte Carlo seed ({DEFAULT_MC_SEED})"
+        "--seed",
+        type=bounded_int(0, MAX_SEED),
+        default=DEFAULT_MC_SEED,
+        help=f"Monte Carlo seed, 0 to 2**32-1 ({DEFAULT_MC_SEED})",
     )
     med.add_argument("--format", choices=("table", "json"), default="table", help="output format")
     med.set_defaults(handler=_run_mediate)
-
-
-def _positive_int(text: str) -> int:
-    """Argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 def _run_mr(args: argparse.Namespace) -> int:

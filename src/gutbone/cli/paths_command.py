@@ -9,6 +9,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from gutbone.cli.options import MAX_PATH_LENGTH, MAX_TOP, bounded_int
 from gutbone.curation import load_curated
 from gutbone.errors import QueryError
 from gutbone.query.metapaths import DEFAULT_DAMPING, DwpcMatrix, DwpcPair, metapath_dwpc
@@ -81,7 +82,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--to", dest="target", required=True, metavar="Y", help="end")
     parser.add_argument("--metapath", help="categories, e.g. Taxon>Metabolite>BoneOutcome")
     parser.add_argument(
-        "--max-length", type=int, default=4, metavar="N", help="most hops without --metapath (4)"
+        "--max-length",
+        type=bounded_int(1, MAX_PATH_LENGTH),
+        default=4,
+        metavar="N",
+        help=f"most hops without --metapath (4; at most {MAX_PATH_LENGTH})",
     )
     parser.add_argument(
         "--min-evidence", metavar="LEVEL", help="weakest evidence type allowed (e.g. animal)"
@@ -91,10 +96,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--top",
-        type=int,
+        type=bounded_int(0, MAX_TOP),
         default=DEFAULT_TOP,
         metavar="K",
-        help=f"keep the K best (default {DEFAULT_TOP}; 0 = all)",
+        help=f"keep the K best (default {DEFAULT_TOP}; 0 = all; at most {MAX_TOP:,})",
     )
     parser.add_argument("--engine", choices=("graph", "sparse", "spark"), default="graph")
     parser.add_argument(

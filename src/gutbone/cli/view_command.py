@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from gutbone.cli.options import MAX_DEPTH, MAX_NODES, MAX_PATH_LENGTH, MAX_TOP, bounded_int
 from gutbone.curation import load_curated
 from gutbone.errors import InputError, Problem
 from gutbone.io import atomic_write
@@ -29,22 +30,32 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     view.add_argument("--focus", action="append", default=[], metavar="X",
                       help="centre node (repeatable)")  # fmt: skip
-    view.add_argument("--depth", type=int, default=1, help="hops around --focus (default: 1)")
+    view.add_argument("--depth", type=bounded_int(0, MAX_DEPTH), default=1,
+                      help=f"hops around --focus (default: 1; at most {MAX_DEPTH})")  # fmt: skip
     view.add_argument("--from", dest="source", metavar="X", help="path search: start node(s)")
     view.add_argument("--to", dest="target", metavar="Y", help="path search: end node(s)")
     view.add_argument(
         "--metapath", help='path search: categories, e.g. "Taxon>Metabolite>BoneOutcome"'
     )
     view.add_argument(
-        "--max-length", type=int, default=4, help="path search: most hops (default: 4)"
+        "--max-length",
+        type=bounded_int(1, MAX_PATH_LENGTH),
+        default=4,
+        help=f"path search: most hops (default: 4; at most {MAX_PATH_LENGTH})",
     )
-    view.add_argument("--top", type=int, default=20, help="path search: paths drawn (default: 20)")
+    view.add_argument(
+        "--top",
+        type=bounded_int(1, MAX_TOP),
+        default=20,
+        help=f"path search: paths drawn (default: 20; at most {MAX_TOP:,})",
+    )
     view.add_argument("--category", action="append", metavar="CATEGORY",
                       help="keep nodes of this category or below (repeatable)")  # fmt: skip
     view.add_argument("--evidence", action="append", metavar="TYPE",
                       help="keep assertions of this evidence type (repeatable)")  # fmt: skip
-    view.add_argument("--max-nodes", type=int, default=DEFAULT_MAX_NODES,
-                      help=f"refuse larger views (default: {DEFAULT_MAX_NODES})")  # fmt: skip
+    view.add_argument("--max-nodes", type=bounded_int(1, MAX_NODES), default=DEFAULT_MAX_NODES,
+                      help=f"refuse larger views (default: {DEFAULT_MAX_NODES}; "
+                      f"at most {MAX_NODES:,})")  # fmt: skip
     view.add_argument("--title", help="page title")
     view.add_argument("--data", help="data folder (default: the bundled curated tables)")
     view.add_argument("--out", required=True, help="output HTML file")

@@ -66,7 +66,7 @@ from gutbone.curation import (
     load_curated,
 )
 from gutbone.errors import InputError, Problem
-from gutbone.identifiers import PREFIXES, check_curie, compress
+from gutbone.identifiers import PREFIXES, check_curie, check_id, compress
 from gutbone.interop.biolink import BIOLINK_IRI, load_biolink_schema, load_mapping
 from gutbone.interop.kgx import (
     GUTBONE_INFORES,
@@ -76,6 +76,7 @@ from gutbone.interop.kgx import (
     read_tsv,
 )
 from gutbone.resources import SOURCE_BASE, VOCAB, data_dir
+from gutbone.tables import encoding_problem
 from gutbone.vocabulary import GB, MEASURES, load_vocabulary
 
 __all__ = [
@@ -99,7 +100,6 @@ _SUFFIX_FORMAT = {
     ".graphml": "graphml",
     ".cyjs": "cytoscape",
 }
-_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:~-]*$")
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 _DIRECTION_SIGN = {"increased": 1, "upregulated": 1, "decreased": -1, "downregulated": -1}
 _DECIMAL_EFFECT = ("estimate", "ci_lower", "ci_upper", "p", "i2", "tau2")
@@ -283,6 +283,9 @@ class _Input:
 
 
 def _kgx_reader(path: Path, name: str, problems: list[Problem]) -> Iterator[_Item]:
+    if path.exists() and not path.is_file():  # a FIFO or a device: never opened
+        problems.append(Problem(name, 0, "-", "not a regular file"))
+        return
     try:
         handle: TextIO = path.open(encoding="utf-8", newline="")
     except OSError as exc:
@@ -290,8 +293,11 @@ def _kgx_reader(path: Path, name: str, problems: list[Problem]) -> Iterator[_Ite
         return
     with handle:
         read = read_jsonl if path.suffix.lower() == ".jsonl" else read_tsv
-        for line, record in read(handle, name, problems):
-            yield name, line, record
+        try:
+            for line, record in read(handle, name, problems):
+                yield name, line, record
+        except UnicodeDecodeError:
+            problems.append(encoding_problem(path, name) or Problem(name, 0, "-", "not UTF-8"))
 
 
 def _kgx_kind(path: Path) -> str:
@@ -665,6 +671,15 @@ class _Importer:
             or source_id in self.new_sources
         )
 
+    def safe_sources(self, file: str, line: int, sources: list[str]) -> bool:
+        """Report (and refuse the row) when a source id is not a safe id (an IRI, a name)."""
+        for source_id in sources:
+            problem = check_id("source", source_id)
+            if problem:
+                self.problem(file, line, "primary_knowledge_source", problem)
+                return False
+        return True
+
     def use_source(self, source_id: str, file: str, *, named: bool) -> None:
         if self.known_source(source_id):
             files = self.source_files.get(source_id)
@@ -738,6 +753,8 @@ class _Importer:
         external = "gutbone_category" not in record
         source = self.knowledge_source(record, file)
         sources = _list(record.get("gutbone_sources")) or [source]
+        if not self.safe_sources(file, line, sources):
+            return
         for item in sources:
             self.use_source(item, file, named=not external)
         note = _text(record.get("note"))
@@ -902,6 +919,8 @@ class _Importer:
         source = self.knowledge_source(record, file)
         external = "gutbone_predicate" not in record
         sources = _list(record.get("gutbone_sources")) or [source]
+        if not self.safe_sources(file, line, sources):
+            return None
         statement = " ".join(
             _text(record.get(k)) for k in ("subject", "predicate", "object")
         ).strip()
@@ -909,7 +928,7 @@ class _Importer:
         if not self.effect(file, line, record, row):
             return None
         edge_id = _text(record.get("id"))
-        if not edge_id or not _SAFE_ID.match(edge_id):
+        if not edge_id or check_id("edge", edge_id) is not None:
             digest = hashlib.sha1(  # noqa: S324 - an id, not security
                 f"{Path(file).name}|{line}|{subject}|{predicate}|{obj}|{edge_id}".encode()
             ).hexdigest()[:16]

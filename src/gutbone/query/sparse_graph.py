@@ -59,6 +59,7 @@ from gutbone.query.projection import (
     classification_edge,
 )
 from gutbone.resources import VOCAB
+from gutbone.tables import encoding_problem
 from gutbone.vocabulary import Vocabulary, load_vocabulary, ontology_graph
 
 __all__ = [
@@ -506,12 +507,34 @@ def read_kgx(
     :returns: the graph.
     :raises InputError: naming file, row and column of every edge whose subject or object
         is not in the node file, of unknown predicates, and of nodes with no known
-        category (at most 20 of each).
+        category (at most 20 of each); a missing or unreadable file, or one not in UTF-8
+        (with the row of the first bad byte).
     """
     import pandas as pd
 
     root = Path(folder)
     node_path, edge_path = root / nodes, root / edges
+    for path in (node_path, edge_path):
+        if not path.is_file():  # also refuses a FIFO or a device, without opening it
+            what = "not a regular file" if path.exists() else "no such file"
+            raise InputError([Problem(str(path), 0, "-", f"{what} (expected KGX TSV)")])
+    try:
+        return _read_kgx_files(node_path, edge_path, keep_edge_ids)
+    except UnicodeDecodeError:
+        found = (encoding_problem(path, str(path)) for path in (node_path, edge_path))
+        problems = [problem for problem in found if problem is not None]
+        raise InputError(problems or [Problem(str(root), 0, "-", "not UTF-8")]) from None
+    except OSError as exc:
+        name = str(exc.filename or root)
+        raise InputError([Problem(name, 0, "-", f"cannot read the file: {exc.strerror}")]) from None
+    except pd.errors.ParserError as exc:
+        message = " ".join(str(exc).split())
+        raise InputError([Problem(str(root), 0, "-", f"not valid KGX TSV: {message}")]) from None
+
+
+def _read_kgx_files(node_path: Path, edge_path: Path, keep_edge_ids: bool) -> SparseGraph:
+    import pandas as pd
+
     problems: list[Problem] = []
     node_header = _header(node_path)
     for required in ("id", "category"):
@@ -679,6 +702,6 @@ def read_kgx(
         evidence_types=evidence,
         labels=labels,
         edge_ids=edge_ids,
-        edge_file=edges,
+        edge_file=edge_path.name,
         derived_names=derived,
     )

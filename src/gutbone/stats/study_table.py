@@ -27,17 +27,16 @@ study) is collected as a :class:`~gutbone.errors.Problem` naming ``file:row:colu
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
 from gutbone.errors import InputError, Problem
+from gutbone.tables import parse_usable_float, read_csv
 
 __all__ = ["FORMS", "StudyTable", "read_study_table"]
 
@@ -160,23 +159,9 @@ def read_study_table(path: str | os.PathLike[str]) -> StudyTable:
     :raises InputError: listing every problem as ``file:row:column: what``.
     """
     name = os.fspath(path)
-    try:
-        text = Path(name).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError([Problem(name, 0, "-", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(name, 0, "-", f"cannot read file: {exc}")]) from None
-    reader = csv.reader(text.splitlines())
-    records = list(reader)
-    if not records or not any(cell.strip() for cell in records[0]):
-        raise InputError([Problem(name, 1, "-", "empty file: no header row")])
-    header = [cell.strip() for cell in records[0]]
+    table = read_csv(name, name)
+    header = list(table.header)
     problems: list[Problem] = []
-    seen_cols: set[str] = set()
-    for col in header:
-        if col in seen_cols and col:
-            problems.append(Problem(name, 1, col, f"column '{col}' appears twice"))
-        seen_cols.add(col)
     form, form_problems = _match_form(name, header)
     problems.extend(form_problems)
     if form is None or problems:
@@ -194,9 +179,7 @@ def read_study_table(path: str | os.PathLike[str]) -> StudyTable:
         col: [] for col in position if col not in numeric and col not in ("study", "study_en")
     }
     first_row_of: dict[str, int] = {}
-    for offset, record in enumerate(records[1:], start=2):
-        if not any(cell.strip() for cell in record):
-            continue  # blank line
+    for offset, record in table.rows:
         if len(record) > len(header):
             problems.append(
                 Problem(
@@ -207,9 +190,9 @@ def read_study_table(path: str | os.PathLike[str]) -> StudyTable:
                 )
             )
 
-        def cell(col: str, record: list[str] = record) -> str:
+        def cell(col: str, record: tuple[str, ...] = record) -> str:
             index = position[col]
-            return record[index].strip() if index < len(record) else ""
+            return record[index] if index < len(record) else ""
 
         study = cell("study")
         if not study:
@@ -239,6 +222,12 @@ def read_study_table(path: str | os.PathLike[str]) -> StudyTable:
                 continue
             if not math.isfinite(value):
                 problems.append(Problem(name, offset, col, f"{raw!r} is not a finite number"))
+                row_values[col] = math.nan
+                continue
+            try:
+                value = parse_usable_float(raw)
+            except ValueError as exc:
+                problems.append(Problem(name, offset, col, str(exc)))
                 row_values[col] = math.nan
                 continue
             if col in _POSITIVE_COLUMNS and value <= 0:

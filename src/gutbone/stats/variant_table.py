@@ -21,13 +21,12 @@ with the header counted as row 1.
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from gutbone.errors import InputError, Problem
+from gutbone.tables import parse_usable_float, read_csv
 
 __all__ = ["REQUIRED_COLUMNS", "VariantTable", "read_variant_table"]
 
@@ -96,23 +95,10 @@ def read_variant_table(path: str | os.PathLike[str]) -> VariantTable:
     :raises InputError: listing every problem as ``file:row:column: message``.
     """
     source = os.fspath(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(source, 0, "-", f"cannot read the file: {exc}")]) from exc
-    reader = csv.reader(text.splitlines())
-    try:
-        header = [name.strip() for name in next(reader)]
-    except StopIteration:
-        raise InputError(
-            [Problem(source, 1, "-", f"empty file: expected a header {','.join(REQUIRED_COLUMNS)}")]
-        ) from None
+    table = read_csv(path, source)
+    header = list(table.header)
     problems: list[Problem] = []
-    index: dict[str, int] = {}
-    for position, name in enumerate(header):
-        if name in REQUIRED_COLUMNS and name in index:
-            problems.append(Problem(source, 1, name, "column appears more than once"))
-        index.setdefault(name, position)
+    index = {name: position for position, name in enumerate(header)}
     for name in REQUIRED_COLUMNS:
         if name not in index:
             problems.append(
@@ -126,15 +112,11 @@ def read_variant_table(path: str | os.PathLike[str]) -> VariantTable:
     if problems:
         raise InputError(problems)
 
-    raw: list[tuple[int, list[str]]] = []
-    for row_number, cells in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in cells):
-            continue  # blank line
-        raw.append((row_number, [cell.strip() for cell in cells]))
+    raw = table.rows
     if not raw:
         raise InputError([Problem(source, 2, "-", "no variant rows after the header")])
 
-    def cell(cells: list[str], name: str) -> str:
+    def cell(cells: tuple[str, ...], name: str) -> str:
         position = index[name]
         return cells[position] if position < len(cells) else ""
 
@@ -179,6 +161,11 @@ def read_variant_table(path: str | os.PathLike[str]) -> VariantTable:
                 problems.append(
                     Problem(source, row_number, column, f"{shown} is not a finite number")
                 )
+                continue
+            try:
+                value = parse_usable_float(text_value)
+            except ValueError as exc:
+                problems.append(Problem(source, row_number, column, str(exc)))
                 continue
             if column in _SE_COLUMNS and value <= 0:
                 problems.append(
