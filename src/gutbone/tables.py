@@ -143,6 +143,10 @@ def read_text(path: str | os.PathLike[str], name: str) -> str:
     control = _CONTROL.search(text)
     if control is not None:
         char = control.group()
+        guess = _guess_encoding(data)
+        if guess.startswith("UTF-16"):
+            message = f"the file looks like {guess} (NUL bytes); save it as UTF-8"
+            raise InputError([Problem(name, 1, "-", message)])
         what = "a NUL byte" if char == "\x00" else "a control character"
         raise InputError(
             [
@@ -225,20 +229,40 @@ def _guess_encoding(data: bytes) -> str:
         odd = sample[1::2].count(0)
         return "UTF-16-LE without a byte-order mark" if odd * 2 > nuls else "UTF-16-BE"
     mostly = sample.decode("utf-8", errors="replace")
-    if any(not char.isascii() and char != "\ufffd" for char in mostly):
+    valid = sum(1 for char in mostly if not char.isascii() and char != "\ufffd")
+    if valid >= 4 * mostly.count("\ufffd"):  # GBK bytes rarely form valid UTF-8 by chance
         return "UTF-8 with some invalid bytes (a damaged or mixed file)"
-    try:
-        chinese = sample.decode("gb18030")
-    except UnicodeDecodeError:
-        chinese = ""
-    high = [char for char in chinese if not char.isascii()]
-    if high and all(unicodedata.category(char) in ("Lo", "Po", "Ps", "Pe") for char in high):
+    if _looks_double_byte(sample):
         return "GB18030 / GBK (Chinese)"
     try:
         sample.decode("cp1252")
     except UnicodeDecodeError:
         return "Latin-1 (ISO-8859-1)"
     return "Windows-1252 / Latin-1"
+
+
+def _looks_double_byte(sample: bytes) -> bool:
+    """Whether ``sample`` decodes as GB18030 with its non-ASCII bytes in pairs (Chinese text).
+
+    Latin-1 text has single high bytes between ASCII letters; common Chinese characters are
+    two high bytes each.
+    """
+    try:
+        text = sample.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    high = [i for i, byte in enumerate(sample) if byte >= 0x80]
+    paired = sum(
+        1
+        for i in high
+        if (i + 1 < len(sample) and sample[i + 1] >= 0x80) or (i and sample[i - 1] >= 0x80)
+    )
+    cjk = [char for char in text if not char.isascii()]
+    return (
+        bool(cjk)
+        and paired >= 0.9 * len(high)
+        and all(unicodedata.category(char) in ("Lo", "Po", "Ps", "Pe") for char in cjk)
+    )
 
 
 def encoding_problem(path: str | os.PathLike[str], name: str) -> Problem | None:
