@@ -72,8 +72,7 @@ MAX_ID_CHARS = 128
 #: letter or digit: no space, quote, ``<>``, slash or ``..`` path segment can get through.
 #: Edge, source and discrepancy ids become IRIs: ASCII letters, digits and ``._:~-``
 #: (imported ``urn:uuid:...`` edge ids, ``infores:...`` sources). Outcome ids also name
-#: files (plots):
-#: ASCII letters, digits and ``._-``.
+#: files (plots): ASCII letters, digits and ``._-``.
 ID_PATTERNS: dict[str, str] = {
     "edge": r"[A-Za-z0-9][A-Za-z0-9._:~-]*",
     "outcome": r"[A-Za-z0-9][A-Za-z0-9._-]*",
