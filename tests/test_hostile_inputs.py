@@ -434,6 +434,8 @@ def test_non_utf8_kgx(tmp_path: Path) -> None:
 OPTION_CASES = [
     (("mediate", "--a", "0.1,0.02", "--b", "0.2,0.05", "--method", "mc", "--draws", "10000000000"),
      "argument --draws: expected an integer from 1 to 1000000, got '10000000000'"),
+    (("mediate", "--a", "0.1,0.02", "--b", "0.2,0.05", "--method", "mc", "--draws", "1e10"),
+     "argument --draws: expected an integer from 1 to 1000000, got '1e10'"),
     (("mr", "x.csv", "--bootstrap", "10000000000"),
      "argument --bootstrap: expected an integer from 1 to 100000, got '10000000000'"),
     (("mr", "x.csv", "--seed", "-5"), "argument --seed: expected an integer from 0 to 4294967295, got '-5'"),
@@ -447,9 +449,19 @@ OPTION_CASES = [
 
 
 @pytest.mark.parametrize(
-    ("argv", "expected"), OPTION_CASES, ids=[c[0][0] + c[0][-2] for c in OPTION_CASES]
+    ("argv", "expected"),
+    OPTION_CASES,
+    ids=[f"{c[0][0]} {c[0][-2]}={c[0][-1]}" for c in OPTION_CASES],
 )
 def test_numeric_options_are_bounded(argv: tuple[str, ...], expected: str) -> None:
     code, stderr = run(*argv)
     assert code == 2  # a usage error, before any work (no MemoryError)
     assert stderr.splitlines()[-1].endswith(expected), stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs")
+def test_validate_refuses_a_fifo_rdf_file(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "g.ttl")
+    code, stderr = run("validate", str(tmp_path / "g.ttl"))
+    assert code == 1
+    assert f"error: {tmp_path}/g.ttl:0:-: not a regular file" in stderr.splitlines()

@@ -155,6 +155,8 @@ def load_rdf(path: str | os.PathLike[str]) -> Graph:
                 )
             ]
         )
+    if file.exists() and not file.is_file():  # a FIFO or a device would block the parser
+        raise InputError([Problem(str(path), 0, "-", "not a regular file")])
     graph = Graph()
     try:
         graph.parse(file, format=fmt)
