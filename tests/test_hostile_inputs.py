@@ -336,6 +336,23 @@ def test_import_refuses_an_unsafe_source_id(tmp_path: Path) -> None:
 # ------------------------------------------------------------- graph shape (item 10)
 
 
+def test_import_refuses_a_self_loop_that_validate_would_refuse(tmp_path: Path) -> None:
+    (tmp_path / "nodes.tsv").write_text(
+        "id\tcategory\tname\nCHEBI:17968\tbiolink:SmallMolecule\tbutyrate\n", encoding="utf-8"
+    )
+    (tmp_path / "edges.tsv").write_text(
+        "id\tsubject\tpredicate\tobject\ne1\tCHEBI:17968\tbiolink:participates_in\tCHEBI:17968\n",
+        encoding="utf-8",
+    )
+    code, stderr = run("import", str(tmp_path), "--no-merge", "--out", str(tmp_path / "merged"))
+    assert code == 1
+    assert (
+        f"error: {tmp_path}/edges.tsv:2:object: self-loop: 'participates_in' never relates a "
+        "node to itself" in stderr.splitlines()
+    )
+    assert run("validate", str(tmp_path / "merged"))[0] == 0
+
+
 def test_self_loop_on_an_irreflexive_predicate(data: Path) -> None:
     append_row(
         data / "edges" / "core.csv", id="e9", subject="CHEBI:17968", predicate="produces",

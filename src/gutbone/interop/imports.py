@@ -891,6 +891,10 @@ class _Importer:
         if found is None:
             return None
         predicate, sign = found
+        if subject == obj and self.vocabulary.predicates[predicate].irreflexive:
+            message = f"self-loop: {predicate!r} never relates a node to itself"
+            self.problem(file, line, "object", message)
+            return None
         if "sign" in record and _text(record["sign"]) != "":
             text = _text(record["sign"])
             if text not in ("-1", "0", "1", "+1"):
