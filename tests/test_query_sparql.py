@@ -24,6 +24,8 @@ from gutbone.query.catalog import (
 from gutbone.query.sparql import (
     XSD,
     QueryLimitError,
+    QueryLimits,
+    QueryRefused,
     QueryResult,
     Term,
     format_result,
@@ -419,3 +421,126 @@ def test_cli_missing_store_folder(tmp_path, capsys):
 def test_cli_param_syntax(capsys):
     code, _, err = run(["sparql", "--data", str(SMALL), "--query", EDGES, "--param", "x"], capsys)
     assert code == 1 and "expected NAME=VALUE" in err
+
+
+# ---------------------------------------------------------------- refused before execution
+#
+# gutbone opens no connection at run time: SERVICE is refused in every engine, and rdflib's
+# FROM (which downloads the named graph) too. Queries nested or chained beyond the parse-time
+# limits are refused instead of overflowing the engine's native stack (a segfault, rc 139,
+# with 50,000 nested groups before the limits existed).
+
+SERVICE_QUERIES = [
+    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }",
+    "SELECT * WHERE { SERVICE SILENT <http://127.0.0.1:9/x> { ?s ?p ?o } }",
+    "SELECT * WHERE { ?s ?p ?o OPTIONAL { { service<http://127.0.0.1:9/x>{?s ?p ?o} } } }",
+    "ASK { SeRvIcE ?endpoint { ?s ?p ?o } VALUES ?endpoint { <http://127.0.0.1:9/x> } }",
+    "SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }",  # escape
+    "CONSTRUCT { ?s ?p ?o } WHERE { # comment }\n SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }",
+]
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+@pytest.mark.parametrize("query", SERVICE_QUERIES)
+def test_service_is_refused_in_every_engine(small, engine, query):
+    with pytest.raises(QueryRefused, match=r"^query:\d+:\d+: SERVICE is refused"):
+        run_query(query, store=small.store, graph=small.graph, engine=engine)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { ?s ?p 'SERVICE <http://e/> {}' }",  # inside a string
+        'SELECT * WHERE { ?s ?p """\nSERVICE\n""" }',
+        "SELECT ?service WHERE { ?service ?p ?o } # SERVICE <http://e/>",  # variable, comment
+        "PREFIX service: <http://e/>\nSELECT * WHERE { ?s service:SERVICE ?o }",  # names
+        "SELECT * WHERE { ?s <http://e/SERVICE> ?o }",  # inside an IRI
+    ],
+)
+def test_the_word_service_elsewhere_is_not_refused(small, query):
+    assert run_query(query, store=small.store).kind == "select"
+    assert run_query(query, graph=small.graph, engine="rdflib").kind == "select"
+
+
+@pytest.mark.parametrize("clause", ["FROM <http://127.0.0.1:9/g>", "FROM NAMED <http://e/g>"])
+def test_from_is_refused_with_rdflib_and_allowed_with_oxigraph(small, clause):
+    query = f"SELECT * {clause} WHERE {{ ?s ?p ?o }}"
+    with pytest.raises(QueryRefused, match=r"^query:1:10: FROM / FROM NAMED is refused"):
+        run_query(query, graph=small.graph, engine="rdflib")
+    # Oxigraph reads FROM graphs from the store (none here: an empty answer, no download)
+    assert run_query(query, store=small.store).rows == ()
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("SELECT * WHERE " + "{" * 50_000 + "}" * 50_000, "more than the limit of 100,000"),
+        ("SELECT * WHERE " + "{" * 65 + "}" * 65, r"^query:1:80: .*deeper than 64 levels"),
+        ("ASK { FILTER(" + "(" * 70 + "1" + ")" * 70 + ") }", "deeper than 64 levels"),
+        ("ASK { ?s " + "/".join(["<http://e/p>"] * 1101) + " ?o }", "1,100 operators"),
+        # 1,001 OPTIONAL keywords and the * of SELECT *
+        ("SELECT * WHERE { ?s ?p ?o " + "OPTIONAL { ?s ?p ?o } " * 1001 + "}", "1,002 operators"),
+    ],
+)
+def test_parse_time_limits(small, engine, query, message):
+    with pytest.raises(QueryRefused, match=message):
+        run_query(query, store=small.store, graph=small.graph, engine=engine)
+
+
+def test_limits_can_be_set_and_leave_ordinary_queries_alone(small):
+    nested = "SELECT * WHERE " + "{" * 10 + "?s ?p ?o" + "}" * 10
+    assert len(run_query(nested, store=small.store).rows) == len(small.store)
+    with pytest.raises(QueryRefused, match="deeper than 5 levels"):
+        run_query(nested, store=small.store, limits=QueryLimits(max_depth=5))
+
+
+def test_timeout_stops_waiting_for_a_slow_query(small):
+    # three-way cartesian product of the fixture graph: len(store)**3 solutions
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    assert len(small.store) ** 3 > 10**5
+    with pytest.raises(QueryLimitError, match="time limit of 0.01 s"):
+        run_query(query, store=small.store, timeout=0.01)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (SERVICE_QUERIES[1], "error: query:1:18: SERVICE is refused"),
+        ("SELECT * WHERE " + "{" * 50_000 + "}" * 50_000, "error: query: the query has 100,015"),
+        # "{" at column 5 and "FILTER(" make 2 levels; the 63rd of the nested "(" (column 76) is level 65
+        ("ASK { FILTER(" + "(" * 20_000 + "1" + ")" * 20_000 + ") }", "1:76: the query is nested"),
+    ],
+)
+def test_cli_refuses_before_building_the_graph(query, message, capsys):
+    code, out, err = run(["sparql", "--query", query, "--data", str(SMALL)], capsys)
+    assert code == 1 and out == ""
+    assert err.startswith("error: query") and message in err
+    assert "Traceback" not in err
+
+
+def test_cli_timeout_stops_a_cartesian_query():
+    import subprocess
+    import sys
+    import time
+
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    argv = ["sparql", "--query", runaway, "--data", str(SMALL), "--timeout", "1"]
+    start = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "gutbone", *argv], capture_output=True, text=True, timeout=120
+    )
+    elapsed = time.monotonic() - start
+    assert done.returncode == 1, done.stderr
+    assert "error: the query ran longer than the time limit of 1 s" in done.stderr
+    assert elapsed < 60  # well before the engine would finish (len(store)**4 solutions)
+
+
+@pytest.mark.parametrize(
+    "option", [["--timeout", "0"], ["--timeout", "-1"], ["--timeout", "nan"], ["--timeout", "x"]]
+)
+def test_cli_timeout_must_be_positive(option, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["sparql", "--query", "ASK {}", *option])
+    assert stop.value.code == 2
+    assert "--timeout" in capsys.readouterr().err

@@ -17,6 +17,7 @@ from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node as RdfNode
 
 from gutbone.errors import InputError, Problem
+from gutbone.jsonld import parse_jsonld
 from gutbone.resources import ontology_dir
 from gutbone.vocabulary import GB, ontology_graph
 
@@ -157,6 +158,8 @@ def load_rdf(path: str | os.PathLike[str]) -> Graph:
         )
     if file.exists() and not file.is_file():  # a FIFO or a device would block the parser
         raise InputError([Problem(str(path), 0, "-", "not a regular file")])
+    if fmt == "json-ld":
+        return parse_jsonld(file)  # offline: remote contexts and @import are errors
     graph = Graph()
     try:
         graph.parse(file, format=fmt)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from gutbone.errors import QueryError
@@ -18,6 +19,32 @@ from gutbone.query.catalog import (
 from gutbone.query.sparql import ENGINES, OUTPUT_FORMATS, format_result, run_query
 
 __all__ = ["register"]
+
+
+def _positive_float(text: str) -> float:
+    """An argparse type: a finite number of seconds above 0 (at most a day)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 86_400:
+        raise argparse.ArgumentTypeError(f"{text!r} must be above 0 and at most 86400 (a day)")
+    return value
+
+
+def _bounded_int(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: an integer from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} must be from {low} to {high}")
+        return value
+
+    return parse
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,7 +78,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sparql.add_argument("--endpoint", metavar="URL", help="run on a remote SPARQL 1.1 endpoint")
     sparql.add_argument("--store", metavar="DIR", help="an on-disk Oxigraph store (read-only)")
     sparql.add_argument("--data", help="data folder (default: the bundled curated tables)")
-    sparql.add_argument("--timeout", type=float, default=60.0, help="seconds, for --endpoint")
+    sparql.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=60.0,
+        help="seconds the query may run (default 60); the command stops with exit 1 past it",
+    )
     sparql.set_defaults(handler=_sparql)
 
     serve = subparsers.add_parser(
@@ -61,10 +93,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "each query runs in a worker process that is stopped when it exceeds --timeout.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=7879, help="port (default 7879; 0 = any)")
-    serve.add_argument("--timeout", type=float, default=10.0, help="query time limit, seconds")
-    serve.add_argument("--max-rows", type=int, default=10000, help="result size limit, rows")
-    serve.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    serve.add_argument(
+        "--port", type=_bounded_int(0, 65535), default=7879, help="port (default 7879; 0 = any)"
+    )
+    serve.add_argument(
+        "--timeout", type=_positive_float, default=10.0, help="query time limit, seconds"
+    )
+    serve.add_argument(
+        "--max-rows", type=_bounded_int(1, 10_000_000), default=10000, help="result size, rows"
+    )
+    serve.add_argument(
+        "--workers", type=_bounded_int(1, 64), default=2, help="worker processes (default 2)"
+    )
     serve.add_argument("--store", metavar="DIR", help="serve an on-disk Oxigraph store")
     serve.add_argument("--data", help="data folder (default: the bundled curated tables)")
     serve.set_defaults(handler=_serve)
@@ -82,7 +122,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--replace", action="store_true", help="replace the graph (PUT) instead of adding (POST)"
     )
     load.add_argument("--data", help="data folder (default: the bundled curated tables)")
-    load.add_argument("--timeout", type=float, default=120.0, help="seconds")
+    load.add_argument("--timeout", type=_positive_float, default=120.0, help="seconds")
     load.set_defaults(handler=_load)
 
 
@@ -160,8 +200,10 @@ def _sparql(args: argparse.Namespace) -> int:
             args.endpoint, query.text, bindings=bindings, timeout=args.timeout, source=source
         )
     else:
+        from gutbone.query.guard import check_query
         from gutbone.query.store import load_source
 
+        check_query(query.text, engine=args.engine, source=source)  # before building the graph
         if args.store and args.engine == "rdflib":
             raise QueryError("--store holds an Oxigraph store: use --engine oxigraph")
         loaded = load_source(args.data, store_dir=args.store)
@@ -171,6 +213,7 @@ def _sparql(args: argparse.Namespace) -> int:
             graph=loaded.graph,
             engine=args.engine,
             bindings=bindings,
+            timeout=args.timeout,
             source=source,
         )
     sys.stdout.write(format_result(result, args.format))

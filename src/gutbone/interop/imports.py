@@ -75,6 +75,7 @@ from gutbone.interop.kgx import (
     read_jsonl,
     read_tsv,
 )
+from gutbone.jsonld import parse_jsonld
 from gutbone.resources import SOURCE_BASE, VOCAB, data_dir
 from gutbone.tables import encoding_problem
 from gutbone.vocabulary import GB, MEASURES, load_vocabulary
@@ -361,31 +362,6 @@ def _kgx_inputs(paths: Sequence[Path], problems: list[Problem]) -> list[_Input]:
     return inputs
 
 
-def _check_jsonld_context(path: Path) -> str | None:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None  # the parser reports it
-
-    def remote(value: Any) -> bool:
-        if isinstance(value, str):
-            return True
-        if isinstance(value, list):
-            return any(remote(item) for item in value)
-        return False
-
-    stack = [document]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            if "@context" in item and remote(item["@context"]):
-                return "remote @context is not fetched (no network): inline the context"
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return None
-
-
 def _local(term: Any, base: str) -> str:
     text = str(term)
     return text[len(base) :] if text.startswith(base) else ""
@@ -393,14 +369,15 @@ def _local(term: Any, base: str) -> str:
 
 def _rdf_input(path: Path, fmt: str, problems: list[Problem]) -> _Input | None:
     name = str(path)
-    if fmt == "jsonld":
-        message = _check_jsonld_context(path)
-        if message:
-            problems.append(Problem(name, 0, "@context", message))
-            return None
     graph = Graph()
     try:
-        graph.parse(path, format=_RDF_FORMATS[fmt])
+        if fmt == "jsonld":
+            parse_jsonld(path, graph)  # offline: remote contexts and @import are errors
+        else:
+            graph.parse(path, format=_RDF_FORMATS[fmt])
+    except InputError as exc:
+        problems.extend(exc.problems)
+        return None
     except OSError as exc:
         problems.append(Problem(name, 0, "-", f"cannot read file: {exc.strerror}"))
         return None

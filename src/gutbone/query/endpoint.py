@@ -24,6 +24,7 @@ import os
 import queue
 import shutil
 import socket
+import socketserver
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from gutbone.errors import QueryError
+from gutbone.query.guard import QueryRefused, check_query
 from gutbone.query.sparql import (
     QueryLimitError,
     QueryResult,
@@ -409,6 +411,11 @@ class _Handler(BaseHTTPRequestHandler):
         if params.get("default-graph-uri") or params.get("named-graph-uri"):
             self._send(HTTPStatus.BAD_REQUEST, "this endpoint has only the default graph\n")
             return
+        try:
+            check_query(queries[0])
+        except QueryRefused as exc:
+            self._send(HTTPStatus.BAD_REQUEST, f"{exc}\n")
+            return
         status, detail = self.server.pool.execute(queries[0])
         if status in ("timeout", "limit", "busy"):
             self._send(HTTPStatus.SERVICE_UNAVAILABLE, f"query stopped: {detail}\n")
@@ -439,6 +446,13 @@ class _Server(ThreadingHTTPServer):
         self.config = config
         self.pool = pool
         super().__init__((config.host, config.port), _Handler)
+
+    def server_bind(self) -> None:
+        """Bind without the reverse DNS lookup of :class:`http.server.HTTPServer`."""
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
 
 
 class SparqlEndpoint:

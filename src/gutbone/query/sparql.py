@@ -23,11 +23,13 @@ import csv
 import io
 import json
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from gutbone.errors import QueryError
+from gutbone.query.guard import DEFAULT_LIMITS, QueryLimits, QueryRefused, check_query
 from gutbone.resources import ASSERTION_BASE, SOURCE_BASE, VOCAB
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,6 +40,8 @@ __all__ = [
     "Term",
     "QueryResult",
     "QueryLimitError",
+    "QueryRefused",
+    "QueryLimits",
     "Engine",
     "ENGINES",
     "OUTPUT_FORMATS",
@@ -337,6 +341,49 @@ def _run_rdflib(
     return QueryResult("select", variables, rows)
 
 
+#: Stack size of the thread that runs a query: engines recurse over the query's syntax
+#: tree, and a larger stack gives a wide margin above the parse-time limits.
+QUERY_STACK_BYTES = 256 * 1024 * 1024
+_STACK_LOCK = threading.Lock()
+
+
+def _in_query_thread(task: Any, timeout: float | None) -> QueryResult:
+    """Run ``task()`` in a thread with a large stack; stop waiting after ``timeout`` s.
+
+    A query past its time limit cannot be interrupted inside the engine: its daemon thread
+    is abandoned (it ends with the process) and :class:`QueryLimitError` is raised.
+    """
+    outcome: list[Any] = []
+
+    def body() -> None:
+        try:
+            outcome.append(("ok", task()))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            # drop the tracebacks here: their frames hold engine objects that must be
+            # released on the thread that made them
+            cause: BaseException | None = exc
+            while cause is not None:
+                cause.__traceback__ = None
+                cause = cause.__context__
+            outcome.append(("error", exc))
+
+    with _STACK_LOCK:
+        previous = threading.stack_size(QUERY_STACK_BYTES)
+        try:
+            thread = threading.Thread(target=body, name="gutbone-query", daemon=True)
+            thread.start()
+        finally:
+            threading.stack_size(previous)
+    thread.join(timeout)
+    if not outcome:
+        raise QueryLimitError(f"the query ran longer than the time limit of {timeout:g} s")
+    status, value = outcome[0]
+    if status == "error":
+        raise value
+    result: QueryResult = value
+    return result
+
+
 def run_query(
     text: str,
     *,
@@ -345,9 +392,16 @@ def run_query(
     engine: Engine = "oxigraph",
     bindings: Mapping[str, Term] | None = None,
     max_rows: int | None = None,
+    timeout: float | None = None,
+    limits: QueryLimits = DEFAULT_LIMITS,
     source: str = "query",
 ) -> QueryResult:
     """Run one SPARQL query on a pyoxigraph store or an rdflib graph.
+
+    The text is checked first (:func:`~gutbone.query.guard.check_query`): ``SERVICE``
+    (and, with rdflib, ``FROM``) is refused, since gutbone opens no connection at run
+    time, and so is a query beyond the parse-time ``limits``. The query then runs in a
+    thread with a large stack.
 
     :param text: the query (the prefixes of :data:`DEFAULT_PREFIXES` need no declaration).
     :param store: the store (engine ``oxigraph``).
@@ -355,21 +409,33 @@ def run_query(
     :param engine: ``oxigraph`` (default) or ``rdflib``.
     :param bindings: variable name (without ``?``) -> term, bound before evaluation.
     :param max_rows: stop with :class:`QueryLimitError` beyond this many rows.
+    :param timeout: seconds to wait for the answer (``None``: no limit); past it
+        :class:`QueryLimitError` is raised and the engine's thread is left to end with
+        the process (engines cannot be interrupted).
+    :param limits: parse-time limits on the text.
     :param source: name used in error messages (a catalog name or a file).
     :returns: the result in neutral form.
+    :raises QueryRefused: SERVICE, FROM with rdflib, or a parse-time limit.
     :raises QueryError: on a syntax error (message ``source:line:column: ...``) or a
         failed evaluation.
     """
     bindings = dict(bindings or {})
+    if engine not in ENGINES:
+        raise QueryError(f"unknown engine {engine!r} (expected: {', '.join(ENGINES)})")
+    check_query(text, engine=engine, limits=limits, source=source)
     if engine == "oxigraph":
         if store is None:
             raise QueryError("the oxigraph engine needs a store")
-        return _run_oxigraph(text, store, bindings, max_rows, source)
-    if engine == "rdflib":
-        if graph is None:
-            raise QueryError("the rdflib engine needs a graph")
-        return _run_rdflib(text, graph, bindings, max_rows, source)
-    raise QueryError(f"unknown engine {engine!r} (expected: {', '.join(ENGINES)})")
+        oxigraph_store = store
+        return _in_query_thread(
+            lambda: _run_oxigraph(text, oxigraph_store, bindings, max_rows, source), timeout
+        )
+    if graph is None:
+        raise QueryError("the rdflib engine needs a graph")
+    rdflib_graph = graph
+    return _in_query_thread(
+        lambda: _run_rdflib(text, rdflib_graph, bindings, max_rows, source), timeout
+    )
 
 
 def prologue(prefixes: Mapping[str, str] = DEFAULT_PREFIXES) -> str:
