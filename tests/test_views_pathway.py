@@ -180,3 +180,15 @@ def test_paths_view_shows_no_sign_for_an_associative_path() -> None:
     page = render_view(signs, sub)
     cells = re.findall(r"</td><td>([^<]*)</td><td>[0-9.]+</td>", page)
     assert cells == ["+1", "none (associative)"]
+
+
+def test_tooltip_shows_the_source_claim_beside_the_sign() -> None:
+    # data/edges/clinical.csv meta-nausea: recomputed RR 0.33 (0.04, 3.16) -> sign 0, while
+    # the abstract claims probiotics lower nausea (decreases, -1)
+    from gutbone.views.pathway import edge_tooltip
+
+    curated = load_curated()
+    tip = edge_tooltip(curated.edges["meta-nausea"], curated)
+    assert "0 (associated)" in tip
+    assert "source claims" in tip and "decreases, -1 (lowers): not supported by its own data" in tip
+    assert "source claims" not in edge_tooltip(curated.edges["meta-calcium"], curated)

@@ -621,6 +621,10 @@ def edge_tooltip(edge: Edge, data: CuratedData) -> str:
         _row("sign", _fmt(_sign_text(edge.sign))),
         _row("evidence", _fmt(evidence_text)),
     ]
+    claim = edge.reported_claim
+    if claim is not None:
+        claimed = f"{claim.predicate}, {_sign_text(claim.sign)}: not supported by its own data"
+        rows.append(_row("source claims", _fmt(claimed)))
     if edge.effect is not None:
         rows.append(_row("effect", _effect_html(edge.effect)))
     sources = []
