@@ -1,4 +1,5 @@
-"""A Hypothesis fuzz of the curated tables through ``gutbone validate`` and ``gutbone build``.
+"""A Hypothesis fuzz of the curated tables through ``gutbone validate`` and ``gutbone build``
+(and of study and variant tables through ``gutbone meta`` and ``gutbone mr``).
 
 Each example copies a small valid data folder (``fixtures/data_small`` plus one pooled
 outcome and its study file), mutates cells (random Unicode, hostile numbers and ids,
@@ -114,3 +115,54 @@ def test_validate_and_build_on_mutated_tables(data: st.DataObject) -> None:
             assert not out.exists() or not any(out.iterdir())
     finally:
         shutil.rmtree(parent, ignore_errors=True)
+
+
+NUMBERS = st.one_of(
+    st.sampled_from(
+        ["0", "1", "-1", "1e12", "-1e12", "1e-12", "1e13", "1e-13", "0.5", "", "NaN", "١٢"]
+    ),
+    st.floats(min_value=-1e12, max_value=1e12).map(repr),
+    st.integers(0, 10**6).map(str),
+)
+STUDY_FORMS = (
+    "yi,vi",
+    "yi,sei",
+    "yi,ci_lower,ci_upper",
+    "m1,sd1,n1,m2,sd2,n2",
+    "events1,n1,events2,n2",
+)
+
+
+def random_table(data: st.DataObject, header: str, stem: str) -> Path:
+    """A CSV of 1-5 rows of random number cells under ``header`` (first column: a name)."""
+    rows = [header]
+    for i in range(data.draw(st.integers(1, 5), label="rows")):
+        cells = [data.draw(NUMBERS) for _ in header.split(",")[1:]]
+        rows.append(",".join([f"{stem}{i}", *cells]))
+    path = Path(tempfile.mkdtemp(prefix="gutbone-fuzz-")) / f"{stem}.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.data(),
+    form=st.sampled_from(STUDY_FORMS),
+    model=st.sampled_from(["FE", "DL", "REML", "PM", "SJ", "HE", "ML", "HS", "EB"]),
+    measure=st.sampled_from(["", "MD", "SMD", "RR", "OR", "RD"]),
+)
+def test_meta_and_mr_on_random_numbers(
+    data: st.DataObject, form: str, model: str, measure: str
+) -> None:
+    """``meta`` and ``mr`` on random number cells: exit 0 or 1, never an internal error."""
+    studies = random_table(data, f"study,{form}", "s")
+    variants = random_table(data, "variant,beta_exposure,se_exposure,beta_outcome,se_outcome", "rs")
+    try:
+        argv = ["meta", str(studies), "--model", model, "--format", "json"]
+        for args in (argv + (["--measure", measure] if measure else []), ["mr", str(variants)]):
+            code, stderr = run(*args)
+            assert code in (0, 1), stderr
+            assert "internal error" not in stderr and "Traceback" not in stderr, stderr
+    finally:
+        shutil.rmtree(studies.parent, ignore_errors=True)
+        shutil.rmtree(variants.parent, ignore_errors=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
 from contextlib import redirect_stderr, redirect_stdout
@@ -482,3 +483,17 @@ def test_validate_refuses_a_fifo_rdf_file(tmp_path: Path) -> None:
     code, stderr = run("validate", str(tmp_path / "g.ttl"))
     assert code == 1
     assert f"error: {tmp_path}/g.ttl:0:-: not a regular file" in stderr.splitlines()
+
+
+def test_log_ratio_beyond_the_double_range_is_not_a_crash(tmp_path: Path) -> None:
+    # found by fuzzing `meta`: a log RR of 1e11 made the back-transform raise OverflowError.
+    # exp(5e10) is beyond the largest double (exp(709.78)): infinite, shown as null in JSON.
+    path = tmp_path / "s.csv"
+    path.write_text("study,yi,sei\nA,1e11,0.5\nB,0.2,0.3\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["meta", str(path), "--measure", "RR", "--model", "DL", "--format", "json"])
+    assert code == 0, err.getvalue()
+    back = json.loads(out.getvalue())["back_transformed"]
+    assert back["estimate"] is None and back["ci_upper"] is None
+    assert back["ci_lower"] == 0.0  # exp(-4.8e10) underflows to 0

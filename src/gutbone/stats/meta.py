@@ -45,6 +45,7 @@ Subgroups (:func:`pool_subgroups`) get their own tau^2 each; meta-regression is 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
@@ -71,6 +72,8 @@ __all__ = [
     "base_conventions",
     "validate_yi_vi",
 ]
+
+_LOG_MAX_DOUBLE = math.log(sys.float_info.max)
 
 #: Inverse-variance models of :func:`pool` (yi/vi input): FE and the tau^2 estimators.
 MODELS: tuple[str, ...] = tau2_estimators.TAU2_METHODS
@@ -361,6 +364,13 @@ def pooled_estimate(
     return _pool_core(y, v, model, hksj, level, pi_method)[0]
 
 
+def _exp(value: float) -> float:
+    """``exp`` of a log ratio: infinite beyond the double range (not an OverflowError)."""
+    if not math.isfinite(value):
+        return math.nan
+    return math.inf if value > _LOG_MAX_DOUBLE else math.exp(value)
+
+
 def pool(
     yi: ArrayLike,
     vi: ArrayLike,
@@ -418,7 +428,7 @@ def pool(
     back = None
     if measure in RATIO_MEASURES:
         back = {
-            key: math.exp(getattr(core, key)) if math.isfinite(getattr(core, key)) else math.nan
+            key: _exp(getattr(core, key))
             for key in ("estimate", "ci_lower", "ci_upper", "pi_lower", "pi_upper")
         }
     scalars = {f: getattr(core, f) for f in _SCALAR_FIELDS}
