@@ -113,7 +113,8 @@ def page(browser: Any, page_log: PageLog) -> Iterator[Any]:
 def wait_until_stable(page: Any, timeout_ms: int = 120_000) -> None:
     """Wait until a gutbone view has finished its layout (physics switched off)."""
     page.wait_for_function(
-        "window.gutboneView !== undefined && window.gutboneView.stable === true",
+        # a function, not an expression string: the pages' CSP forbids eval()
+        "() => window.gutboneView !== undefined && window.gutboneView.stable === true",
         timeout=timeout_ms,
     )
 

@@ -21,6 +21,7 @@ __all__ = [
     "CurationError",
     "StatsError",
     "QueryError",
+    "OutputError",
 ]
 
 
@@ -66,3 +67,7 @@ class StatsError(InputError):
 
 class QueryError(GutboneError, ValueError):
     """A query is malformed or its parameters are invalid."""
+
+
+class OutputError(GutboneError):
+    """An output could not be written: the message names the path and the reason."""

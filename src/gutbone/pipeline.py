@@ -17,20 +17,24 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from gutbone.curation import CuratedData, load_curated
-from gutbone.io import atomic_directory, replaced_directory
-from gutbone.rdf import RdfFormat, build_graph, serialize
+from gutbone.io import replace_directory, write_tree
+from gutbone.rdf import RDF_FORMATS, RdfFormat, build_graph, serialize
 from gutbone.synthesis import OutcomeCheck, apply_recomputed_effects, check_outcomes
 from gutbone.validate import ValidationReport, validate_graph
 
 __all__ = [
     "BuildResult",
     "build_knowledge_graph",
+    "graph_files",
     "write_graph_files",
     "write_store",
     "GRAPH_FILE_STEM",
+    "GRAPH_FORMATS",
 ]
 
 GRAPH_FILE_STEM = "gutbone"
+#: The formats ``build`` writes by default.
+GRAPH_FORMATS: tuple[RdfFormat, ...] = ("ttl", "nt", "jsonld")
 Progress = Callable[[str], None]
 
 
@@ -79,18 +83,31 @@ def build_knowledge_graph(
     return BuildResult(data, graph, report, time.perf_counter() - start, checks)
 
 
+def graph_files(graph: Graph, formats: Sequence[RdfFormat] = GRAPH_FORMATS) -> dict[str, str]:
+    """The graph files, ``gutbone.<fmt>`` -> text, for :func:`gutbone.io.write_tree`."""
+    return {f"{GRAPH_FILE_STEM}.{fmt}": serialize(graph, fmt) for fmt in formats}
+
+
+def _is_graph_file(name: str) -> bool:
+    return name.startswith(f"{GRAPH_FILE_STEM}.") and name.split(".", 1)[1] in RDF_FORMATS
+
+
 def write_graph_files(
     graph: Graph,
     out_dir: str | os.PathLike[str],
-    formats: Sequence[RdfFormat] = ("ttl", "nt", "jsonld"),
+    formats: Sequence[RdfFormat] = GRAPH_FORMATS,
 ) -> tuple[Path, ...]:
-    """Write ``gutbone.<fmt>`` files into ``out_dir`` atomically; return their paths."""
+    """Replace the folder ``out_dir`` with one holding ``gutbone.<fmt>`` files; return them.
+
+    The folder is swapped in whole (:func:`gutbone.io.replace_directory`): a killed build
+    leaves the previous files or the new ones. A folder holding other files than graph
+    files is refused, not deleted.
+
+    :raises OutputError: the folder holds other files, or cannot be written.
+    """
     target = Path(out_dir)
-    with atomic_directory(target) as staging:
-        for fmt in formats:
-            (staging / f"{GRAPH_FILE_STEM}.{fmt}").write_text(
-                serialize(graph, fmt), encoding="utf-8"
-            )
+    with replace_directory(target, owned=_is_graph_file) as staging:
+        write_tree(staging, graph_files(graph, formats))
     return tuple(target / f"{GRAPH_FILE_STEM}.{fmt}" for fmt in formats)
 
 
@@ -104,7 +121,7 @@ def write_store(graph: Graph, store_dir: str | os.PathLike[str]) -> Path:
     :returns: the store folder.
     """
     target = Path(store_dir)
-    with replaced_directory(target) as staging:
+    with replace_directory(target) as staging:
         store = ox.Store(str(staging))
         store.bulk_load(serialize(graph, "nt").encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
         store.flush()

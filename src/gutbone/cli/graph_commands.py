@@ -9,8 +9,8 @@ from pathlib import Path
 from gutbone.cli.options import MAX_NODES, bounded_int
 from gutbone.curation import CuratedData
 from gutbone.errors import CurationError, InputError, Problem
-from gutbone.io import atomic_directory
-from gutbone.pipeline import build_knowledge_graph, write_graph_files, write_store
+from gutbone.io import replace_directory, write_tree
+from gutbone.pipeline import build_knowledge_graph, graph_files, write_graph_files, write_store
 from gutbone.rdf import RDF_FORMATS
 from gutbone.resources import data_dir
 from gutbone.validate import RDF_SUFFIXES, ValidationReport, load_rdf, validate_graph
@@ -158,37 +158,42 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+#: Top-level names of a report folder (``report`` replaces only folders holding these).
+REPORT_NAMES = frozenset({"index.html", "views", "plots", "assets", "graph"})
+
+
+def _write_report(out: Path, files: dict[str, str | bytes]) -> None:
+    """Swap ``out`` for a folder holding ``files`` (refused if it holds foreign files)."""
+    names = REPORT_NAMES | {name.split("/", 1)[0] for name in files}
+    with replace_directory(out, owned=names.__contains__) as staging:
+        write_tree(staging, files)
+
+
 def _report(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
         result = build_knowledge_graph(args.data, progress=_progress)
     except CurationError as exc:
+        if (out / "index.html").exists():
+            _progress(f"tables have errors; the previous report in {out} is kept")
+            raise
         _progress("tables have errors; writing a report that lists them")
         empty = summarize(CuratedData(root=Path(args.data or data_dir())))
-        html = render_report(empty, ValidationReport(True, ()), exc.problems)
-        with atomic_directory(out) as staging:
-            (staging / "index.html").write_text(html, encoding="utf-8")
+        _write_report(out, {"index.html": render_report(empty, ValidationReport(True, ()),
+                                                        exc.problems)})  # fmt: skip
         raise
-    _progress("writing graph files")
-    files = write_graph_files(result.graph, out / "graph")
+    graph = {f"graph/{name}": text for name, text in graph_files(result.graph).items()}
     report = build_report(
         result.data,
         result.validation,
         triples=len(result.graph),
-        graph_files=[f.relative_to(out).as_posix() for f in files],
+        graph_files=list(graph),
         max_nodes=args.max_nodes,
         progress=_progress,
     )
-    _progress(f"writing {len(report.files)} report files")
-    with atomic_directory(out) as staging:
-        for name, content in report.files.items():
-            target = staging / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                target.write_bytes(content)
-            else:
-                target.write_text(content, encoding="utf-8")
+    _progress(f"writing {len(report.files) + len(graph)} report files")
+    _write_report(out, {**report.files, **graph})
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
-    print(f"wrote {out / 'index.html'} ({len(report.files)} files)")
+    print(f"wrote {out / 'index.html'} ({len(report.files) + len(graph)} files)")
     return 0 if result.validation.conforms else 1

@@ -387,7 +387,7 @@ def figure_svg(fig: Figure) -> bytes:
     fonts, so study names in Chinese display even where matplotlib has no CJK font.
     """
     buffer = io.BytesIO()
-    with matplotlib.rc_context({"svg.fonttype": "none"}):
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "gutbone"}):  # fixed ids
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
 

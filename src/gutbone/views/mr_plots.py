@@ -375,7 +375,8 @@ def figure_bytes(fig: Figure, fmt: str = "svg") -> bytes:
     with (
         warnings.catch_warnings(),
         matplotlib.rc_context(
-            {"svg.fonttype": "none", "font.sans-serif": sans[:1] + fallback + sans[1:]}
+            {"svg.fonttype": "none", "font.sans-serif": sans[:1] + fallback + sans[1:],
+             "svg.hashsalt": "gutbone"}  # fixed element ids: the same figure, the same bytes
         ),
     ):
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")

@@ -54,6 +54,7 @@ from pyvis.network import Network
 from gutbone.curation import CuratedData, Edge, Effect, Node
 from gutbone.errors import InputError, Problem, QueryError
 from gutbone.query.projection import lookup_edge
+from gutbone.views.csp import with_csp
 from gutbone.views.layers import LAYER_NAMES, layered_positions
 from gutbone.vocabulary import load_vocabulary
 
@@ -863,7 +864,7 @@ def render_view(
     weight_text = ", ".join(f"{t.label} {t.weight}" for t in vocabulary.evidence_types.values())
     layers = sorted({n["layer"] for n in nodes})
     template = _environment().get_template("view.html")
-    return template.render(
+    page = template.render(
         title=title,
         description=sub.description,
         css=Markup(_CSS),  # noqa: S704 - a constant
@@ -881,6 +882,8 @@ def render_view(
         filters=_filters(data, edges, categories),
         layers=[f"{i + 1}. {LAYER_NAMES[i]}" for i in layers],
     )
+    # autoescaped template: its own <script> blocks are the only ones, all allowed by hash
+    return with_csp(page)
 
 
 def _filters(

@@ -23,9 +23,11 @@ from typing import Any
 
 from gutbone.curation import CuratedData, Edge
 from gutbone.errors import GutboneError, InputError, Problem
+from gutbone.io import SafeNames
 from gutbone.query.projection import lookup_edge
 from gutbone.synthesis import check_outcomes
 from gutbone.validate import ValidationReport
+from gutbone.views.csp import with_csp
 from gutbone.views.discrepancies import DISCREPANCY_TITLE, discrepancy_section, kind_text
 from gutbone.views.pathway import (
     DEFAULT_MAX_NODES,
@@ -196,10 +198,11 @@ def render_report(
     ]
     for anchor, title, body in sections:
         parts.append(f'<h2 id="{escape(anchor, quote=True)}">{escape(title)}</h2>{body}')
-    if any("sortable" in body for _, _, body in sections):
-        parts.append(f"<script>{SORT_SCRIPT}</script>")
+    scripts = [SORT_SCRIPT] if any("sortable" in body for _, _, body in sections) else []
+    parts.extend(f"<script>{script}</script>" for script in scripts)
     parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    # only the scripts written here run (CSP hashes): data cannot add one
+    return with_csp("\n".join(parts) + "\n", scripts)
 
 
 def _problems_text(issues: Sequence[str], discrepancies: int) -> str:
@@ -241,6 +244,7 @@ class _Builder:
     files: dict[str, str | bytes] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     projection: Any = None
+    names: SafeNames = field(default_factory=SafeNames)
 
     def label(self, node_id: str) -> str:
         node = self.data.nodes.get(node_id)
@@ -256,8 +260,9 @@ class _Builder:
         return f'<a href="#edge-{escape(edge_id, quote=True)}">{escape(edge_id)}</a>'
 
     def view(self, name: str, sub: Subgraph, title: str) -> str:
-        """Write ``views/<name>.html`` and return the HTML that links (and embeds) it."""
-        path = f"views/{name}.html"
+        """Write ``views/<name>.html`` (``name`` slugged) and return the HTML that embeds it."""
+        path = f"views/{self.names.claim(name)}.html"
+        link = escape(path, quote=True)
         try:
             html = render_view(self.data, sub, title=title, max_nodes=self.max_nodes,
                                vis_src=_VIS_SRC)  # fmt: skip
@@ -266,9 +271,9 @@ class _Builder:
             return f'<p class="na">View not drawn: {escape(str(exc))}.</p>'
         self.files[path] = html
         return (
-            f'<p><a href="{path}">Open the view &ldquo;{escape(title)}&rdquo;</a> '
+            f'<p><a href="{link}">Open the view &ldquo;{escape(title)}&rdquo;</a> '
             f"({len(sub.nodes)} nodes, {len(sub.edges)} assertions; hover for the evidence)."
-            f'</p><iframe class="view" src="{path}" loading="lazy" '
+            f'</p><iframe class="view" src="{link}" loading="lazy" '
             f'title="{escape(title, quote=True)}">'
             "</iframe>"
         )
@@ -276,9 +281,10 @@ class _Builder:
     def plot(self, name: str, figure: Any, alt: str) -> str:
         from gutbone.views.mr_plots import figure_bytes
 
-        path = f"plots/{name}.svg"
+        path = f"plots/{self.names.claim(name)}.svg"  # ids are slugged: no path, no markup
         self.files[path] = figure_bytes(figure, "svg")
-        return f'<img class="plot" src="{path}" alt="{escape(alt, quote=True)}">'
+        src, text = escape(path, quote=True), escape(alt, quote=True)
+        return f'<img class="plot" src="{src}" alt="{text}">'
 
 
 #: Predicates a triangulation path may use: causal or mechanistic links only.
