@@ -36,7 +36,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -51,6 +51,7 @@ __all__ = [
     "replace_directory",
     "remove_stale",
     "spreadsheet_cell",
+    "spreadsheet_row",
     "unspreadsheet_cell",
     "write_tree",
 ]
@@ -129,6 +130,15 @@ def spreadsheet_cell(text: str) -> str:
     if text.startswith(FORMULA_START) and not _NUMBER.match(text):
         return "'" + text
     return text
+
+
+def spreadsheet_row(values: Iterable[object]) -> list[object]:
+    """A CSV/TSV row with every text value passed through :func:`spreadsheet_cell`.
+
+    >>> spreadsheet_row(["@SUM(A1)", -1, "-1", None])
+    ["'@SUM(A1)", -1, '-1', None]
+    """
+    return [spreadsheet_cell(value) if isinstance(value, str) else value for value in values]
 
 
 def unspreadsheet_cell(text: str) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from gutbone.cli.options import MAX_PATH_LENGTH, MAX_TOP, bounded_int
 from gutbone.curation import load_curated
 from gutbone.errors import QueryError
+from gutbone.io import spreadsheet_row
 from gutbone.query.metapaths import DEFAULT_DAMPING, DwpcMatrix, DwpcPair, metapath_dwpc
 from gutbone.query.paths import (
     ASSOCIATIVE,
@@ -300,7 +301,7 @@ def _format_hits(
         )  # fmt: skip
         for rank, hit in enumerate(hits, start=1):
             for number, hop in enumerate(hit.hops, start=1):
-                writer.writerow(
+                writer.writerow(spreadsheet_row(
                     [
                         rank, hit.kind, f"{hit.score:.6g}", _sign(hit.net_sign), number, hop.tail,
                         names.label(hop.tail), hop.predicate, hop.reverse, hop.head,
@@ -308,7 +309,7 @@ def _format_hits(
                         f"{hop.evidence_weight:g}", "|".join(hop.sources), hop.locator,
                         _effect_text(hop), hop.edge_id, hop.quote,
                     ]
-                )  # fmt: skip
+                ))  # fmt: skip
         return buffer.getvalue()
     lines: list[str] = []
     if hits and all(hit.kind == ASSOCIATIVE for hit in hits):
@@ -376,7 +377,7 @@ def _format_pairs(names: _Names, pairs: Sequence[DwpcPair], form: str) -> str:
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
         writer.writeheader()
-        writer.writerows(records)
+        writer.writerows(dict(zip(r, spreadsheet_row(r.values()), strict=True)) for r in records)
         return buffer.getvalue()
     header = (
         "source", "source_label", "target", "target_label", "dwpc", "path_count", "kind",

@@ -72,6 +72,8 @@ from gutbone.interop.kgx import (
     GUTBONE_INFORES,
     METADATA_FILE,
     MULTIVALUED,
+    JSONDepthError,
+    loads_bounded,
     read_jsonl,
     read_tsv,
 )
@@ -307,7 +309,7 @@ def _kgx_kind(path: Path) -> str:
         return "edges"
     if "node" in stem:
         return "nodes"
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8", errors="replace") as handle:  # the reader checks UTF-8
         first = handle.readline()
     return "edges" if "subject" in first and "object" in first else "nodes"
 
@@ -317,8 +319,8 @@ def _kgx_metadata(folder: Path) -> dict[str, dict[str, str]]:
     if not file.is_file():
         return {}
     try:
-        document = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        document = loads_bounded(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):  # ValueError: not JSON, or too deep
         return {}
     sources = document.get("gutbone_sources") if isinstance(document, dict) else None
     return _declared(sources)
@@ -326,7 +328,7 @@ def _kgx_metadata(folder: Path) -> dict[str, dict[str, str]]:
 
 def _declared(sources: Any) -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
-    for item in sources or ():
+    for item in sources if isinstance(sources, list) else ():
         if isinstance(item, dict) and item.get("id"):
             found[str(item["id"])] = {c: _text(item.get(c, "")) for c in SOURCE_COLUMNS}
     return found
@@ -523,8 +525,8 @@ def _graphml_input(path: Path, problems: list[Problem]) -> _Input | None:
     sources = {}
     if "gutbone_sources" in graph.graph:
         try:
-            sources = _declared(json.loads(graph.graph["gutbone_sources"]))
-        except json.JSONDecodeError:
+            sources = _declared(loads_bounded(str(graph.graph["gutbone_sources"])))
+        except ValueError:  # not JSON, or nested too deeply
             problems.append(Problem(name, 0, "gutbone_sources", "not valid JSON"))
     nodes = [(name, 0, {"id": n, **_split_lists(a)}) for n, a in graph.nodes(data=True)]
     edges = [
@@ -534,38 +536,72 @@ def _graphml_input(path: Path, problems: list[Problem]) -> _Input | None:
     return _Input(name=name, nodes=nodes, edges=edges, sources=sources)
 
 
-def _cytoscape_input(path: Path, problems: list[Problem]) -> _Input | None:
-    name = str(path)
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
-    except OSError as exc:
-        problems.append(Problem(name, 0, "-", f"cannot read file: {exc.strerror}"))
-        return None
-    except json.JSONDecodeError as exc:
-        problems.append(Problem(name, exc.lineno, "-", f"not valid JSON: {exc.msg}"))
-        return None
+def _cytoscape_groups(document: Any) -> dict[str, list[Any]] | str:
+    """The ``nodes`` and ``edges`` element lists of a Cytoscape.js document, or what is wrong."""
     elements = document.get("elements") if isinstance(document, dict) else None
     if isinstance(elements, list):
         groups: dict[str, list[Any]] = {"nodes": [], "edges": []}
         for element in elements:
-            group = element.get("group") or (
-                "edges" if "source" in element.get("data", {}) else "nodes"
-            )
-            groups.setdefault(group, []).append(element)
-        elements = groups
+            data = element.get("data") if isinstance(element, dict) else None
+            kind = element.get("group") if isinstance(element, dict) else None
+            if kind not in ("nodes", "edges"):
+                kind = "edges" if isinstance(data, dict) and "source" in data else "nodes"
+            groups[kind].append(element)
+        return groups
     if not isinstance(elements, dict):
-        problems.append(Problem(name, 0, "elements", "no Cytoscape.js 'elements' object"))
+        return "no Cytoscape.js 'elements' object or list"
+    found = {kind: elements.get(kind, []) for kind in ("nodes", "edges")}
+    for kind, items in found.items():
+        if not isinstance(items, list):
+            return f"'elements.{kind}' is a {type(items).__name__}, expected a list"
+    return found
+
+
+def _cytoscape_records(
+    groups: dict[str, list[Any]], name: str, problems: list[Problem]
+) -> tuple[list[_Item], list[_Item]]:
+    records: dict[str, list[_Item]] = {"nodes": [], "edges": []}
+    for kind, items in groups.items():
+        for index, element in enumerate(items):
+            where = f"elements.{kind}[{index}]"
+            data = element.get("data") if isinstance(element, dict) else None
+            if not isinstance(data, dict):
+                problems.append(Problem(name, 0, where, "expected an object with a 'data' object"))
+                continue
+            record = dict(data)
+            if kind == "edges":
+                if not all(isinstance(record.get(k), str) for k in ("source", "target")):
+                    problems.append(Problem(name, 0, where, "an edge needs 'source' and 'target'"))
+                    continue
+                record["subject"], record["object"] = record.pop("source"), record.pop("target")
+            records[kind].append((name, 0, record))
+    return records["nodes"], records["edges"]
+
+
+def _cytoscape_input(path: Path, problems: list[Problem]) -> _Input | None:
+    name = str(path)
+    try:
+        document = loads_bounded(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        problems.append(Problem(name, 0, "-", f"cannot read file: {exc.strerror}"))
         return None
-    nodes = [(name, 0, dict(e.get("data", {}))) for e in elements.get("nodes", [])]
-    edges = []
-    for element in elements.get("edges", []):
-        data = dict(element.get("data", {}))
-        data["subject"], data["object"] = data.pop("source", ""), data.pop("target", "")
-        edges.append((name, 0, data))
-    metadata = document.get("data", {}) if isinstance(document, dict) else {}
-    return _Input(
-        name=name, nodes=nodes, edges=edges, sources=_declared(metadata.get("gutbone_sources"))
-    )
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(name, 0, "-", f"not UTF-8 (byte {exc.start})"))
+        return None
+    except json.JSONDecodeError as exc:
+        problems.append(Problem(name, exc.lineno, "-", f"not valid JSON: {exc.msg}"))
+        return None
+    except JSONDepthError as exc:
+        problems.append(Problem(name, 0, "-", str(exc)))
+        return None
+    groups = _cytoscape_groups(document)
+    if isinstance(groups, str):
+        problems.append(Problem(name, 0, "elements", groups))
+        return None
+    nodes, edges = _cytoscape_records(groups, name, problems)
+    metadata = document.get("data")
+    sources = metadata.get("gutbone_sources") if isinstance(metadata, dict) else None
+    return _Input(name=name, nodes=nodes, edges=edges, sources=_declared(sources))
 
 
 def _detect(path: Path, fmt: str | None) -> str:
@@ -576,7 +612,7 @@ def _detect(path: Path, fmt: str | None) -> str:
     suffix = path.suffix.lower()
     if suffix == ".json":
         try:
-            head = path.read_text(encoding="utf-8")
+            head = path.read_text(encoding="utf-8", errors="replace")
             return "cytoscape" if '"elements"' in head else "jsonld"
         except OSError:
             return "jsonld"

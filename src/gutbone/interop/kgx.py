@@ -52,6 +52,7 @@ from typing import Any, TextIO
 from gutbone.curation import CuratedData, Edge, Effect, Node, Source
 from gutbone.errors import Problem
 from gutbone.interop.biolink import load_biolink_schema, load_mapping
+from gutbone.io import spreadsheet_cell, unspreadsheet_cell
 from gutbone.vocabulary import load_vocabulary
 
 __all__ = [
@@ -62,6 +63,9 @@ __all__ = [
     "MULTIVALUED",
     "EFFECT_FIELDS",
     "METADATA_FILE",
+    "MAX_JSON_DEPTH",
+    "JSONDepthError",
+    "loads_bounded",
     "Record",
     "knowledge_level",
     "node_record",
@@ -252,14 +256,16 @@ def kgx_records(data: CuratedData) -> tuple[list[Record], list[Record]]:
 
 def _cell(value: Value) -> str:
     if isinstance(value, list):
-        return "|".join(value)
-    if isinstance(value, Decimal):
-        return str(value)
-    return str(value)
+        return spreadsheet_cell("|".join(value))
+    return spreadsheet_cell(str(value))
 
 
 def write_tsv(records: Iterable[Mapping[str, Value]], columns: Sequence[str]) -> str:
     r"""KGX TSV text: a header row, then one row per record (``|`` joins lists).
+
+    A text cell a spreadsheet would run as a formula (leading ``=``, ``+``, ``-``, ``@``)
+    gets a leading ``'`` (:func:`gutbone.io.spreadsheet_cell`); numbers are left as they
+    are, and :func:`read_tsv` removes the quote again.
 
     >>> write_tsv([{"id": "X:1", "category": ["biolink:Gene"]}], ("id", "category")).splitlines()
     ['id\tcategory', 'X:1\tbiolink:Gene']
@@ -335,11 +341,57 @@ def read_tsv(
         for column, is_list, value in zip(header, multi, values, strict=True):
             if value == "":
                 continue
+            value = unspreadsheet_cell(value)
             if is_list:
                 record[column] = [part for part in value.split("|") if part]
             else:
                 record[column] = value
         yield line, record
+
+
+#: Deepest nesting of JSON arrays and objects accepted in inputs (KGX records are flat;
+#: Cytoscape and JSON-LD documents use a few levels).
+MAX_JSON_DEPTH = 64
+
+
+class JSONDepthError(ValueError):
+    """A JSON input nests arrays or objects deeper than :data:`MAX_JSON_DEPTH`."""
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def loads_bounded(text: str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """``json.loads`` (decimals as :class:`~decimal.Decimal`) with a bounded nesting depth.
+
+    Deeply nested input is refused with a message instead of a ``RecursionError`` in the
+    parser or in the code that walks the result.
+
+    :raises json.JSONDecodeError: not JSON.
+    :raises JSONDepthError: nested deeper than ``max_depth``.
+
+    >>> loads_bounded('{"a": [1.50]}')
+    {'a': [Decimal('1.50')]}
+    >>> loads_bounded("[" * 100000 + "]" * 100000)
+    Traceback (most recent call last):
+    gutbone.interop.kgx.JSONDepthError: JSON nested deeper than 64 levels
+    """
+    try:
+        value = json.loads(text, parse_float=Decimal)
+    except RecursionError:
+        value = None
+    else:
+        if not isinstance(value, dict | list) or not _deeper_than(value, max_depth):
+            return value
+    raise JSONDepthError(f"JSON nested deeper than {max_depth} levels")
 
 
 def read_jsonl(
@@ -355,9 +407,12 @@ def read_jsonl(
         if not text.strip():
             continue
         try:
-            record = json.loads(text, parse_float=Decimal)
+            record = loads_bounded(text)
         except json.JSONDecodeError as exc:
             problems.append(Problem(name, line, "-", f"not valid JSON: {exc.msg}"))
+            continue
+        except JSONDepthError as exc:
+            problems.append(Problem(name, line, "-", str(exc)))
             continue
         if not isinstance(record, dict):
             problems.append(Problem(name, line, "-", "expected a JSON object"))

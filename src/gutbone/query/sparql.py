@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from gutbone.errors import QueryError
+from gutbone.io import spreadsheet_cell, spreadsheet_row
 from gutbone.query.guard import DEFAULT_LIMITS, QueryLimits, QueryRefused, check_query
 from gutbone.resources import ASSERTION_BASE, SOURCE_BASE, VOCAB
 
@@ -514,7 +515,11 @@ def results_xml(result: QueryResult) -> str:
 
 
 def results_csv(result: QueryResult) -> str:
-    """SPARQL 1.1 Query Results CSV: plain values, IRIs without brackets, CRLF line ends."""
+    """SPARQL 1.1 Query Results CSV: plain values, IRIs without brackets, CRLF line ends.
+
+    A value a spreadsheet would run as a formula gets a leading ``'``
+    (:func:`gutbone.io.spreadsheet_cell`); numbers are left as they are.
+    """
     if result.kind == "ask":
         return "boolean\r\n" + ("true" if result.boolean else "false") + "\r\n"
     buffer = io.StringIO()
@@ -522,7 +527,9 @@ def results_csv(result: QueryResult) -> str:
     writer.writerow(result.variables)
     for row in result.rows:
         writer.writerow(
-            ["" if t is None else (f"_:{t.value}" if t.kind == "bnode" else t.value) for t in row]
+            spreadsheet_row(
+                "" if t is None else (f"_:{t.value}" if t.kind == "bnode" else t.value) for t in row
+            )
         )
     return buffer.getvalue()
 
@@ -533,8 +540,22 @@ def results_tsv(result: QueryResult) -> str:
         return "?boolean\n" + ("true" if result.boolean else "false") + "\n"
     lines = ["\t".join(f"?{v}" for v in result.variables)]
     for row in result.rows:
-        lines.append("\t".join("" if t is None else t.n3().replace("\t", "\\t") for t in row))
+        lines.append("\t".join("" if t is None else _tsv_term(t) for t in row))
     return "\n".join(lines) + "\n"
+
+
+def _tsv_term(term: Term) -> str:
+    """A term in N-Triples syntax for TSV, inert in a spreadsheet.
+
+    A literal whose text starts like a formula has that first character written as a
+    Unicode escape (U+003D for ``=``): the same RDF term, but no longer text that a
+    spreadsheet runs.
+    """
+    text = term.n3().replace("\t", "\\t")
+    first = term.value[:1]
+    if term.kind == "literal" and first in "=+-@'" and spreadsheet_cell(term.value) != term.value:
+        text = f'"\\u{ord(first):04X}{text[2:]}'  # n3() starts with the quote, then `first`
+    return text
 
 
 def compact_iri(iri: str) -> str:
