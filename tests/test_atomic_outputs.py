@@ -204,6 +204,13 @@ def test_foreign_folder_is_refused_not_replaced(
     assert main(["build", "--data", str(FIXTURE), "--out", str(tmp_path)]) == 1
     assert "holds files gutbone did not write (notes.txt)" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "thesis.tex").write_text("mine")
+    code = main(["build", "--data", str(FIXTURE), "--out", str(tmp_path / "b"), "--store", str(store)])
+    assert code == 1
+    assert "holds files gutbone did not write (thesis.tex)" in capsys.readouterr().err
+    assert [p.name for p in store.iterdir()] == ["thesis.tex"]
 
 
 @pytest.mark.parametrize("umask, file_mode, dir_mode", [(0o022, 0o644, 0o755), (0o027, 0o640, 0o750)])
@@ -215,6 +222,8 @@ def test_outputs_respect_the_umask(tmp_path: Path, umask: int, file_mode: int, d
         assert main(["export", "--data", str(FIXTURE), "--format", "kgx",
                      "--out", str(tmp_path / "kgx")]) == 0  # fmt: skip
         assert main(["meta", str(FIXTURES_STUDIES), "--forest", str(tmp_path / "f.svg")]) == 0
+        kgx = tmp_path / "kgx"
+        assert main(["import", "--no-merge", str(kgx), "--out", str(tmp_path / "imported")]) == 0
     finally:
         os.umask(previous)
     paths = [p for p in tmp_path.rglob("*")]
@@ -312,3 +321,13 @@ def test_replace_directory_failure_leaves_target_untouched(tmp_path: Path) -> No
         raise RuntimeError("the block failed")
     assert (target / "keep").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t"]
+
+
+def test_atomic_write_removes_temporary_files_of_killed_runs(tmp_path: Path) -> None:
+    dead = 2**22 + 12345
+    stale = tmp_path / f".v.html.{dead}-0a1b2c3d.tmp"
+    stale.write_text("half a page")
+    live = tmp_path / f".v.html.{os.getpid()}-0a1b2c3d.tmp"  # a write still going: kept
+    live.write_text("in progress")
+    assert main(["view", "--data", str(FIXTURE), "--out", str(tmp_path / "v.html")]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [live.name, "v.html"]

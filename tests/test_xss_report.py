@@ -17,6 +17,7 @@ import re
 import shutil
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 
@@ -99,6 +100,15 @@ def test_hostile_ids_are_slugged_and_escaped(hostile_report: Path) -> None:
     digest = hashlib.sha256(f"forest-{HOSTILE_OUTCOME}".encode()).hexdigest()[:8]
     assert f"forest-xo_onerror_alert_x-{digest}.svg" in names
     assert not any(".." in name for name in names)
+    # the plots draw the hostile titles as text: well-formed SVG, no script, no handler
+    for svg in (hostile_report / "plots").iterdir():
+        root = ElementTree.parse(svg).getroot()
+        for element in root.iter():
+            assert not element.tag.endswith(("script", "foreignObject")), svg
+            assert not any(k.lower().startswith("on") for k in element.attrib), svg
+    forest = hostile_report / "plots" / f"forest-xo_onerror_alert_x-{digest}.svg"
+    titles = "".join(ElementTree.parse(forest).getroot().itertext())
+    assert HOSTILE_OUTCOME in titles  # shown verbatim, as text
 
 
 def test_traversal_outcome_writes_nothing_outside_out(tmp_path: Path) -> None:

@@ -220,6 +220,7 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
     tmp = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_files(target)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
@@ -281,6 +282,15 @@ def _exchange(first: Path, second: Path) -> bool:
     if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
         return False
     raise OSError(code, os.strerror(code), str(second))
+
+
+def _remove_stale_files(target: Path) -> None:
+    """Remove the temporary files that killed runs of :func:`atomic_write` left beside it."""
+    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(\d+)-[0-9a-f]+\.tmp$")
+    for entry in target.parent.iterdir():
+        match = pattern.match(entry.name)
+        if match and not _alive(int(match[1])):
+            entry.unlink(missing_ok=True)
 
 
 def _alive(pid: int) -> bool:

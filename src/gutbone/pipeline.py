@@ -8,6 +8,7 @@ True
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ __all__ = [
     "graph_files",
     "write_graph_files",
     "write_store",
+    "is_store_file",
     "GRAPH_FILE_STEM",
     "GRAPH_FORMATS",
 ]
@@ -111,6 +113,24 @@ def write_graph_files(
     return tuple(target / f"{GRAPH_FILE_STEM}.{fmt}" for fmt in formats)
 
 
+_STORE_FILE = re.compile(
+    r"^(?:\d+\.(?:sst|log|blob)|CURRENT|IDENTITY|LOCK|LOG(?:\.old\.\d+)?|MANIFEST-\d+"
+    r"|OPTIONS-\d+)$"
+)
+
+
+def is_store_file(name: str) -> bool:
+    """True for the names of the files an on-disk Oxigraph (RocksDB) store holds.
+
+    ``--store DIR`` replaces ``DIR`` only when it is empty or holds nothing else, so that a
+    wrong path cannot delete a folder of other files.
+
+    >>> is_store_file("000012.sst"), is_store_file("MANIFEST-000018"), is_store_file("notes.txt")
+    (True, True, False)
+    """
+    return bool(_STORE_FILE.match(name))
+
+
 def write_store(graph: Graph, store_dir: str | os.PathLike[str]) -> Path:
     """Bulk-load ``graph`` into a persistent on-disk Oxigraph store at ``store_dir``.
 
@@ -121,7 +141,7 @@ def write_store(graph: Graph, store_dir: str | os.PathLike[str]) -> Path:
     :returns: the store folder.
     """
     target = Path(store_dir)
-    with replace_directory(target) as staging:
+    with replace_directory(target, owned=is_store_file) as staging:
         store = ox.Store(str(staging))
         store.bulk_load(serialize(graph, "nt").encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
         store.flush()

@@ -31,6 +31,7 @@ import pyoxigraph as ox
 
 from gutbone.errors import InputError, Problem
 from gutbone.io import replace_directory
+from gutbone.pipeline import is_store_file
 
 __all__ = ["LoadReport", "RDF_LOAD_FORMATS", "load_store", "peak_rss_bytes"]
 
@@ -108,7 +109,7 @@ def load_store(
     formats = [_format(p) for p in paths]
     target = Path(store_dir)
     start = time.perf_counter()
-    with replace_directory(target) as staging:
+    with replace_directory(target, owned=is_store_file) as staging:
         store = ox.Store(str(staging))
         if base:
             store.bulk_load(base, format=ox.RdfFormat.N_TRIPLES)

@@ -45,9 +45,9 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -77,6 +77,7 @@ from gutbone.interop.kgx import (
     read_jsonl,
     read_tsv,
 )
+from gutbone.io import replace_directory
 from gutbone.jsonld import parse_jsonld
 from gutbone.resources import SOURCE_BASE, VOCAB, data_dir
 from gutbone.tables import encoding_problem
@@ -1042,17 +1043,6 @@ def _free_name(folder: Path, stem: str) -> Path:
     return candidate
 
 
-def _swap_into(staging: Path, out: Path) -> None:
-    if out.exists():
-        old = out.with_name(f".{out.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(out, old)
-        os.replace(staging, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(staging, out)
-
-
 def _inputs(paths: Sequence[Path], fmt: str | None, problems: list[Problem]) -> list[_Input]:
     inputs: list[_Input] = []
     kgx: list[Path] = []
@@ -1120,31 +1110,24 @@ def import_graphs(
     if target is not None:
         _prepare_out(target)
     importer = _Importer(base=base_data, strict=strict)
-    staging: Path | None = None
-    if target is not None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    # the whole output folder is staged beside the target and swapped in at the end
+    writing = replace_directory(target) if target is not None else nullcontext(None)
     try:
-        inputs = _inputs([Path(p) for p in paths], fmt, importer.problems)
-        if strict and importer.problems:
-            raise _Stop(str(importer.problems[0]))
-        for item in inputs:
-            for source_id, row in item.sources.items():
-                importer.declared.setdefault(source_id, row)
-        _run(importer, inputs, staging)
-        report = _report(importer, inputs, target)
-        if staging is not None and target is not None:
-            (staging / MANIFEST).write_text(
-                json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-            )
-            _swap_into(staging, target)
-            staging = None
+        with writing as staging:
+            inputs = _inputs([Path(p) for p in paths], fmt, importer.problems)
+            if strict and importer.problems:
+                raise _Stop(str(importer.problems[0]))
+            for item in inputs:
+                for source_id, row in item.sources.items():
+                    importer.declared.setdefault(source_id, row)
+            _run(importer, inputs, staging)
+            report = _report(importer, inputs, target)
+            if staging is not None:
+                manifest = json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n"
+                (staging / MANIFEST).write_text(manifest, encoding="utf-8")
         return report
     except _Stop:
         raise InputError(importer.problems[:1] or [_unmapped_problem(importer)]) from None
-    finally:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _unmapped_problem(importer: _Importer) -> Problem:
