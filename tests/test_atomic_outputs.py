@@ -331,3 +331,13 @@ def test_atomic_write_removes_temporary_files_of_killed_runs(tmp_path: Path) -> 
     live.write_text("in progress")
     assert main(["view", "--data", str(FIXTURE), "--out", str(tmp_path / "v.html")]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [live.name, "v.html"]
+
+
+def test_current_folder_is_never_swapped_away(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for out in (".", str(tmp_path.parent)):
+        assert main(["build", "--data", str(FIXTURE), "--out", out]) == 1
+        assert "cannot replace the current folder or its parents" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == [] and Path.cwd() == tmp_path

@@ -374,8 +374,8 @@ def replace_directory(
         write (read-only folder, full disk...): the message names the path and the error.
     """
     target = Path(os.path.abspath(path))
-    if target.parent == target:
-        raise OutputError(f"{path}: cannot replace the root folder")
+    if target.parent == target or Path.cwd().is_relative_to(target):
+        raise OutputError(f"{path}: cannot replace the current folder or its parents")
     if target.exists() and not target.is_dir():
         raise OutputError(f"{path}: exists and is not a folder")
     _check_owned(target, owned)
