@@ -318,7 +318,16 @@ def read_tsv(
     :param name: the file name used in problems.
     :param problems: collects malformed rows.
     """
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    previous = csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    try:
+        yield from _tsv_records(handle, name, problems)
+    finally:
+        csv.field_size_limit(previous)  # the limit is process-wide: give it back
+
+
+def _tsv_records(
+    handle: TextIO, name: str, problems: list[Problem]
+) -> Iterator[tuple[int, dict[str, Value]]]:
     reader = csv.reader(handle, delimiter="\t")
     header = next(reader, None)
     if header is None:
