@@ -36,6 +36,20 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 # --- browser tests: system packages ---
 
+# --- browser tests: a CJK font (views) ---
+# The browser tests check that Chinese labels render as glyphs, not boxes: Debian's
+# fonts-noto-cjk gives Chromium (and matplotlib) the Noto Sans CJK fonts of the pages' stack.
+if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then
+        SUDO="sudo"
+    fi
+    echo "== installing fonts-noto-cjk (apt-get) for the browser tests"
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk
+fi
+# --- browser tests: a CJK font (views) ---
+
 echo "== ruff"
 .venv/bin/ruff check src tests benchmarks
 echo "== mypy"

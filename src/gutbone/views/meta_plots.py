@@ -385,10 +385,13 @@ def figure_svg(fig: Figure) -> bytes:
 
     Text stays ``<text>`` (``svg.fonttype: none``): the browser draws it with its own
     fonts, so study names in Chinese display even where matplotlib has no CJK font.
+    The canvas grows to hold every label (``bbox_inches="tight"``), so long study names
+    are never clipped.
     """
     buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "gutbone"}):  # fixed ids
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
+        fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight",
+                    pad_inches=0.2)  # fmt: skip
     return buffer.getvalue()
 
 

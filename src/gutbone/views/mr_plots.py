@@ -29,6 +29,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import textwrap
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,7 +54,13 @@ __all__ = [
     "CJK_FALLBACK_FONTS",
     "figure_bytes",
     "save_figure",
+    "wrap_label",
 ]
+
+#: Margin around the drawn content when a figure is saved (inches).
+_PAD_INCHES = 0.2
+#: Forest-plot row labels longer than this many characters wrap onto more lines.
+LABEL_WIDTH = 38
 
 _INK = "#1b1b1b"
 _MUTED = "#7f7f7f"
@@ -163,7 +170,9 @@ def _forest(
     colours: Sequence[str] | None = None,
 ) -> Figure:
     n = len(labels)
-    fig = Figure(figsize=(9.0, max(2.4, 0.42 * n + 1.3)))
+    labels = [wrap_label(label) for label in labels]
+    lines = max((label.count("\n") + 1 for label in labels), default=1)
+    fig = Figure(figsize=(9.0, max(2.4, (0.42 + 0.16 * (lines - 1)) * n + 1.3)))
     ax = fig.add_axes((0.3, 0.18 if n < 4 else 0.12, 0.42, 0.72 if n < 4 else 0.78))
     span: list[float] = [0.0]
     for i in range(n):
@@ -192,6 +201,15 @@ def _forest(
     if title:
         fig.suptitle(title, fontsize=11)
     return fig
+
+
+def wrap_label(label: str, width: int = LABEL_WIDTH) -> str:
+    """A row label wrapped onto lines of at most ``width`` characters (words kept whole).
+
+    >>> wrap_label("Lachnospiraceae NC2004 group abundance (genus level)", 30).splitlines()
+    ['Lachnospiraceae NC2004 group', 'abundance (genus level)']
+    """
+    return "\n".join(textwrap.wrap(label, width, break_long_words=False)) or label
 
 
 def mr_forest(
@@ -361,9 +379,12 @@ CJK_FALLBACK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Micro H
 def figure_bytes(fig: Figure, fmt: str = "svg") -> bytes:
     """Render a figure to SVG or PNG bytes (no file written, no date in the SVG).
 
-    SVG text is kept as ``<text>`` elements (``svg.fonttype: none``), so it stays
-    searchable; fonts in :data:`CJK_FALLBACK_FONTS` are used for missing glyphs when
-    installed (otherwise such glyphs are drawn as boxes, without a warning per glyph).
+    The canvas grows to hold every drawn text (``bbox_inches="tight"`` with a margin of
+    :data:`_PAD_INCHES`, which also absorbs small differences between matplotlib's and the
+    browser's font metrics), so no label is clipped. SVG text is kept as ``<text>``
+    elements (``svg.fonttype: none``), so it stays searchable; fonts in
+    :data:`CJK_FALLBACK_FONTS` are used for missing glyphs when installed (otherwise such
+    glyphs are drawn as boxes, without a warning per glyph).
     """
     if fmt not in ("svg", "png"):
         raise ValueError(f"format must be svg or png, got {fmt!r}")
@@ -380,7 +401,8 @@ def figure_bytes(fig: Figure, fmt: str = "svg") -> bytes:
         ),
     ):
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-        fig.savefig(buffer, format=fmt, metadata=metadata, dpi=150 if fmt == "png" else None)
+        fig.savefig(buffer, format=fmt, metadata=metadata, dpi=150 if fmt == "png" else None,
+                    bbox_inches="tight", pad_inches=_PAD_INCHES)  # fmt: skip
     return buffer.getvalue()
 
 

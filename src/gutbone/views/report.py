@@ -31,6 +31,7 @@ from gutbone.views.csp import with_csp
 from gutbone.views.discrepancies import DISCREPANCY_TITLE, discrepancy_section, kind_text
 from gutbone.views.pathway import (
     DEFAULT_MAX_NODES,
+    FONT_STACK,
     PathHighlight,
     Subgraph,
     ViewTooLargeError,
@@ -44,10 +45,12 @@ from gutbone.views.pathway import (
 )
 from gutbone.views.summary import GraphSummary, summarize
 
-__all__ = ["Report", "render_report", "build_report", "SORT_SCRIPT"]
+__all__ = ["Report", "render_report", "build_report", "FILTER_SCRIPT", "SORT_SCRIPT"]
 
-_STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
+_STYLE = (
+    "body{font-family:"
+    + FONT_STACK
+    + """;margin:2rem auto;
 max-width:80rem;color:#1d2733;line-height:1.45;padding:0 1rem}
 h1{font-size:1.7rem;margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #d8dee6}
 h3{margin-top:1.4rem}
@@ -65,7 +68,16 @@ table.sortable th{cursor:pointer;user-select:none}
 table.sortable th:after{content:" \\2195";color:#999}
 table.small td,table.small th{font-size:.85rem}td.quote{max-width:28rem}
 details{margin:.4rem 0}.note{font-size:.85rem;color:#444;max-width:60rem}
+td,th{overflow-wrap:anywhere}#evidence-table{width:100%}.en{color:#2b4a6b}
+td .en{display:block;margin-top:.15rem}pre{overflow-x:auto}
+.filter{margin:.4rem 0}.filter input{font:inherit;width:22rem;max-width:100%;padding:.15rem .3rem}
+.filter-count{margin-left:.6rem;font-size:.85rem;color:#555}
+@media print{body{max-width:none;margin:0;padding:0;font-size:10pt;line-height:1.3}
+nav,iframe.view,.filter{display:none}a{color:inherit;text-decoration:none}
+h2,h3{break-after:avoid}tr,img.plot,.card{break-inside:avoid}thead{display:table-header-group}
+table.sortable th:after{content:""}h2{margin-top:1.2rem}}
 """
+)
 
 #: Inline script that makes every ``table.sortable`` sortable by clicking a header
 #: (numbers compare as numbers; a second click reverses the order).
@@ -94,6 +106,42 @@ SORT_SCRIPT = """
         });
         rows.forEach(function (row) { body.appendChild(row); });
       });
+    });
+  });
+})();
+"""
+
+#: Inline script that puts a filter box above every table with an id and at least five
+#: rows (tables with merged cells excepted): rows not containing the typed text (case and
+#: width folded, so English or Chinese) are hidden.
+FILTER_SCRIPT = """
+(function () {
+  "use strict";
+  function norm(text) { return String(text).normalize("NFKC").toLowerCase(); }
+  document.querySelectorAll("table[id]").forEach(function (table) {
+    var body = table.tBodies[0];
+    if (!body || body.rows.length < 5 || body.querySelector("[rowspan]")) { return; }
+    var wrap = document.createElement("div");
+    wrap.className = "filter";
+    var box = document.createElement("input");
+    box.type = "search";
+    box.placeholder = "filter rows (English or 中文)";
+    box.setAttribute("aria-label", "filter the rows of this table");
+    box.setAttribute("data-table", table.id);
+    var count = document.createElement("span");
+    count.className = "filter-count";
+    wrap.appendChild(box);
+    wrap.appendChild(count);
+    table.parentNode.insertBefore(wrap, table);
+    box.addEventListener("input", function () {
+      var query = norm(box.value.trim());
+      var shown = 0;
+      Array.prototype.forEach.call(body.rows, function (row) {
+        var hit = !query || norm(row.textContent).indexOf(query) >= 0;
+        row.hidden = !hit;
+        shown += hit ? 1 : 0;
+      });
+      count.textContent = query ? shown + " of " + body.rows.length + " rows" : "";
     });
   });
 })();
@@ -199,6 +247,8 @@ def render_report(
     for anchor, title, body in sections:
         parts.append(f'<h2 id="{escape(anchor, quote=True)}">{escape(title)}</h2>{body}')
     scripts = [SORT_SCRIPT] if any("sortable" in body for _, _, body in sections) else []
+    if any("<table" in body for _, _, body in (*lead_sections, *sections)):
+        scripts.append(FILTER_SCRIPT)
     parts.extend(f"<script>{script}</script>" for script in scripts)
     parts.append("</body></html>")
     # only the scripts written here run (CSP hashes): data cannot add one
@@ -918,6 +968,19 @@ def _variant_level_mr(builder: _Builder) -> str:
     return "".join(parts)
 
 
+def _bilingual(text: str, english: str) -> str:
+    """``text`` escaped, with its English rendering below it when that differs.
+
+    >>> _bilingual("研究結論", "Research conclusions")
+    '研究結論<span class="en" lang="en">Research conclusions</span>'
+    >>> _bilingual("sec. 2", "")
+    'sec. 2'
+    """
+    if not english or english == text:
+        return escape(text)
+    return f'{escape(text)}<span class="en" lang="en">{escape(english)}</span>'
+
+
 def _evidence_section(builder: _Builder) -> str:
     from gutbone.vocabulary import load_vocabulary
 
@@ -932,10 +995,12 @@ def _evidence_section(builder: _Builder) -> str:
             f'<td>{escape(builder.label(edge.object))}</td><td data-sort="{edge.sign}">'
             f'{_sign_cell(edge)}</td><td data-sort="{rank}">{escape(edge.evidence_type)}</td>'
             f"<td>{escape(_effect_text(edge))}</td><td>{escape(', '.join(edge.sources))}</td>"
-            f'<td>{escape(edge.locator)}</td><td class="quote">{escape(edge.quote)}</td></tr>'
+            f"<td>{_bilingual(edge.locator, edge.locator_en)}</td>"
+            f'<td class="quote">{_bilingual(edge.quote, edge.quote_en)}</td></tr>'
         )
     return (
-        f"<p>All {len(rows)} assertions. Click a column header to sort.</p>"
+        f"<p>All {len(rows)} assertions. Click a column header to sort; type in the box to "
+        "filter. Chinese quotes and locators have the curator's English rendering below.</p>"
         '<table class="sortable small" id="evidence-table"><thead><tr><th>id</th><th>subject</th>'
         "<th>predicate</th><th>object</th><th>sign</th><th>evidence</th><th>effect</th>"
         "<th>source</th><th>locator</th><th>quote</th></tr></thead>"
