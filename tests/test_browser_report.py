@@ -155,3 +155,7 @@ def test_no_clipped_text_in_mr_and_forest_plots(
     problems = [line for svg in [mr, forest, *plots] for line in _clipped(wide_page, svg)]
     assert problems == []
     assert LONG.split()[0] in mr.read_text(encoding="utf-8")
+    # Chinese study names with their pinyin form below (data/studies/bmd_femoral_neck.csv)
+    femoral = (report / "plots" / "forest-bmd-femoral-neck.svg").read_text(encoding="utf-8")
+    assert "薛云川 (2020) or 郭振国 (2020) [FN-2]" in femoral
+    assert "Xue Yunchuan (2020) or Guo Zhenguo (2020) [FN-2]" in femoral

@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import math
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import matplotlib
@@ -72,7 +73,9 @@ def _label_x(ax: Axes, ratio: bool, measure: str, xmin: float, xmax: float) -> N
         ax.set_xlabel(measure)
 
 
-def forest_plot(result: MetaResult, *, title: str | None = None) -> Figure:
+def forest_plot(
+    result: MetaResult, *, title: str | None = None, study_labels: Sequence[str] | None = None
+) -> Figure:
     """Draw a forest plot: one row per study, the pooled diamond, the prediction interval.
 
     Studies are drawn in input order (grouped by subgroup when there are subgroups),
@@ -85,8 +88,16 @@ def forest_plot(result: MetaResult, *, title: str | None = None) -> Figure:
 
     :param result: a pooled result (from :func:`gutbone.stats.meta.pool`).
     :param title: optional title.
+    :param study_labels: the label drawn for each study, in input order (default: the
+        study names); a label with a line break (e.g. Chinese name, then pinyin) makes
+        every row taller.
     :returns: the figure.
+    :raises ValueError: ``study_labels`` does not have one label per study.
     """
+    names = list(result.studies) if study_labels is None else list(study_labels)
+    if len(names) != result.k:
+        raise ValueError(f"study_labels has {len(names)} labels for {result.k} studies")
+    row_height = 0.46 if any("\n" in name for name in names) else 0.32
     ratio = result.measure in RATIO_MEASURES
     z = float(stats.norm.ppf(0.5 + result.level / 2))
     yi = np.asarray(result.yi)
@@ -108,7 +119,7 @@ def forest_plot(result: MetaResult, *, title: str | None = None) -> Figure:
         layout.append(("gap", None))
     layout.append(("summary", None))
     n_rows = len(layout)
-    height = max(3.0, 0.32 * n_rows + 1.6)
+    height = max(3.0, row_height * n_rows + 1.6)
     fig = Figure(figsize=(10.0, height))
     ax = fig.add_axes((0.28, 0.12, 0.44, 0.78))
     ys = {row: n_rows - row for row in range(n_rows)}
@@ -135,7 +146,7 @@ def forest_plot(result: MetaResult, *, title: str | None = None) -> Figure:
         y = ys[row]
         if kind == "study" and not finite[int(payload)]:  # type: ignore[call-overload]
             i = int(payload)  # type: ignore[call-overload]
-            ax.text(-0.02, y, result.studies[i], ha="right", **label_kw)
+            ax.text(-0.02, y, names[i], ha="right", **label_kw)
             ax.text(1.02, y, "not estimable", ha="left", color=_MUTED, **label_kw)
             ax.text(1.42, y, f"{weights[i]:.1f}%", ha="right", **label_kw)
         elif kind == "study":
@@ -154,7 +165,7 @@ def forest_plot(result: MetaResult, *, title: str | None = None) -> Figure:
             )
             box.set_gid(f"study-{i}")
             ax.add_patch(box)
-            ax.text(-0.02, y, result.studies[i], ha="right", **label_kw)
+            ax.text(-0.02, y, names[i], ha="right", **label_kw)
             ax.text(
                 1.02,
                 y,

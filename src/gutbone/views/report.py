@@ -25,7 +25,7 @@ from gutbone.curation import CuratedData, Edge
 from gutbone.errors import GutboneError, InputError, Problem
 from gutbone.io import SafeNames
 from gutbone.query.projection import lookup_edge
-from gutbone.synthesis import check_outcomes
+from gutbone.synthesis import OutcomeCheck, check_outcomes
 from gutbone.validate import ValidationReport
 from gutbone.views.csp import with_csp
 from gutbone.views.discrepancies import DISCREPANCY_TITLE, discrepancy_section, kind_text
@@ -806,7 +806,9 @@ def _meta_section(builder: _Builder) -> str:
         label = check.outcome_id
         title = f"{label} ({check.measure}, {check.model})"
         forest = builder.plot(
-            f"forest-{label}", forest_plot(check.result, title=title), f"forest plot of {label}"
+            f"forest-{label}",
+            forest_plot(check.result, title=title, study_labels=_study_labels(builder, check)),
+            f"forest plot of {label}",
         )
         try:
             figure = funnel_plot(check.result, title=f"{label}: funnel")
@@ -848,6 +850,22 @@ def _claim_rows(builder: _Builder, outcome_id: str) -> list[str]:
             f'<td><span class="bad">discrepancy</span>: {escape(kind_text(item.kind))}</td></tr>'
         )
     return rows
+
+
+def _study_labels(builder: _Builder, check: OutcomeCheck) -> list[str] | None:
+    """Forest-plot labels: the Chinese study name with its pinyin form (``study_en``) below."""
+    from gutbone.stats.study_table import read_study_table
+
+    outcome = builder.data.outcomes.get(check.outcome_id)
+    if outcome is None:
+        return None
+    table = read_study_table(outcome.study_file)
+    if table.studies_en is None or tuple(table.studies) != tuple(check.result.studies):
+        return None
+    return [
+        zh if en == zh else f"{zh}\n{en}"
+        for zh, en in zip(table.studies, table.studies_en, strict=True)
+    ]
 
 
 def _mr_section(builder: _Builder) -> str:
