@@ -378,7 +378,7 @@ def test_path_needs_both_graphs_curated_base(tmp_path):
     assert len(merged.nodes) == len(base.nodes) + len(new)  # no duplicates
     assert set(merged.edges) >= set(base.edges)
     projection = build_projection(merged)
-    hits = find_paths(projection, "NCBITaxon:853", "EFO:0003923", max_length=3)
+    hits = find_paths(projection, "NCBITaxon:853", "OBA:1000110", max_length=3)
     # review sec. 4.4.1 (curated rev-4.4.1-014): SCFAs raise bone density in animals; the
     # taxon -> SCFA hop exists only in the imported KG-Microbe-style file
     crossing = [
@@ -387,7 +387,7 @@ def test_path_needs_both_graphs_curated_base(tmp_path):
         and all("infores:kg-microbe" not in hop.sources for hop in hit.hops[1:])
     ]  # fmt: skip
     assert crossing, [hit.nodes for hit in hits]
-    assert crossing[0].nodes[-1] == "EFO:0003923"
+    assert crossing[0].nodes[-1] == "OBA:1000110"
     assert all(hop.record.split(":")[0].endswith(".csv") for hop in crossing[0].hops)
 
 

@@ -20,7 +20,7 @@ from gutbone.query.paths import find_paths
 from gutbone.query.projection import Projection, build_projection
 from gutbone.query.resolve import resolve
 
-GM, SCFA, BMD, HEEL_BMD = "MESH:D000069196", "CHEBI:26666", "EFO:0003923", "EFO:0009270"
+GM, SCFA, BMD, HEEL_BMD = "MESH:D000069196", "CHEBI:26666", "OBA:1000110", "EFO:0009270"
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from gutbone.query.projection import build_projection
 from gutbone.query.sparql import run_query
 from gutbone.query.store import load_source
 
-BMD = "EFO:0003923"
+BMD = "OBA:1000110"
 
 
 @pytest.fixture(scope="module")

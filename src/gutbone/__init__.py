@@ -7,9 +7,9 @@ cheap for the endpoint's worker processes):
 >>> result = gutbone.build_knowledge_graph()
 >>> result.validation.conforms
 True
->>> hits = gutbone.find_paths(gutbone.build_projection(result.data), "CHEBI:26666", "EFO:0003923")
+>>> hits = gutbone.find_paths(gutbone.build_projection(result.data), "CHEBI:26666", "OBA:1000110")
 >>> hits[0].nodes[0], hits[0].nodes[-1]
-('CHEBI:26666', 'EFO:0003923')
+('CHEBI:26666', 'OBA:1000110')
 """
 
 from __future__ import annotations

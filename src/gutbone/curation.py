@@ -6,7 +6,7 @@ every field and raises one :class:`~gutbone.errors.CurationError` listing *all*
 problems, each as ``file:row:field: what is wrong`` (the header is row 1).
 
 >>> data = load_curated()
->>> data.nodes["EFO:0003923"].category
+>>> data.nodes["OBA:1000110"].category
 'BoneOutcome'
 """
 
@@ -15,12 +15,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from gutbone.errors import CurationError, InputError, Problem
 from gutbone.identifiers import check_curie, check_id
+from gutbone.ingest.cell_ontology import OBO_FILE, Ontology, load_obo
 from gutbone.resources import data_dir
 from gutbone.tables import parse_count, parse_decimal, read_csv, within
 from gutbone.vocabulary import MEASURES, MODEL_SYSTEMS, load_vocabulary
@@ -303,6 +304,8 @@ class _Table:
     root: Path
     #: set when the file itself could not be read (encoding, size, not a file...)
     unreadable: bool = False
+    #: written by ``gutbone ingest`` (its nodes merge into nodes defined earlier)
+    ingested: bool = False
 
     @property
     def name(self) -> str:
@@ -411,8 +414,14 @@ def load_curated(root: str | os.PathLike[str] | None = None) -> CuratedData:
     edge_tables = [
         _Table(p, "edges", problems, folder) for p in sorted((folder / "edges").glob("*.csv"))
     ]
+    ingested = _ingested_tables(folder, problems)
+    for table in ingested["sources"]:
+        _read_sources(table, data)
+    node_tables += ingested["nodes"]
+    edge_tables += ingested["edges"]
+    cell_ontology = _cell_ontology(folder)
     for table in node_tables:
-        _read_nodes(table, data)
+        _read_nodes(table, data, cell_ontology)
     _check_broader(node_tables, data)
     for table in edge_tables:
         _read_edges(table, data)
@@ -426,18 +435,36 @@ def load_curated(root: str | os.PathLike[str] | None = None) -> CuratedData:
     return data
 
 
+def _ingested_tables(folder: Path, problems: list[Problem]) -> dict[str, list[_Table]]:
+    """Tables written by ``gutbone ingest``: ``ingested/<source>/{sources,nodes,edges}.csv``.
+
+    Their nodes are merged into nodes defined earlier (see :func:`_read_nodes`).
+    """
+    found: dict[str, list[_Table]] = {"sources": [], "nodes": [], "edges": []}
+    for kind, tables in found.items():
+        for path in sorted((folder / "ingested").glob(f"*/{kind}.csv")):
+            tables.append(_Table(path, kind, problems, folder, ingested=True))
+    return found
+
+
+def _cell_ontology(folder: Path) -> Ontology | None:
+    """The Cell Ontology bundled with the data folder (or with gutbone), if any."""
+    for root in (folder, data_dir()):
+        path = root / "external" / "cell-ontology" / OBO_FILE
+        if path.is_file():
+            return load_obo(path, _display(path))
+    return None
+
+
 def _read_sources(table: _Table, data: CuratedData) -> None:
-    first_seen: dict[str, int] = {}
+    first_seen = {source_id: 0 for source_id in data.sources}
     for row_number, row in table.rows(SOURCE_COLUMNS):
         source_id = row["id"]
         if not source_id:
             continue
         if source_id in first_seen:
-            table.problem(
-                row_number,
-                "id",
-                f"duplicate id {source_id!r} (first at row {first_seen[source_id]})",
-            )
+            where = f"row {first_seen[source_id]}" if first_seen[source_id] else "another table"
+            table.problem(row_number, "id", f"duplicate id {source_id!r} (first at {where})")
             continue
         first_seen[source_id] = row_number
         _check_id(table, row_number, "source", source_id)
@@ -449,7 +476,7 @@ def _read_sources(table: _Table, data: CuratedData) -> None:
         data.sources[source_id] = Source(**{name: row.get(name, "") for name in SOURCE_COLUMNS})
 
 
-_PMID = re.compile(r"^[1-9][0-9]{0,8}$")
+_PMID = re.compile(r"^[1-9][0-9]{0,8}(\|[1-9][0-9]{0,8})*$")
 _INFORES = re.compile(r"^infores:[a-z0-9][a-z0-9_.-]*$")
 _URL = re.compile(r"^https?://\S+$")
 _SPECIES = re.compile(r"^NCBITaxon:[1-9][0-9]*$")
@@ -457,7 +484,7 @@ _SPECIES = re.compile(r"^NCBITaxon:[1-9][0-9]*$")
 
 def _check_source_provenance(table: _Table, row_number: int, row: dict[str, str]) -> None:
     checks = (
-        ("pmid", _PMID, "is not a PubMed id (digits only, no 'PMID:')"),
+        ("pmid", _PMID, "is not a PubMed id (digits only, no 'PMID:'; several: '|'-separated)"),
         ("infores", _INFORES, "is not an infores id (infores:lowercase_name)"),
         ("url", _URL, "is not an http(s) URL"),
     )
@@ -477,7 +504,12 @@ def _check_sources(table: _Table, row_number: int, value: str, data: CuratedData
             table.problem(row_number, "source", f"unknown source {source!r} (not in sources.csv)")
 
 
-def _read_nodes(table: _Table, data: CuratedData) -> None:
+def _read_nodes(table: _Table, data: CuratedData, cell_ontology: Ontology | None) -> None:
+    """Read node rows; a row of an ingested table whose id is already a node is merged.
+
+    Merging keeps the earlier node (hand-curated nodes come first) and adds the ingested
+    row's sources to it. A ``CL:`` id is checked against the Cell Ontology.
+    """
     vocabulary = load_vocabulary()
     for row_number, row in table.rows(NODE_COLUMNS):
         node_id = row["id"]
@@ -486,6 +518,15 @@ def _read_nodes(table: _Table, data: CuratedData) -> None:
         problem = check_curie(node_id)
         if problem:
             table.problem(row_number, "id", problem)
+        elif node_id.startswith("CL:") and cell_ontology is not None:
+            mismatch = cell_ontology.problem(node_id, row["label"])
+            if mismatch:
+                table.problem(row_number, "label" if "label" in mismatch else "id", mismatch)
+        if table.ingested and node_id in data.nodes:
+            known = data.nodes[node_id]
+            added = tuple(s for s in _split(row["source"]) if s not in known.sources)
+            data.nodes[node_id] = replace(known, sources=known.sources + added)
+            continue
         if node_id in data.nodes:
             table.problem(
                 row_number,

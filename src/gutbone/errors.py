@@ -19,6 +19,7 @@ __all__ = [
     "Problem",
     "InputError",
     "CurationError",
+    "IngestError",
     "StatsError",
     "QueryError",
     "OutputError",
@@ -59,6 +60,10 @@ class InputError(GutboneError, ValueError):
 
 class CurationError(InputError):
     """A curated table is malformed (see :mod:`gutbone.curation`)."""
+
+
+class IngestError(InputError):
+    """A raw file of an ingested source is missing, changed or malformed (:mod:`gutbone.ingest`)."""
 
 
 class StatsError(InputError):

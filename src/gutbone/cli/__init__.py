@@ -30,6 +30,7 @@ def _command_modules() -> list[ModuleType]:
         "query_commands",
         "paths_command",
         "interop_commands",
+        "ingest_command",
     ):
         try:
             modules.append(__import__(f"gutbone.cli.{name}", fromlist=["register"]))

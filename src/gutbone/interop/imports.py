@@ -410,6 +410,11 @@ def _rdf_records(graph: Graph, name: str) -> _Input:
             "doi": _text(graph.value(iri, GB.doi)),
             "seed_file": _text(graph.value(iri, GB.seedFile)),
             "note": _text(graph.value(iri, GB.note)),
+            "pmid": _text(graph.value(iri, GB.pmid)),
+            "infores": _text(graph.value(iri, GB.infores)),
+            "version": _text(graph.value(iri, GB.version)),
+            "license": _text(graph.value(iri, DCTERMS.license)),
+            "url": _text(graph.value(iri, GB.url)),
         }
         sources[row["id"]] = row
 
@@ -1027,7 +1032,7 @@ def _prepare_out(out: Path) -> None:
 def _copy_base(base: CuratedData, staging: Path) -> None:
     root = base.root
     shutil.copy2(root / "sources.csv", staging / "sources.csv")
-    for folder in ("nodes", "edges", "studies"):
+    for folder in ("nodes", "edges", "studies", "ingested"):
         source = root / folder
         if source.is_dir():
             shutil.copytree(source, staging / folder)

@@ -217,7 +217,7 @@ def edge_record(edge: Edge, data: CuratedData) -> Record:
     record["knowledge_level"] = knowledge_level(edge.predicate, edge.evidence_type)
     record["agent_type"] = AGENT_TYPE
     record["publications"] = [f"doi:{s.doi}" for s in sources if s.doi] + [
-        f"PMID:{s.pmid}" for s in sources if s.pmid
+        f"PMID:{pmid}" for s in sources for pmid in s.pmid.split("|") if pmid
     ]
     record["gutbone_predicate"] = edge.predicate
     record["sign"] = edge.sign

@@ -40,7 +40,7 @@ simple path never uses them.
 
 >>> from gutbone.curation import load_curated
 >>> projection = build_projection(load_curated())
->>> projection.nodes["EFO:0003923"].categories
+>>> projection.nodes["OBA:1000110"].categories
 ('BoneOutcome', 'Measurement', 'Entity')
 >>> sorted(SYMMETRIC_PREDICATES)
 ['associated_with', 'expressed_in', 'part_of']

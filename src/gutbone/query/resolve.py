@@ -17,9 +17,9 @@ matches nothing raises :class:`UnknownNodeError` (with close spellings when ther
 >>> from gutbone.query.projection import build_projection
 >>> projection = build_projection(load_curated())
 >>> resolve(projection, "骨密度")
-('EFO:0003923',)
+('OBA:1000110',)
 >>> resolve(projection, "bmd")
-('EFO:0003923',)
+('OBA:1000110',)
 """
 
 from __future__ import annotations

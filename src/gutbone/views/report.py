@@ -24,6 +24,7 @@ from typing import Any
 from gutbone.curation import CuratedData, Edge
 from gutbone.errors import GutboneError, InputError, Problem
 from gutbone.io import SafeNames
+from gutbone.query.coverage import named_taxa
 from gutbone.query.projection import lookup_edge
 from gutbone.synthesis import OutcomeCheck, check_outcomes
 from gutbone.validate import ValidationReport
@@ -151,7 +152,7 @@ Progress = Callable[[str], None]
 
 #: Evidence types counted as randomized evidence.
 RCT_EVIDENCE = ("rct_meta_analysis", "rct")
-_BMD = "EFO:0003923"
+_BMD = "OBA:1000110"
 _RANKL_OPG = ("HGNC:11926", "HGNC:11909")
 _VIS_SRC = "../assets/vis-network.min.js"
 #: Mechanistic paths listed per taxon in the triangulation table (best first).
@@ -392,7 +393,7 @@ def _sign_cell(edge: Edge) -> str:
 
 
 def _bmd_nodes(data: CuratedData) -> tuple[str, ...]:
-    """Bone mineral density (EFO:0003923) and the nodes narrower than it."""
+    """Bone mineral density (OBA:1000110) and the nodes narrower than it."""
     if _BMD not in data.nodes:
         return ()
     found = {_BMD}
@@ -476,7 +477,8 @@ def _path_table(builder: _Builder, paths: Sequence[PathHighlight]) -> str:
             f"{_sign(sign)} ({counts[sign]})" if len(group) > 1 else _sign(sign) for sign in signs
         )
         alternatives = "<br>".join(
-            f"{_sign(p.sign)}: " + ", ".join(builder.edge_link(e) for e in p.edges) for p in group
+            f"{_sign(p.sign)}: " + ", ".join(_hop_with_source(builder, e) for e in p.edges)
+            for p in group
         )
         rows.append(
             f'<tr><td class="num">{number}</td><td>{hops}</td><td>{sign_text}</td>'
@@ -489,6 +491,14 @@ def _path_table(builder: _Builder, paths: Sequence[PathHighlight]) -> str:
         "<th>assertions (net sign: hops)</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+def _hop_with_source(builder: _Builder, edge_id: str) -> str:
+    """An assertion link followed by the source(s) it comes from."""
+    edge = builder.data.edges.get(edge_id)
+    if edge is None:  # an is-a hop derived from the node table
+        return builder.edge_link(edge_id)
+    return f"{builder.edge_link(edge_id)} ({escape(', '.join(edge.sources))})"
 
 
 def _question_paths(
@@ -540,7 +550,8 @@ def _questions_section(builder: _Builder) -> str:
     data = builder.data
     parts = []
     bmd = _bmd_nodes(data)
-    taxa = tuple(sorted(n.id for n in data.nodes.values() if n.category == "Taxon"))
+    # named taxa only: the umbrella "Gastrointestinal Microbiome" would crowd them out
+    taxa = named_taxa(data)
     parts.append('<h3 id="q-taxon-metabolite-bmd">Which metabolites link gut taxa to bone '
                  "mineral density?</h3>")  # fmt: skip
     parts.append(
