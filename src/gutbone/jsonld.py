@@ -120,6 +120,8 @@ def parse_jsonld(path: str | os.PathLike[str], graph: Graph | None = None) -> Gr
     """
     file = Path(path)
     name = str(path)
+    if file.exists() and not file.is_file():  # a FIFO or a device would block the reader
+        raise InputError([Problem(name, 0, "-", "not a regular file")])
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:

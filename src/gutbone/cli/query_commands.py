@@ -105,6 +105,29 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument(
         "--workers", type=_bounded_int(1, 64), default=2, help="worker processes (default 2)"
     )
+    serve.add_argument(
+        "--max-workers",
+        type=_bounded_int(1, 256),
+        help="most worker processes when all are busy (default 2 x workers + 2)",
+    )
+    serve.add_argument(
+        "--per-client",
+        type=_bounded_int(1, 256),
+        default=2,
+        help="most queries one client (IP address) runs at once (default 2)",
+    )
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also accept this Host header name (repeatable; default: the bound address only)",
+    )
+    serve.add_argument(
+        "--cors",
+        metavar="ORIGIN",
+        help="send Access-Control-Allow-Origin: ORIGIN ('*' for any page); off by default",
+    )
     serve.add_argument("--store", metavar="DIR", help="serve an on-disk Oxigraph store")
     serve.add_argument("--data", help="data folder (default: the bundled curated tables)")
     serve.set_defaults(handler=_serve)
@@ -235,6 +258,10 @@ def _serve(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         max_rows=args.max_rows,
         workers=args.workers,
+        max_workers=args.max_workers or 0,
+        per_client=args.per_client,
+        allow_hosts=tuple(args.allow_host),
+        cors=args.cors,
     )
     if args.store:
         endpoint = SparqlEndpoint(config, store_dir=args.store)
@@ -251,7 +278,8 @@ def _serve(args: argparse.Namespace) -> int:
     with endpoint:
         print(
             f"gutbone: SPARQL endpoint at {endpoint.url}/query (read-only; timeout "
-            f"{config.timeout:g} s, at most {config.max_rows} rows); Ctrl-C stops",
+            f"{config.timeout:g} s, at most {config.max_rows} rows, {config.per_client} queries "
+            f"per client); Ctrl-C stops",
             file=sys.stderr,
             flush=True,
         )

@@ -1,17 +1,26 @@
-"""A small read-only SPARQL 1.1 endpoint with a time limit and a result-size limit.
+"""A read-only SPARQL 1.1 endpoint with limits, fair between clients and hard to stall.
 
 The HTTP side is the standard library's :class:`http.server.ThreadingHTTPServer`; the
-queries run in worker processes, each holding its own pyoxigraph store (loaded from the
-graph's N-Triples, or an on-disk store opened read-only). pyoxigraph releases the GIL
-while it evaluates, but a running query cannot be interrupted: a query that exceeds the
-time limit is stopped by killing its worker process, which is then replaced. Results are
-cut off with an error once they exceed the row limit.
+queries run in supervised worker processes shared fairly between clients
+(:mod:`gutbone.query.workers`). Protocol (SPARQL 1.1 Protocol, section 2.1):
+``GET /query?query=...``, ``POST /query`` with a form (``query=...``) or an
+``application/sparql-query`` body. ``GET /query`` without a query returns the SPARQL 1.1
+service description. Results are negotiated with ``Accept``
+(:mod:`gutbone.query.service`).
 
-Protocol (SPARQL 1.1 Protocol, section 2.1): ``GET /query?query=...``, ``POST /query``
-with a form (``query=...``) or an ``application/sparql-query`` body. Results are
-negotiated with ``Accept``: SPARQL results JSON (default), XML, CSV, TSV; CONSTRUCT and
-DESCRIBE give N-Triples (default) or Turtle. Updates are refused with 403, other methods
-with 405; a query over a limit gets 503 with a message naming the limit.
+What it refuses, and how:
+
+- updates (403), other methods (405), ``SERVICE`` and queries beyond the parse-time limits
+  of :mod:`gutbone.query.guard` (400: the endpoint opens no connection of its own);
+- a ``Host`` header other than the bound address (or ``localhost`` on a loopback address)
+  unless allowed with ``allow_hosts`` (400; against DNS rebinding);
+- bad framing: a non-numeric, negative or conflicting ``Content-Length`` (400), a body over
+  ``max_request_bytes`` (413, by length or while reading ``chunked``), a missing length
+  (411); HTTP/0.9 requests (400);
+- slow clients: headers must arrive within ``header_timeout`` seconds and a body within
+  ``body_timeout`` (408, then the connection is closed); at most ``max_connections``
+  connections, ``connections_per_client`` from one address (503);
+- long or large queries: stopped at ``timeout`` s or beyond ``max_rows`` rows (503).
 
 >>> EndpointConfig().host
 '127.0.0.1'
@@ -19,53 +28,41 @@ with 405; a query over a limit gets 503 with a message naming the limit.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
-import queue
 import shutil
-import socket
 import socketserver
-import subprocess
-import sys
 import tempfile
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from gutbone.errors import QueryError
-from gutbone.query.guard import QueryRefused, check_query
-from gutbone.query.sparql import (
-    QueryLimitError,
-    QueryResult,
-    Term,
-    results_csv,
-    results_json,
-    results_tsv,
-    results_xml,
-    run_query,
+from gutbone.query.guard import DEFAULT_LIMITS, QueryLimits, QueryRefused, check_query
+from gutbone.query.http_io import DeadlineReader, RequestProblem, linger_close, read_body
+from gutbone.query.service import (
+    GRAPH_MEDIA_TYPES,
+    RESULT_MEDIA_TYPES,
+    SENT_AS,
+    accepted,
+    choose,
+    graph_text,
+    service_description,
 )
+from gutbone.query.sparql import QueryResult
+from gutbone.query.workers import PoolSettings, WorkerPool
 
 __all__ = ["EndpointConfig", "SparqlEndpoint", "RESULT_MEDIA_TYPES", "GRAPH_MEDIA_TYPES"]
 
 _LOG = logging.getLogger("gutbone.endpoint")
-
-#: Media types of SELECT/ASK results, the first is the default.
-RESULT_MEDIA_TYPES: dict[str, Any] = {
-    "application/sparql-results+json": results_json,
-    "application/json": results_json,
-    "application/sparql-results+xml": results_xml,
-    "application/xml": results_xml,
-    "text/csv": results_csv,
-    "text/tab-separated-values": results_tsv,
-}
-#: Media types of CONSTRUCT/DESCRIBE results, the first is the default.
-GRAPH_MEDIA_TYPES: tuple[str, ...] = ("application/n-triples", "text/turtle", "text/plain")
+_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 @dataclass(frozen=True)
@@ -76,8 +73,17 @@ class EndpointConfig:
     :param port: TCP port (0 lets the system choose; see :attr:`SparqlEndpoint.url`).
     :param timeout: seconds a query may run before its worker is stopped.
     :param max_rows: largest number of result rows (or triples) returned.
-    :param workers: number of worker processes (queries answered at the same time).
+    :param workers: worker processes kept running.
+    :param max_workers: most worker processes (0: ``2 * workers + 2``).
+    :param per_client: most queries one client (IP address) runs at once.
     :param max_request_bytes: largest accepted request body.
+    :param header_timeout: seconds for the request line and headers to arrive.
+    :param body_timeout: seconds for the body to arrive.
+    :param allow_hosts: further ``Host`` names accepted (``*``: any).
+    :param cors: the origin allowed by CORS (``*`` for any); ``None``: no CORS headers.
+    :param max_connections: most open connections.
+    :param connections_per_client: most open connections from one address.
+    :param limits: parse-time limits on queries.
     """
 
     host: str = "127.0.0.1"
@@ -85,246 +91,117 @@ class EndpointConfig:
     timeout: float = 10.0
     max_rows: int = 10000
     workers: int = 2
+    max_workers: int = 0
+    per_client: int = 2
     max_request_bytes: int = 1_000_000
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
+    allow_hosts: tuple[str, ...] = ()
+    cors: str | None = None
+    max_connections: int = 512
+    connections_per_client: int = 64
+    limits: QueryLimits = DEFAULT_LIMITS
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise QueryError(f"port {self.port} is not from 0 to 65535")
+        for name in ("timeout", "header_timeout", "body_timeout"):
+            if not getattr(self, name) > 0:
+                raise QueryError(f"{name} must be above 0, not {getattr(self, name)}")
+        for name in ("max_rows", "workers", "per_client", "max_request_bytes", "max_connections"):
+            if getattr(self, name) < 1:
+                raise QueryError(f"{name} must be at least 1, not {getattr(self, name)}")
+        self.pool_settings()  # checks max_workers
+
+    def pool_settings(self) -> PoolSettings:
+        """The worker pool's settings."""
+        return PoolSettings(
+            workers=self.workers,
+            max_workers=self.max_workers or 2 * self.workers + 2,
+            per_client=self.per_client,
+            timeout=self.timeout,
+            max_rows=self.max_rows,
+        )
 
 
-# ---------------------------------------------------------------- worker processes
+def _host_name(header: str) -> str:
+    """The host part of a ``Host`` header value (no port, no IPv6 brackets), lower case."""
+    value = header.strip().lower()
+    if value.startswith("["):
+        return value[1 : value.find("]")] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
 
 
-def _worker_main(fd: int, nt_path: str, store_dir: str, max_rows: int) -> None:  # pragma: no cover
-    """Body of a worker process: load the store, then answer queries read from ``fd``."""
-    import pyoxigraph as ox
-
-    conn = Connection(fd)
+def _is_ip(name: str) -> bool:
     try:
-        if store_dir:
-            store = ox.Store.read_only(store_dir)
-        else:
-            store = ox.Store()
-            store.bulk_load(path=nt_path, format=ox.RdfFormat.N_TRIPLES)
-    except Exception as exc:  # noqa: BLE001 - reported to the parent
-        conn.send(("error", f"cannot open the store: {exc}"))
-        return
-    conn.send(("ready", len(store)))
-    while True:
-        try:
-            text = conn.recv()
-        except EOFError:
-            return
-        if text is None:
-            return
-        try:
-            result = run_query(text, store=store, max_rows=max_rows, source="query")
-        except QueryLimitError as exc:
-            conn.send(("limit", str(exc)))
-        except QueryError as exc:
-            conn.send(("error", str(exc)))
-        except Exception as exc:  # noqa: BLE001 - reported to the client
-            conn.send(("error", f"{type(exc).__name__}: {exc}"))
-        else:
-            conn.send(("ok", result))
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
-class _Worker:
-    """One worker process (a fresh interpreter) and the parent's end of its socket.
-
-    A plain subprocess rather than :mod:`multiprocessing`, so that the caller's main
-    module is never re-imported in the child.
-    """
-
-    def __init__(self, nt_path: str | None, store_dir: str | None, max_rows: int) -> None:
-        parent, child = socket.socketpair()
-        code = (
-            "import sys; from gutbone.query.endpoint import _worker_main; "
-            "_worker_main(int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]))"
-        )
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [
-                sys.executable,
-                "-c",
-                code,
-                str(child.fileno()),
-                nt_path or "",
-                store_dir or "",
-                str(max_rows),
-            ],
-            pass_fds=(child.fileno(),),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-        )
-        child.close()
-        self.conn = Connection(parent.detach())
-        self.ready = False
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def wait_ready(self, timeout: float) -> None:
-        if self.ready:
-            return
-        if not self.conn.poll(timeout):
-            raise QueryError("the query worker did not start in time")
-        try:
-            status, detail = self.conn.recv()
-        except EOFError:
-            raise QueryError("the query worker failed to start") from None
-        if status != "ready":
-            raise QueryError(str(detail))
-        self.ready = True
-
-    def run(self, text: str, timeout: float) -> tuple[str, Any]:
-        try:
-            self.conn.send(text)
-            if self.conn.poll(timeout):
-                reply: tuple[str, Any] = self.conn.recv()
-                return reply
-        except (EOFError, OSError):
-            return ("error", "the query worker stopped unexpectedly")
-        return ("timeout", f"the query ran longer than the time limit of {timeout:g} s")
-
-    def stop(self) -> None:
-        if self.alive():
-            self.process.kill()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            pass
-        self.conn.close()
-
-
-class _Pool:
-    """Idle workers; a worker whose query timed out is killed and replaced."""
-
-    def __init__(self, config: EndpointConfig, nt_path: str | None, store_dir: str | None):
-        self.config = config
-        self.nt_path = nt_path
-        self.store_dir = store_dir
-        self.idle: queue.Queue[_Worker] = queue.Queue()
-        self.all: set[_Worker] = set()
-        self.lock = threading.Lock()
-        for _ in range(max(1, config.workers)):
-            self._spawn()
-
-    def _spawn(self) -> None:
-        worker = _Worker(self.nt_path, self.store_dir, self.config.max_rows)
-        with self.lock:
-            self.all.add(worker)
-        self.idle.put(worker)
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        for worker in list(self.all):
-            worker.wait_ready(timeout)
-
-    def execute(self, text: str) -> tuple[str, Any]:
-        try:
-            worker = self.idle.get(timeout=self.config.timeout * 3 + 30)
-        except queue.Empty:
-            return ("busy", "all query workers are busy; try again later")
-        try:
-            worker.wait_ready(60.0)
-        except QueryError as exc:
-            self._retire(worker)
-            self._spawn()
-            return ("error", str(exc))
-        status, detail = worker.run(text, self.config.timeout)
-        if status == "timeout" or not worker.alive():
-            self._retire(worker)
-            self._spawn()
-        else:
-            self.idle.put(worker)
-        return status, detail
-
-    def _retire(self, worker: _Worker) -> None:
-        worker.stop()
-        with self.lock:
-            self.all.discard(worker)
-
-    def close(self) -> None:
-        with self.lock:
-            workers = list(self.all)
-            self.all.clear()
-        for worker in workers:
-            try:
-                worker.conn.send(None)
-            except (OSError, ValueError):
-                pass
-            worker.stop()
-
-
-# ---------------------------------------------------------------- HTTP
-
-
-def _accepted(header: str | None) -> list[str]:
-    """Media types of an Accept header, best first (q-values honoured, 0 excluded)."""
-    if not header:
-        return ["*/*"]
-    ranked: list[tuple[float, int, str]] = []
-    for position, item in enumerate(header.split(",")):
-        parts = [p.strip() for p in item.split(";")]
-        quality = 1.0
-        for parameter in parts[1:]:
-            key, _, value = parameter.partition("=")
-            if key.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if parts[0] and quality > 0:
-            ranked.append((-quality, position, parts[0].lower()))
-    return [media for _, _, media in sorted(ranked)]
-
-
-def _choose(accepted: list[str], offered: list[str]) -> str | None:
-    for media in accepted:
-        if media in offered:
-            return media
-        if media in ("*/*", "application/*", "text/*"):
-            family = media.split("/")[0]
-            for candidate in offered:
-                if family == "*" or candidate.startswith(family + "/"):
-                    return candidate
-    return None
-
-
-def _graph_text(result: QueryResult, media: str) -> str:
-    import pyoxigraph as ox
-
-    def term(value: Term | None) -> Any:
-        assert value is not None
-        if value.kind == "uri":
-            return ox.NamedNode(value.value)
-        if value.kind == "bnode":
-            return ox.BlankNode(value.value)
-        if value.language:
-            return ox.Literal(value.value, language=value.language)
-        if value.datatype:
-            return ox.Literal(value.value, datatype=ox.NamedNode(value.datatype))
-        return ox.Literal(value.value)
-
-    triples = [ox.Triple(term(s), term(p), term(o)) for s, p, o in result.rows]
-    fmt = ox.RdfFormat.TURTLE if media == "text/turtle" else ox.RdfFormat.N_TRIPLES
-    data = ox.serialize(triples, format=fmt)
-    assert data is not None
-    return data.decode("utf-8")
-
-
-_USAGE = """gutbone read-only SPARQL 1.1 endpoint
-
-GET  /query?query=SPARQL
-POST /query   (form field query=..., or an application/sparql-query body)
-Accept: application/sparql-results+json (default), application/sparql-results+xml,
-        text/csv, text/tab-separated-values; CONSTRUCT: application/n-triples, text/turtle
-Updates are refused. Limits: {timeout:g} s per query, {max_rows} result rows.
-"""
+_USAGE_NOTE = "read-only; at most {timeout:g} s and {max_rows} rows per query; SERVICE refused"
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
     server_version = "gutbone-sparql"
+    rfile: Any
+    raw_requestline: bytes
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile = DeadlineReader(self.connection)
+        self.unread_input = False
+
+    def finish(self) -> None:
+        super().finish()
+        if self.unread_input:  # answered before reading the request: drain, then close
+            linger_close(self.connection)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
         _LOG.info("%s - %s", self.address_string(), format % args)
+
+    def handle_one_request(self) -> None:
+        config = self.server.config
+        self.rfile.begin(
+            config.header_timeout, 64 * 1024, RequestProblem(431, "request headers too large")
+        )
+        self.requestline, self.command, self.request_version = "", "", "HTTP/1.1"
+        try:
+            super().handle_one_request()
+        except RequestProblem as problem:
+            self.close_connection = self.unread_input = True
+            if self.request_version not in ("HTTP/1.0", "HTTP/1.1"):
+                self.request_version = "HTTP/1.1"
+            self._send(problem.status, problem.message + "\n")
+
+    def parse_request(self) -> bool:
+        words = self.raw_requestline.split()
+        if len(words) == 2:  # HTTP/0.9: no headers, no status line; refused
+            self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+            self.request_version = "HTTP/1.0"
+            self.close_connection = self.unread_input = True
+            self._send(HTTPStatus.BAD_REQUEST, "HTTP/0.9 requests are not supported\n")
+            return False
+        if not super().parse_request():
+            return False
+        if self.request_version not in ("HTTP/1.0", "HTTP/1.1"):
+            self.close_connection = True
+            self._send(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, "use HTTP/1.1\n")
+            return False
+        host = self.headers.get_all("Host") or []
+        if len(host) != 1 or not self.server.host_allowed(_host_name(host[0])):
+            shown = host[0] if len(host) == 1 else f"{len(host)} Host headers"
+            self.close_connection = True
+            self._send(
+                HTTPStatus.BAD_REQUEST,
+                f"Host {shown!r} is not this endpoint's address (start it with --allow-host "
+                "NAME to accept that name)\n",
+            )
+            return False
+        return True
 
     def _send(
         self, status: int, body: str, media: str = "text/plain", extra: dict[str, str] | None = None
@@ -333,9 +210,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", f"{media}; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
-        self.send_header("Vary", "Accept")
+        self.send_header("Vary", "Accept, Origin")
+        origin = self.server.config.cors
+        if origin is not None:
+            self.send_header("Access-Control-Allow-Origin", origin)
         for key, value in (extra or {}).items():
             self.send_header(key, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
@@ -344,10 +226,21 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(
             HTTPStatus.METHOD_NOT_ALLOWED,
             f"{self.command} is not allowed: this endpoint is read-only (GET or POST queries)\n",
-            extra={"Allow": "GET, POST, HEAD"},
+            extra={"Allow": "GET, POST, HEAD, OPTIONS"},
         )
 
     do_PUT = do_DELETE = do_PATCH = _refuse_method  # noqa: N815 - http.server naming
+
+    def do_OPTIONS(self) -> None:  # noqa: N802 - http.server naming
+        """CORS preflight (answered with the CORS headers only when ``cors`` is set)."""
+        extra = {"Allow": "GET, POST, HEAD, OPTIONS"}
+        if self.server.config.cors is not None:
+            extra |= {
+                "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                "Access-Control-Allow-Headers": "Accept, Content-Type",
+                "Access-Control-Max-Age": "600",
+            }
+        self._send(HTTPStatus.NO_CONTENT, "", extra=extra)
 
     def _path_ok(self) -> bool:
         path = urlsplit(self.path).path.rstrip("/")
@@ -370,13 +263,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 - http.server naming
         if not self._path_ok():
+            self.close_connection = self.unread_input = True
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > self.server.config.max_request_bytes:
-            self.close_connection = True
-            self._send(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large\n")
+        config = self.server.config
+        try:
+            raw = read_body(
+                self.rfile,
+                self.headers.get_all("Content-Length") or [],
+                self.headers.get("Transfer-Encoding"),
+                limit=config.max_request_bytes,
+                seconds=config.body_timeout,
+            )
+        except RequestProblem as problem:
+            self.close_connection = self.unread_input = True
+            self._send(problem.status, problem.message + "\n")
             return
-        body = self.rfile.read(length).decode("utf-8", errors="replace")
+        body = raw.decode("utf-8", errors="replace")
         media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         params = parse_qs(urlsplit(self.path).query, keep_blank_values=True)
         if media == "application/sparql-update":
@@ -395,15 +297,30 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._answer(params)
 
-    def _answer(self, params: dict[str, list[str]]) -> None:
+    def _describe(self) -> None:
         config = self.server.config
+        host = self.headers.get("Host") or f"{config.host}:{self.server.server_port}"
+        note = _USAGE_NOTE.format(timeout=config.timeout, max_rows=config.max_rows)
+        graph = service_description(f"http://{host}/query", self.server.pool.triples, note)
+        self._send_graph(graph)
+
+    def _send_graph(self, result: QueryResult) -> None:
+        media = choose(accepted(self.headers.get("Accept")), GRAPH_MEDIA_TYPES)
+        if media is None:
+            self._send(HTTPStatus.NOT_ACCEPTABLE, f"offered: {', '.join(GRAPH_MEDIA_TYPES)}\n")
+            return
+        self._send(HTTPStatus.OK, graph_text(result, media), SENT_AS.get(media, media))
+
+    def _answer(self, params: dict[str, list[str]]) -> None:
         if "update" in params:
             self._send(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused\n")
             return
         queries = params.get("query", [])
         if not queries:
-            code = HTTPStatus.OK if urlsplit(self.path).path in ("", "/") else 400
-            self._send(code, _USAGE.format(timeout=config.timeout, max_rows=config.max_rows))
+            if self.command == "POST":
+                self._send(HTTPStatus.BAD_REQUEST, "no query given\n")
+            else:
+                self._describe()
             return
         if len(queries) > 1:
             self._send(HTTPStatus.BAD_REQUEST, "give exactly one query parameter\n")
@@ -412,40 +329,40 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.BAD_REQUEST, "this endpoint has only the default graph\n")
             return
         try:
-            check_query(queries[0])
+            check_query(queries[0], limits=self.server.config.limits)
         except QueryRefused as exc:
             self._send(HTTPStatus.BAD_REQUEST, f"{exc}\n")
             return
-        status, detail = self.server.pool.execute(queries[0])
+        status, detail = self.server.pool.execute(self.client_address[0], queries[0])
         if status in ("timeout", "limit", "busy"):
             self._send(HTTPStatus.SERVICE_UNAVAILABLE, f"query stopped: {detail}\n")
-            return
-        if status != "ok":
+        elif status == "crashed":
+            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, f"{detail}\n")
+        elif status != "ok":
             self._send(HTTPStatus.BAD_REQUEST, f"{detail}\n")
-            return
-        result: QueryResult = detail
-        accepted = _accepted(self.headers.get("Accept"))
-        if result.kind == "graph":
-            media = _choose(accepted, list(GRAPH_MEDIA_TYPES))
+        elif detail.kind == "graph":
+            self._send_graph(detail)
+        else:
+            media = choose(accepted(self.headers.get("Accept")), list(RESULT_MEDIA_TYPES))
             if media is None:
-                self._send(HTTPStatus.NOT_ACCEPTABLE, f"offered: {', '.join(GRAPH_MEDIA_TYPES)}\n")
+                offered = ", ".join(RESULT_MEDIA_TYPES)
+                self._send(HTTPStatus.NOT_ACCEPTABLE, f"offered: {offered}\n")
                 return
-            self._send(HTTPStatus.OK, _graph_text(result, media), media)
-            return
-        media = _choose(accepted, list(RESULT_MEDIA_TYPES))
-        if media is None:
-            self._send(HTTPStatus.NOT_ACCEPTABLE, f"offered: {', '.join(RESULT_MEDIA_TYPES)}\n")
-            return
-        self._send(HTTPStatus.OK, RESULT_MEDIA_TYPES[media](result), media)
+            self._send(HTTPStatus.OK, RESULT_MEDIA_TYPES[media](detail), media)
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128
 
-    def __init__(self, config: EndpointConfig, pool: _Pool) -> None:
+    def __init__(self, config: EndpointConfig, pool: WorkerPool) -> None:
         self.config = config
         self.pool = pool
+        self._connections: Counter[str] = Counter()
+        self._open: dict[int, str] = {}
+        self._count_lock = threading.Lock()
         super().__init__((config.host, config.port), _Handler)
+        self.allowed = self._allowed_names()
 
     def server_bind(self) -> None:
         """Bind without the reverse DNS lookup of :class:`http.server.HTTPServer`."""
@@ -453,6 +370,56 @@ class _Server(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         self.server_name = str(host)
         self.server_port = int(port)
+
+    def _allowed_names(self) -> frozenset[str]:
+        bound = self.config.host.lower().strip("[]")
+        names = {bound, *(name.lower() for name in self.config.allow_hosts)}
+        if bound in _LOOPBACK_NAMES or (_is_ip(bound) and ipaddress.ip_address(bound).is_loopback):
+            names |= _LOOPBACK_NAMES
+        return frozenset(names)
+
+    def host_allowed(self, name: str) -> bool:
+        """Tell whether ``name`` (from a Host header) is this endpoint's or an allowed name."""
+        if name in self.allowed or "*" in self.allowed:
+            return True
+        wildcard = self.config.host in ("0.0.0.0", "::", "")  # noqa: S104 - a comparison
+        return wildcard and _is_ip(name)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        client = str(client_address[0])
+        with self._count_lock:
+            full = sum(self._connections.values()) >= self.config.max_connections
+            crowded = self._connections[client] >= self.config.connections_per_client
+            if not (full or crowded):
+                self._connections[client] += 1
+                self._open[id(request)] = client
+        if full or crowded:
+            threading.Thread(target=self._refuse, args=(request,), daemon=True).start()
+            return
+        super().process_request(request, client_address)
+
+    def _refuse(self, request: Any) -> None:
+        """Answer 503 to a connection over the limits, off the accepting thread."""
+        message = b"too many connections; try again later\n"
+        try:
+            request.sendall(
+                b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n"
+                + f"Content-Length: {len(message)}\r\n\r\n".encode()
+                + message
+            )
+            linger_close(request, seconds=0.5, max_bytes=1 << 16)
+        except OSError:
+            pass
+        request.close()
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._count_lock:
+            client = self._open.pop(id(request), None)
+            if client is not None:
+                self._connections[client] -= 1
+                if self._connections[client] <= 0:
+                    del self._connections[client]
+        super().shutdown_request(request)
 
 
 class SparqlEndpoint:
@@ -479,7 +446,7 @@ class SparqlEndpoint:
         self._ntriples = ntriples
         self._store_dir = str(store_dir) if store_dir is not None else None
         self._tmp: Path | None = None
-        self._pool: _Pool | None = None
+        self._pool: WorkerPool | None = None
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -494,6 +461,13 @@ class SparqlEndpoint:
         shown = f"[{host}]" if ":" in str(host) else str(host)
         return f"http://{shown}:{port}"
 
+    @property
+    def pool(self) -> WorkerPool:
+        """The worker pool (for tests and monitoring)."""
+        if self._pool is None:
+            raise QueryError("the endpoint is not started")
+        return self._pool
+
     def start(self) -> None:
         """Start the workers (waiting until their stores are loaded) and bind the port."""
         nt_path = None
@@ -502,9 +476,8 @@ class SparqlEndpoint:
             nt_file = self._tmp / "graph.nt"
             nt_file.write_text(self._ntriples, encoding="utf-8")
             nt_path = str(nt_file)
-        self._pool = _Pool(self.config, nt_path, self._store_dir)
         try:
-            self._pool.wait_ready()
+            self._pool = WorkerPool(self.config.pool_settings(), nt_path, self._store_dir)
             self._server = _Server(self.config, self._pool)
         except BaseException:
             self.close()
@@ -551,3 +524,4 @@ class SparqlEndpoint:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
