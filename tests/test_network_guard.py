@@ -172,6 +172,16 @@ def test_the_bundled_context_is_resolved_locally(tmp_path, guarded):
     }
 
 
+def test_build_add_refuses_remote_contexts(tmp_path, listener, guarded, capsys):
+    """pyoxigraph's JSON-LD parser (``build --store --add``) loads no remote context."""
+    path = _hostile_jsonld(tmp_path, listener.url)["remote"]
+    argv = ["build", "--data", str(SMALL), "--out", str(tmp_path / "out")]
+    code, _, err = run([*argv, "--store", str(tmp_path / "store"), "--add", str(path)], capsys)
+    assert code == 1
+    assert "remote @context is not fetched (no network access at run time)" in err
+    assert str(path) in err
+
+
 # ---------------------------------------------------------------- SPARQL
 
 

@@ -106,7 +106,15 @@ def _build(args: argparse.Namespace) -> int:
         from gutbone.scale import load_store
 
         _progress(f"bulk-loading the graph and {len(args.add)} file(s) into {args.store}")
-        loaded = load_store(args.store, args.add, base=serialize(result.graph, "nt").encode())
+        try:
+            loaded = load_store(args.store, args.add, base=serialize(result.graph, "nt").encode())
+        except SyntaxError as exc:  # pyoxigraph's parse error (it loads no remote context)
+            message = exc.msg
+            if "LoadDocumentCallback" in message:
+                message = "a remote @context is not fetched (no network access at run time)"
+            where = exc.filename or ", ".join(args.add)
+            problem = Problem(where, exc.lineno or 0, "-", f"not valid RDF: {message}")
+            raise InputError([problem]) from None
         print(
             f"wrote store {loaded.store}: {loaded.triples:,} triples in {loaded.seconds:.1f} s, "
             f"peak RSS {loaded.peak_rss_bytes / 2**30:.2f} GiB"

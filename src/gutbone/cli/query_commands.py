@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
+from gutbone.cli.options import bounded_float, bounded_int
 from gutbone.errors import QueryError
 from gutbone.query.catalog import (
     CatalogQuery,
@@ -21,30 +21,8 @@ from gutbone.query.sparql import ENGINES, OUTPUT_FORMATS, format_result, run_que
 __all__ = ["register"]
 
 
-def _positive_float(text: str) -> float:
-    """An argparse type: a finite number of seconds above 0 (at most a day)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value <= 86_400:
-        raise argparse.ArgumentTypeError(f"{text!r} must be above 0 and at most 86400 (a day)")
-    return value
-
-
-def _bounded_int(low: int, high: int) -> Callable[[str], int]:
-    """An argparse type: an integer from ``low`` to ``high``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{text!r} must be from {low} to {high}")
-        return value
-
-    return parse
+#: Seconds accepted by --timeout options: above 0, at most a day.
+_SECONDS = bounded_float(0.001, 86_400.0)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -80,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sparql.add_argument("--data", help="data folder (default: the bundled curated tables)")
     sparql.add_argument(
         "--timeout",
-        type=_positive_float,
+        type=_SECONDS,
         default=60.0,
         help="seconds the query may run (default 60); the command stops with exit 1 past it",
     )
@@ -94,25 +72,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument(
-        "--port", type=_bounded_int(0, 65535), default=7879, help="port (default 7879; 0 = any)"
+        "--port", type=bounded_int(0, 65535), default=7879, help="port (default 7879; 0 = any)"
     )
     serve.add_argument(
-        "--timeout", type=_positive_float, default=10.0, help="query time limit, seconds"
+        "--timeout", type=_SECONDS, default=10.0, help="query time limit, seconds"
     )
     serve.add_argument(
-        "--max-rows", type=_bounded_int(1, 10_000_000), default=10000, help="result size, rows"
+        "--max-rows", type=bounded_int(1, 10_000_000), default=10000, help="result size, rows"
     )
     serve.add_argument(
-        "--workers", type=_bounded_int(1, 64), default=2, help="worker processes (default 2)"
+        "--workers", type=bounded_int(1, 64), default=2, help="worker processes (default 2)"
     )
     serve.add_argument(
         "--max-workers",
-        type=_bounded_int(1, 256),
+        type=bounded_int(1, 256),
         help="most worker processes when all are busy (default 2 x workers + 2)",
     )
     serve.add_argument(
         "--per-client",
-        type=_bounded_int(1, 256),
+        type=bounded_int(1, 256),
         default=2,
         help="most queries one client (IP address) runs at once (default 2)",
     )
@@ -145,7 +123,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--replace", action="store_true", help="replace the graph (PUT) instead of adding (POST)"
     )
     load.add_argument("--data", help="data folder (default: the bundled curated tables)")
-    load.add_argument("--timeout", type=_positive_float, default=120.0, help="seconds")
+    load.add_argument("--timeout", type=_SECONDS, default=120.0, help="seconds")
     load.set_defaults(handler=_load)
 
 
