@@ -152,7 +152,9 @@ Progress = Callable[[str], None]
 
 #: Evidence types counted as randomized evidence.
 RCT_EVIDENCE = ("rct_meta_analysis", "rct")
-_BMD = "OBA:1000110"
+#: Bone mineral density: the current OBA term, and the obsolete EFO term that tables curated
+#: before the switch (and other graphs) still use.
+_BMD_ROOTS = ("OBA:1000110", "EFO:0003923")
 _RANKL_OPG = ("HGNC:11926", "HGNC:11909")
 _VIS_SRC = "../assets/vis-network.min.js"
 #: Mechanistic paths listed per taxon in the triangulation table (best first).
@@ -393,10 +395,10 @@ def _sign_cell(edge: Edge) -> str:
 
 
 def _bmd_nodes(data: CuratedData) -> tuple[str, ...]:
-    """Bone mineral density (OBA:1000110) and the nodes narrower than it."""
-    if _BMD not in data.nodes:
+    """Bone mineral density (OBA:1000110, or obsolete EFO:0003923) and the nodes narrower."""
+    found = {root for root in _BMD_ROOTS if root in data.nodes}
+    if not found:
         return ()
-    found = {_BMD}
     changed = True
     while changed:
         changed = False
