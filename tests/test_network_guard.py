@@ -240,6 +240,7 @@ def test_every_offline_command_runs_without_a_connection(tmp_path, guarded, caps
         ["mr", str(FIXTURES / "mr" / "ldlc_chd.csv"), "--format", "json"],
         ["mediate", "--a", "0.2,0.05", "--b", "0.3,0.1", "--format", "json"],
         ["report", "--data", str(SMALL), "--out", str(out / "report")],
+        ["ingest", "--check"],
     ]
     for argv in commands:
         code, _, err = run(argv, capsys)

@@ -307,6 +307,8 @@ class WorkerPool:
             self._busy.add(worker)
             self._running[client] += 1
             ticket.granted.set()
+        if not self._idle:
+            self._grow_locked()  # keep a warm spare for the next client
 
     def _enqueue(self, client: str) -> _Ticket | None:
         with self._lock:
