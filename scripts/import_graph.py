@@ -1,0 +1,163 @@
+"""Draw gutbone's import graph from the code, so the architecture picture cannot drift.
+
+Reads every module under ``src/gutbone`` with :mod:`ast`, keeps the imports between gutbone
+modules (module level and lazy imports inside functions alike: both are dependencies), groups them
+by package (``gutbone.stats``, ``gutbone.query``...; top-level modules stand alone), orders the
+groups in layers (a group sits one layer right of the deepest group it imports), and writes a
+deterministic SVG (and, with ``--edges``, the edge list as text).
+
+Usage::
+
+    python scripts/import_graph.py docs/architecture-imports.svg
+    python scripts/import_graph.py --check docs/architecture-imports.svg   # exit 1 if stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from collections import defaultdict
+from html import escape
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "src" / "gutbone"
+
+
+def module_name(path: Path) -> str:
+    """``src/gutbone/stats/meta.py`` -> ``gutbone.stats.meta``."""
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _resolve(module: str, node: ast.ImportFrom, is_package: bool) -> str:
+    if node.level == 0:
+        return node.module or ""
+    base = module.split(".")
+    if not is_package:
+        base = base[:-1]
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join([*base, node.module] if node.module else base)
+
+
+def module_imports(path: Path) -> set[str]:
+    """Gutbone modules imported anywhere (module level or lazily in a function) by ``path``."""
+    module = module_name(path)
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for item in ast.walk(tree):
+        if isinstance(item, ast.Import):
+            found.update(alias.name for alias in item.names)
+        elif isinstance(item, ast.ImportFrom):
+            target = _resolve(module, item, path.name == "__init__.py")
+            found.add(target)
+            found.update(f"{target}.{alias.name}" for alias in item.names)
+    known = {module_name(p) for p in PACKAGE.rglob("*.py")}
+    return {name for name in found if name in known and name != module}
+
+
+def module_graph() -> dict[str, set[str]]:
+    """Every gutbone module mapped to the gutbone modules it imports."""
+    return {module_name(p): module_imports(p) for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def group(module: str) -> str:
+    """The box a module is drawn in: its subpackage, or itself for a top-level module."""
+    parts = module.split(".")
+    return ".".join(parts[:2])
+
+
+def group_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Module imports collapsed to boxes, without self-edges."""
+    edges: dict[str, set[str]] = defaultdict(set)
+    for source, targets in graph.items():
+        edges[group(source)]
+        for target in targets:
+            if group(target) != group(source):
+                edges[group(source)].add(group(target))
+    return dict(edges)
+
+
+def layers(edges: dict[str, set[str]]) -> dict[str, int]:
+    """Layer of each box: 0 for boxes importing nothing, else one more than its deepest import.
+
+    Boxes on an import cycle share the layer reached when the cycle is cut (cycles are a
+    defect that ``tests/test_architecture.py`` reports separately).
+    """
+    layer: dict[str, int] = {}
+
+    def visit(box: str, stack: tuple[str, ...]) -> int:
+        if box in layer:
+            return layer[box]
+        deeper = [visit(t, (*stack, box)) for t in sorted(edges.get(box, ())) if t not in stack]
+        layer[box] = 1 + max(deeper) if deeper else 0
+        return layer[box]
+
+    for box in sorted(edges):
+        visit(box, ())
+    return layer
+
+
+def render_svg(edges: dict[str, set[str]]) -> str:
+    """A left-to-right layered drawing: arrows point from importer to imported."""
+    layer = layers(edges)
+    columns: dict[int, list[str]] = defaultdict(list)
+    for box in sorted(layer, key=lambda b: (layer[b], b)):
+        columns[layer[box]].append(box)
+    width, height, gap_x, gap_y = 170, 26, 70, 14
+    position = {}
+    for column, boxes in columns.items():
+        for row, box in enumerate(boxes):
+            position[box] = (20 + column * (width + gap_x), 40 + row * (height + gap_y))
+    total_w = 40 + len(columns) * (width + gap_x) - gap_x
+    total_h = 60 + max(len(b) for b in columns.values()) * (height + gap_y)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {total_w} {total_h}" '
+        f'width="{total_w}" height="{total_h}" font-family="sans-serif" font-size="12">',
+        "<defs><marker id='a' markerWidth='8' markerHeight='8' refX='8' refY='4' "
+        "orient='auto'><path d='M0,0 L8,4 L0,8 z' fill='#888'/></marker></defs>",
+        '<text x="20" y="22" font-size="13">gutbone import graph (generated by '
+        "scripts/import_graph.py; arrows: importer to imported; layers left to right)</text>",
+    ]
+    for source in sorted(edges):
+        for target in sorted(edges[source]):
+            (x1, y1), (x2, y2) = position[source], position[target]
+            start = (x1, y1 + height / 2) if x2 < x1 else (x1 + width, y1 + height / 2)
+            end = (x2 + width, y2 + height / 2) if x2 < x1 else (x2, y2 + height / 2)
+            out.append(
+                f'<line x1="{start[0]:.0f}" y1="{start[1]:.0f}" x2="{end[0]:.0f}" '
+                f'y2="{end[1]:.0f}" stroke="#bbb" marker-end="url(#a)"/>'
+            )
+    for box in sorted(position):
+        x, y = position[box]
+        out.append(
+            f'<rect x="{x}" y="{y}" width="{width}" height="{height}" rx="4" '
+            f'fill="#eef4fb" stroke="#4a78a8"/><text x="{x + 8}" y="{y + 17}">'
+            f"{escape(box)}</text>"
+        )
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write (or with ``--check`` compare) the import-graph SVG."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("svg", type=Path)
+    parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
+    args = parser.parse_args(argv)
+    svg = render_svg(group_graph(module_graph()))
+    if args.check:
+        current = args.svg.read_text(encoding="utf-8") if args.svg.exists() else ""
+        if current != svg:
+            sys.stderr.write(f"{args.svg} is stale: run scripts/import_graph.py {args.svg}\n")
+            return 1
+        return 0
+    args.svg.write_text(svg, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
