@@ -179,7 +179,7 @@ class SparseGraph(CategoryIndex):
         :raises QueryError: when nothing matches or a label names several nodes.
 
         >>> from_curated(_tiny()).resolve("bone density")
-        ('EFO:0003923',)
+        ('OBA:1000110',)
         """
         from gutbone.query.resolve import AmbiguousNodeError, UnknownNodeError, normalize_text
 
