@@ -265,3 +265,75 @@ def test_mh_bad_input_exit_1(tmp_path, capsys, text, args, fragment):
     assert main(["meta", str(path), *args]) == 1
     err = capsys.readouterr().err
     assert f"error: {path}{fragment}" in err
+
+
+# --- meta-regression (--mods), estimators, --drop00 ---------------------------------
+
+
+def _bcg_with_moderators(tmp_path) -> str:
+    rows = ["study,events1,n1,events2,n2,ablat,alloc,note"]
+    for i, name in enumerate(ref.BCG_STUDIES):
+        tpos, tneg = int(ref.BCG_TPOS[i]), int(ref.BCG_TNEG[i])
+        cpos, cneg = int(ref.BCG_CPOS[i]), int(ref.BCG_CNEG[i])
+        rows.append(
+            f"{name},{tpos},{tpos + tneg},{cpos},{cpos + cneg},{int(ref.BCG_ABLAT[i])},"
+            f"{ref.BCG_ALLOC[i]},{'' if i else 'x'}"
+        )
+    path = tmp_path / "bcg.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_mods_json_matches_metafor(tmp_path, capsys):
+    # rma(yi, vi, mods = ~ ablat + alloc, data=dat) (emmprep reference page; REML)
+    path = _bcg_with_moderators(tmp_path)
+    assert main(["meta", path, "--mods", "ablat,alloc", "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    expected = ref.BCG_REML_ABLAT_ALLOC
+    assert [c["name"] for c in d["coefficients"]] == list(expected["coefficients"])
+    for coef in d["coefficients"]:
+        want = expected["coefficients"][coef["name"]]
+        assert coef["estimate"] == pytest.approx(want[0], abs=printed(4))
+        assert set(coef) == {"name", "estimate", "se", "z", "p", "ci_lower", "ci_upper"}
+    assert d["qe"] == pytest.approx(expected["qe"], abs=printed(4))
+    assert (d["qm_df"], d["qe_df"]) == (3, 9)
+    for key in ("tau2", "i2", "r2", "qm", "qm_p", "qe_p"):
+        assert isinstance(d[key], float), key
+    assert d["measure"] == "RR" and d["k"] == 13
+
+
+def test_mods_hksj_table_and_bubble(tmp_path, capsys):
+    path = _bcg_with_moderators(tmp_path)
+    svg = tmp_path / "bubble.svg"
+    argv = ["meta", path, "--mods", "ablat", "--hksj", "--bubble", str(svg)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Meta-regression: REML + Knapp-Hartung" in out and "ablat" in out
+    assert "F = " in out and "(df = 1, 11)" in out
+    text = svg.read_text(encoding="utf-8")
+    assert 'id="bubble-points"' in text and 'id="bubble-line"' in text
+
+
+def test_mods_errors_exit_1(tmp_path, capsys):
+    path = _bcg_with_moderators(tmp_path)
+    assert main(["meta", path, "--mods", "latitude"]) == 1
+    err = capsys.readouterr().err
+    assert "no moderator column 'latitude'" in err and "ablat" in err
+    # 'note' is blank for 12 of 13 studies: one study left, a single level
+    assert main(["meta", path, "--mods", "note"]) == 1
+    assert "moderator" in capsys.readouterr().err
+    assert main(["meta", path, "--bubble", str(tmp_path / "b.svg")]) == 1
+    assert "--bubble needs --mods" in capsys.readouterr().err
+    assert not (tmp_path / "b.svg").exists()
+
+
+@pytest.mark.parametrize("model", ["ML", "HS", "SJ", "HE", "EB"])
+def test_new_estimators_on_the_command_line(tmp_path, capsys, model):
+    path = _bcg_with_moderators(tmp_path)
+    assert main(["meta", path, "--model", model, "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["model"] == model and d["converged"] is True
+    assert d["tau2_ci_lower"] == pytest.approx(0.1197, abs=printed(4))  # Q-profile: as REML
+    assert d["leave_one_out"]["model"] == model and d["trim_and_fill"] is not None
+    if model == "ML":
+        assert d["tau2"] == pytest.approx(ref.BCG_ML_PRINTED["tau2"], abs=printed(4))

@@ -343,3 +343,19 @@ def test_median_estimate_invariant_to_order_and_flips(rows, data):
     ]
     other = mr_median(*_columns(changed), n_boot=10)
     assert other.estimate == pytest.approx(base.estimate, rel=1e-9, abs=1e-12)
+
+
+def test_weighted_median_with_ties_does_not_depend_on_input_order():
+    # issue 16: tied estimates gave 0.375 or 0.0 depending on the order. Tie rule: equal
+    # estimates are ordered by weight (smaller first). By hand for values (0, 0, 0.5, 1)
+    # with weights (1, 3, 2, 2)/8: positions s = cumsum(w) - w/2 = .0625, .3125, .625,
+    # .875; 0.5 lies between 0 (s=.3125) and 0.5 (s=.625): 0 + 0.5 * .1875/.3125 = 0.3
+    import itertools
+
+    values, weights = [0.0, 0.0, 0.5, 1.0], [1.0, 3.0, 2.0, 2.0]
+    results = {
+        weighted_median([values[i] for i in order], [weights[i] for i in order])
+        for order in itertools.permutations(range(4))
+    }
+    assert len(results) == 1  # bit-for-bit the same for all 24 orders
+    assert results.pop() == pytest.approx(0.3, rel=1e-12)

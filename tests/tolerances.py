@@ -24,3 +24,11 @@ def printed(decimals: int) -> float:
 BOOTSTRAP_SE = 0.05  # relative
 # Monte Carlo mediation intervals vs delta-method intervals when a*b is close to normal.
 MC_CI = 0.02  # relative to the interval half-width
+
+# metafor stops its iterative tau^2 estimators (ML, REML, EB by Fisher scoring) when an
+# iteration changes tau^2 by less than 1e-5 (rma.uni control "threshold"), so on slowly
+# converging fits its printed tau^2 can sit a few 1e-5 from the root gutbone solves to 1e-10
+# (dat.bcg, mods = ~ ablat: metafor 0.0764, root 0.07635). Quantities computed at that
+# tau^2 then differ by a small fraction of their standard error.
+ITERATIVE_TAU2 = 1e-4  # absolute, on tau^2
+ITERATIVE_DERIVED = 2e-3  # relative (QM, R^2, I^2) or fraction of the SE (coefficients)

@@ -559,3 +559,175 @@ OPENMEE_MH = {
         "weights": (12.300662, 45.500912, 42.198426),
     },
 }
+
+
+# =================================================================================
+# Issue 16: tau^2 estimators and meta-regression. Every value below is copied from the
+# source named above it (printed output; never computed by gutbone).
+
+# dat.bcg moderators (absolute latitude, publication year) as printed in the dat.bcg table
+# of metafor-project.org/doku.php/tips:testing_factors_lincoms (escalc(measure="RR", ...,
+# data=dat.bcg); columns year, ablat).
+BCG_ABLAT = np.array([44, 55, 42, 52, 13, 44, 19, 13, 27, 42, 18, 33, 33], dtype=float)
+BCG_YEAR = np.array(
+    [1948, 1949, 1960, 1977, 1973, 1953, 1973, 1980, 1968, 1961, 1974, 1969, 1976], dtype=float
+)
+
+# Viechtbauer (2005), J Educ Behav Stat 30:261-293, doi:10.3102/10769986030003261: the two
+# examples (yi, vi printed in the paper) and tau^2, I^2, H^2 of each estimator, "Tables on
+# pages 271 and 272", as reproduced on metafor-project.org/doku.php/analyses:viechtbauer2005
+# (and checked in metafor tests/testthat/test_analysis_example_viechtbauer2005.r):
+#   rma(yi, vi, data=dat, method="HS" | "HE" | "DL" | "ML" | "REML" | "EB" | "SJ")
+V2005_EX1_Y = np.array([-0.581, 0.530, 0.771, 1.031, 0.553, 0.295, 0.078, 0.573, -0.176, -0.232])
+V2005_EX1_V = np.array([0.023, 0.052, 0.060, 0.115, 0.095, 0.203, 0.200, 0.211, 0.051, 0.040])
+V2005_EX1 = {  # method: (tau2, I2 %, H2), printed with 4 decimals (tau2 of EB with 3)
+    "HS": (0.2282, 77.2284, 4.3914),
+    "HE": (0.1484, 68.7988, 3.2050),
+    "DL": (0.2768, 80.4447, 5.1137),
+    "ML": (0.1967, 74.5098, 3.9231),
+    "REML": (0.2232, 76.8399, 4.3178),
+    "EB": (0.1920, 74.0511, 3.8537),
+    "SJ": (0.1992, 74.7545, 3.9611),
+}
+V2005_EX2_Y = np.array(
+    [0.100, -0.162, -0.090, -0.049, -0.046, -0.010, -0.431, -0.261, 0.134, 0.019, 0.175,
+     0.056, 0.045, 0.103, 0.121, -0.482, 0.290, 0.342]
+)  # fmt: skip
+V2005_EX2_V = np.array(
+    [0.016, 0.015, 0.050, 0.050, 0.032, 0.052, 0.036, 0.024, 0.034, 0.033, 0.031, 0.034,
+     0.039, 0.167, 0.134, 0.096, 0.016, 0.035]
+)  # fmt: skip
+V2005_EX2 = {
+    "HS": (0.0099, 22.9266, 1.2975),
+    "HE": (0.0, 0.0, 1.0),
+    "DL": (0.0126, 27.5275, 1.3798),
+    "ML": (0.0132, 28.4505, 1.3976),
+    "REML": (0.0157, 32.0203, 1.4710),
+    "EB": (0.0104, 23.7198, 1.3110),
+    "SJ": (0.0248, 42.6734, 1.7444),
+}
+
+# DerSimonian & Kacker (2007), Contemp Clin Trials 28:105-114, doi:10.1016/j.cct.2006.04.004,
+# Tables 3 and 4 (pages 111-112), CLASP trials (log odds ratios), as reproduced on
+# metafor-project.org/doku.php/analyses:dersimonian2007:
+#   dat <- escalc(measure="OR", ai=ai, n1i=n1i, ci=ci, n2i=n2i)
+#   rma(yi, vi, method=M, data=dat)   (CA = method="HE")
+CLASP_AI = np.array([5, 5, 12, 69, 9, 313], dtype=float)
+CLASP_N1 = np.array([156, 303, 565, 1570, 103, 4659], dtype=float)
+CLASP_CI = np.array([8, 17, 9, 94, 11, 352], dtype=float)
+CLASP_N2 = np.array([74, 303, 477, 1565, 105, 4650], dtype=float)
+CLASP = {  # method: (tau, mu, se), printed with 4 decimals
+    "PM": (0.3681, -0.3811, 0.2060),
+    "HE": (0.4410, -0.4035, 0.2327),
+    "DL": (0.2323, -0.3240, 0.1540),
+    "EB": (0.3681, -0.3811, 0.2060),
+    "ML": (0.0023, -0.1974, 0.0694),
+    "REML": (0.1843, -0.2980, 0.1343),
+    "HS": (0.1330, -0.2666, 0.1125),
+    "SJ": (0.4572, -0.4079, 0.2386),
+}
+
+# metafor's reference page for anova.rma (pkgdown render of man/anova.rma.Rd):
+# wviechtb.github.io/metafor/reference/anova.rma.html, 4 decimals (I^2, H^2 with 2):
+#   dat <- escalc(measure="RR", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg)
+#   res1 <- rma(yi, vi, data=dat, method="ML")
+BCG_ML_PRINTED = {
+    "tau2": 0.2800, "tau": 0.5292, "i2": 91.38, "h2": 11.60, "q": 152.2330,
+    "estimate": -0.7112, "se": 0.1719, "z": -4.1374, "ci_lower": -1.0481, "ci_upper": -0.3743,
+}  # fmt: skip
+#   res2 <- rma(yi, vi, mods = ~ ablat + year, data=dat, method="ML")
+BCG_ML_ABLAT_YEAR = {
+    "tau2": 0.0269, "i2": 38.41, "h2": 1.62, "r2": 90.39, "qe": 28.3251, "qe_df": 10,
+    "qm": 33.9192, "qm_df": 2,
+    "coefficients": {  # estimate, se, zval, pval, ci.lb, ci.ub
+        "intrcpt": (6.6048, 18.1960, 0.3630, 0.7166, -29.0587, 42.2682),
+        "ablat": (-0.0308, 0.0063, -4.9057, None, -0.0432, -0.0185),
+        "year": (-0.0032, 0.0092, -0.3471, 0.7285, -0.0212, 0.0148),
+    },
+}  # fmt: skip
+
+# metafor's reference page for rma.uni: wviechtb.github.io/metafor/reference/rma.uni.html
+#   rma(yi, vi, mods = ~ ablat + year, data=dat)            (REML)
+BCG_REML_ABLAT_YEAR = {
+    "tau2": 0.1108, "i2": 71.98, "h2": 3.57, "r2": 64.63, "qe": 28.3251, "qe_df": 10,
+    "qe_p": 0.0016, "qm": 12.2043, "qm_df": 2, "qm_p": 0.0022,
+    "coefficients": {
+        "intrcpt": (-3.5455, 29.0959, -0.1219, 0.9030, -60.5724, 53.4814),
+        "ablat": (-0.0280, 0.0102, -2.7371, 0.0062, -0.0481, -0.0080),
+        "year": (0.0019, 0.0147, 0.1299, 0.8966, -0.0269, 0.0307),
+    },
+}  # fmt: skip
+#   rma(yi, vi, mods = ~ factor(alloc), data=dat)           (REML; "decomposition of Q_E")
+BCG_REML_ALLOC = {
+    "tau2": 0.3615, "i2": 88.77, "h2": 8.91, "r2": 0.00, "qe": 132.3676, "qe_df": 10,
+    "qm": 1.7675, "qm_df": 2, "qm_p": 0.4132,
+    "coefficients": {  # R names these factor(alloc)random...; with mods = ~ alloc: allocrandom
+        "intrcpt": (-0.5180, 0.4412, -1.1740, 0.2404, -1.3827, 0.3468),
+        "allocrandom": (-0.4478, 0.5158, -0.8682, 0.3853, -1.4588, 0.5632),
+        "allocsystematic": (0.0890, 0.5600, 0.1590, 0.8737, -1.0086, 1.1867),
+    },
+}  # fmt: skip
+#   rma(yi, vi, mods = ~ ablat + year, data=dat, method="FE")
+BCG_FE_ABLAT_YEAR = {
+    "i2": 64.70, "h2": 2.83, "r2": 77.67, "qe": 28.3251, "qe_df": 10, "qm": 123.9079,
+    "coefficients": {
+        "intrcpt": (17.1518, 10.8321, 1.5834, 0.1133, -4.0786, 38.3822),
+        "ablat": (-0.0339, 0.0040, -8.4766, None, -0.0417, -0.0260),
+        "year": (-0.0085, 0.0055, -1.5518, 0.1207, -0.0192, 0.0022),
+    },
+}  # fmt: skip
+
+# metafor's reference page for emmprep: wviechtb.github.io/metafor/reference/emmprep.html
+#   res <- rma(yi, vi, mods = ~ ablat, data=dat)            (REML)
+BCG_REML_ABLAT = {
+    "tau2": 0.0764, "tau": 0.2763, "i2": 68.39, "h2": 3.16, "r2": 75.62, "qe": 30.7331,
+    "qe_df": 11, "qe_p": 0.0012, "qm": 16.3571, "qm_df": 1,
+    "coefficients": {
+        "intrcpt": (0.2515, 0.2491, 1.0095, 0.3127, -0.2368, 0.7397),
+        "ablat": (-0.0291, 0.0072, -4.0444, None, -0.0432, -0.0150),
+    },
+}  # fmt: skip
+#   res <- rma(yi, vi, mods = ~ ablat + alloc, data=dat)    (REML)
+BCG_REML_ABLAT_ALLOC = {
+    "tau2": 0.1446, "i2": 70.11, "h2": 3.35, "r2": 53.84, "qe": 26.2034, "qe_df": 9,
+    "qm": 11.0605, "qm_df": 3, "qm_p": 0.0114,
+    "coefficients": {
+        "intrcpt": (0.2932, 0.4050, 0.7239, 0.4691, -0.5006, 1.0870),
+        "ablat": (-0.0273, 0.0092, -2.9650, 0.0030, -0.0453, -0.0092),
+        "allocrandom": (-0.2675, 0.3504, -0.7633, 0.4453, -0.9543, 0.4193),
+        "allocsystematic": (0.0585, 0.3795, 0.1540, 0.8776, -0.6854, 0.8023),
+    },
+}  # fmt: skip
+# metafor's reference page for confint.rma: wviechtb.github.io/metafor/reference/confint.rma.html
+#   res <- rma(yi, vi, mods = ~ ablat, data=dat); confint(res)   (Q-profile, 4 decimals)
+BCG_REML_ABLAT_CONFINT = {"tau2": (0.0167, 0.7849), "i2": (32.1080, 95.6976)}
+# metafor's reference page for update.rma (wviechtb.github.io/metafor/reference/update.rma.html),
+# printed with digits=3:
+#   res <- rma(yi, vi, mods = ~ ablat, data=dat, digits=3); update(res, method="ML")
+BCG_ML_ABLAT_3DIGITS = {
+    "tau2": 0.034, "i2": 49.33, "h2": 1.97, "r2": 87.73, "qm": 28.911,
+    "coefficients": {"intrcpt": (0.282, 0.187), "ablat": (-0.030, 0.005)},
+}  # fmt: skip
+
+# Knapp-Hartung, dat.bcg with year and ablat centred at 1948 and 13 degrees:
+# metafor-project.org/doku.php/tips:testing_factors_lincoms ("Knapp & Hartung method"; the
+# value as checked in metafor tests/testthat/test_tips_testing_factors_lincoms.r):
+#   res <- rma(yi, vi, mods = ~ factor(alloc) + year + ablat, data=dat, test="knha")
+#   anova(res, btt=2:3)  ->  F(df1 = 2, df2 = 8) = 0.6502793
+BCG_KNHA_ALLOC_TEST_F = 0.6502793
+# metafor tests/testthat/test_misc_anova.r (Wald-type F tests under test="knha"):
+#   res <- rma(yi, vi, mods = ~ ablat + alloc, data=dat, test="knha")
+#   anova(res, btt=list(2, 3:4)) -> QM (F) 8.2194 (p 0.0186) and 0.6007 (p 0.5690)
+BCG_KNHA_ABLAT_ALLOC = {"ablat_f": 8.2194, "ablat_p": 0.0186, "alloc_f": 0.6007, "alloc_p": 0.5690}
+
+# Berkey et al. (1995), Stat Med 14:395-411, doi:10.1002/sim.4780140406, page 408, as
+# reproduced on metafor-project.org/doku.php/analyses:berkey1995: dat.bcg log risk ratios
+# with "smoothed" sampling variances
+#   dat$vi <- with(dat, sum(tneg/tpos)/(13*(tneg+tpos)) + sum(cneg/cpos)/(13*(cneg+cpos)))
+#   rma(yi, vi, data=dat, method="EB")                          -> -0.5429, se 0.1842, tau2 0.2682
+#   rma(yi, vi, mods=~I(ablat-33.46), data=dat, method="EB")   -> below (tau2 0.1572)
+#   rma(yi, vi, mods=~I(ablat-33.46), data=dat, method="FE")   -> -0.5949, -0.0282
+# (the article prints intercepts -0.6304 and -0.5950; metafor's page -0.6303 and -0.5949)
+BERKEY_EB = {"estimate": -0.5429, "se": 0.1842, "tau2": 0.2682}
+BERKEY_EB_ABLAT = {"coef": (-0.6303, -0.0268), "se": (0.1591, 0.0110), "tau2": 0.1572}
+BERKEY_FE_ABLAT = {"coef": (-0.5949, -0.0282)}

@@ -249,7 +249,7 @@ def begg_test(yi: ArrayLike, vi: ArrayLike) -> BeggResult:
     vb = 1.0 / float(np.sum(w))
     ystar = (y - beta) / np.sqrt(v - vb)
     _need_spread(v, "the variances", "Begg's rank correlation")
-    _need_spread(ystar, "the standardised estimates", "Begg's rank correlation")
+    _need_spread(y, "the estimates", "Begg's rank correlation")
     ties = len(np.unique(ystar)) < k or len(np.unique(v)) < k
     exact = k < 50 and not ties
     res = stats.kendalltau(ystar, v, method="exact" if exact else "asymptotic")

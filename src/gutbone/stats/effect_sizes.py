@@ -314,6 +314,7 @@ def effect_sizes(
             )
     col = table.column
     notes: list[str] = []
+    kept = np.arange(table.k)
     conventions = _effect_conventions(md_variance, hedges, drop00)
     label = measure if measure is not None else "GEN"
     if form == "yi_vi":
@@ -357,18 +358,16 @@ def effect_sizes(
         func = {"RR": log_risk_ratio, "OR": log_odds_ratio, "RD": risk_difference}[label]
         yv = func(*args2)
         yi, vi = yv.yi, yv.vi
-        corrected = [table.studies[i] for i in np.flatnonzero(yv.corrected)]
+        kept = _double_zero_filter(table, drop00, notes)
+        corrected = [table.studies[i] for i in np.flatnonzero(yv.corrected) if i in set(kept)]
         if corrected:
             notes.append(
                 "0.5 added to every cell of studies with a zero cell: " + ", ".join(corrected)
             )
         if label in ("RR", "OR"):
             notes.append(f"pooled on the log {label} scale; back-transformed values given")
-    kept = np.arange(table.k)
-    if form == "counts":
-        kept = _double_zero_filter(table, drop00, notes)
     problems = []
-    for i in np.flatnonzero(~(np.isfinite(vi) & (vi > 0))):
+    for i in kept[~(np.isfinite(vi[kept]) & (vi[kept] > 0))]:
         problems.append(
             Problem(
                 path,

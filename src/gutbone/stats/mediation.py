@@ -142,10 +142,26 @@ def _check(name: str, value: float | None, *, se: bool, problems: list[Problem])
         problems.append(Problem("mediate", 0, name, f"{value!r} is not a finite number"))
     elif se and value <= 0:
         problems.append(Problem("mediate", 0, name, f"standard error must be > 0, got {value}"))
+    elif abs(value) > _LIMIT or (se and value < 1 / _LIMIT):
+        problems.append(
+            Problem(
+                "mediate",
+                0,
+                name,
+                f"{value:g} is outside the supported range (|value| <= {_LIMIT:g}, standard "
+                f"errors >= {1 / _LIMIT:g}: their squares must stay finite and non-zero)",
+            )
+        )
+
+
+#: Largest |estimate| and inverse of the smallest standard error accepted.
+_LIMIT = 1e100
 
 
 def _wald_p(estimate: float, se: float) -> float:
-    """Two-sided normal p value."""
+    """Two-sided normal p value (NaN when the standard error is 0, e.g. a = b = 0)."""
+    if se == 0:
+        return math.nan
     return float(2 * stats.norm.sf(abs(estimate / se)))
 
 
@@ -207,7 +223,33 @@ def mediate(
         problems.append(Problem("mediate", 0, "total_se", "given without total"))
     if problems:
         raise StatsError(problems)
+    with np.errstate(all="ignore"):  # extreme inputs give inf/NaN (null in JSON), not errors
+        return _mediate_checked(
+            np.float64(a),
+            np.float64(a_se),
+            np.float64(b),
+            np.float64(b_se),
+            None if total is None else np.float64(total),
+            None if total_se is None else np.float64(total_se),
+            method=method, alpha=alpha, aroian=aroian, draws=draws, seed=seed,
+        )  # fmt: skip
 
+
+def _mediate_checked(
+    a: float,
+    a_se: float,
+    b: float,
+    b_se: float,
+    total: float | None,
+    total_se: float | None,
+    *,
+    method: str,
+    alpha: float,
+    aroian: bool,
+    draws: int,
+    seed: int,
+) -> MediationResult:
+    """:func:`mediate` on checked inputs (numpy scalars, so overflow gives inf)."""
     z = float(stats.norm.isf(alpha / 2))
     indirect = a * b
     first = a**2 * b_se**2 + b**2 * a_se**2
@@ -237,7 +279,7 @@ def mediate(
             prop_se = math.sqrt(
                 (b / total) ** 2 * a_se**2
                 + (a / total) ** 2 * b_se**2
-                + (a * b / total**2) ** 2 * total_se**2
+                + (a * b / total / total) ** 2 * total_se**2
             )
             values.update(
                 proportion_se=prop_se,

@@ -470,6 +470,8 @@ def weighted_median(
     Sort the values; normalise the weights to sum 1; give each sorted value the
     position ``s_j = w_1 + ... + w_j - w_j/2``; interpolate linearly between the two
     values whose positions straddle 0.5. With equal weights this is the ordinary median.
+    Equal values are ordered by weight (smaller first), so the result does not depend on
+    the input order.
 
     :param values: the estimates.
     :param weights: non-negative weights, not all zero.
@@ -488,10 +490,15 @@ def weighted_median(
 
 
 def _weighted_median_rows(values: FloatArray, weights: FloatArray) -> FloatArray:
-    """Row-wise interpolated weighted median of a (samples, variants) array."""
-    order = np.argsort(values, axis=1, kind="stable")
+    """Row-wise interpolated weighted median of a (samples, variants) array.
+
+    Tie rule: equal estimates are ordered by weight (smaller first), so the result does
+    not depend on the input order; without ties this is Bowden et al.'s ordering.
+    """
+    full_weights = np.broadcast_to(weights, values.shape)
+    order = np.lexsort((full_weights, values), axis=1)
     v = np.take_along_axis(values, order, axis=1)
-    w = np.take_along_axis(np.broadcast_to(weights, values.shape), order, axis=1)
+    w = np.take_along_axis(full_weights, order, axis=1)
     w = w / np.sum(w, axis=1, keepdims=True)
     s = np.cumsum(w, axis=1) - 0.5 * w
     n = v.shape[1]
@@ -609,7 +616,8 @@ def _conventions(n_boot: int, seed: int, alpha: float) -> Mapping[str, str]:
             "median": "interpolated weighted median of ratio estimates beta_outcome/"
             "beta_exposure: weights beta_exposure^2/se_outcome^2 normalised to sum 1, "
             "position of each sorted estimate = cumulative weight minus half its own weight, "
-            "linear interpolation at 0.5; simple median uses equal weights",
+            "linear interpolation at 0.5; equal estimates ordered by weight (smaller first), "
+            "so the result does not depend on input order; simple median uses equal weights",
             "median_bootstrap": f"parametric bootstrap, {n_boot} samples, numpy PCG64 "
             f"generator seeded with {seed}: beta_exposure ~ N(beta_exposure, se_exposure) "
             "and beta_outcome ~ N(beta_outcome, se_outcome) drawn independently, weights "

@@ -162,7 +162,7 @@ def _check_design(X: _FloatArray, names: Sequence[str], k: int) -> None:
         raise StatsError([Problem("-", 0, "mods", "moderator values must be finite numbers")])
     scaled = X / np.maximum(np.abs(X).max(axis=0), 1e-300)
     if np.linalg.matrix_rank(scaled, tol=1e-10) < p:
-        constant = [n for n, col in zip(names, X[:, 1:].T, strict=True) if np.ptp(col) == 0]
+        constant = [n for n, col in zip(names[1:], X[:, 1:].T, strict=True) if np.ptp(col) == 0]
         what = (
             f"moderator {', '.join(constant)} takes a single value"
             if constant
