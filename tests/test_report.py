@@ -134,6 +134,13 @@ def test_curated_report_meta_and_mr(tmp_path: Path, capsys) -> None:
     mr_taxa = {e.id for e in data.edges.values() if e.effect and e.effect.measure == "MR_beta"
                and e.evidence_type == "mendelian_randomization"}  # fmt: skip
     assert {m for m in mr_taxa if f'href="#edge-{m}"' in tri} == mr_taxa
+    # meta-regression of BMD on the curated characteristics (data/studies/bmd_all_sites.csv):
+    # duration is 6 months for every row that has it, age is known for one row only
+    mods = _section(html, "moderators")
+    assert "duration_months" in mods and "takes a single value" in mods
+    assert "only 5 studies with a value (fewer than 10): too few to conclude" in mods
+    assert "only 1 study with a value" in mods
+    assert (out / "plots" / "bubble-bmd-all-sites-subgroup.svg").is_file()
     # the files the page links to exist
     links = _links(html)
     for ref in links.refs:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -202,3 +205,60 @@ def test_json_form_has_the_contract_keys(bcg):
     assert set(r["coefficients"][1]) == {"name", "estimate", "se", "t", "p", "ci_lower", "ci_upper"}
     z = meta_regression(*bcg, {"ablat": ref.BCG_ABLAT}).to_json_dict()
     assert "z" in z["coefficients"][1]
+
+
+# --- seed 002: curated moderator columns --------------------------------------------
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "studies"
+
+
+def _characteristics() -> dict[str, dict[str, str]]:
+    with (DATA / "characteristics.csv").open(encoding="utf-8") as handle:
+        return {row["study"]: row for row in csv.DictReader(handle)}
+
+
+def _candidates(label: str, known: dict[str, dict[str, str]]) -> list[str]:
+    """Trials a row of bmd_all_sites.csv may belong to, from its label."""
+    label = label.split(" [")[0]
+    if label.startswith("one of "):
+        shorts = label[len("one of ") :].replace("×2", "").split("/")
+        return [name for short in shorts for name in known if short in name]
+    return [part.strip() for part in label.split(" or ")]
+
+
+def test_bmd_moderators_follow_table_3_of_seed_002():
+    # duration_months / age_probiotic are filled only where every candidate trial of the
+    # row prints the same value in Table 3 of seed 002 (data/studies/characteristics.csv,
+    # itself checked against the document by the curation tests); blank otherwise
+    known = _characteristics()
+    with (DATA / "bmd_all_sites.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    filled = 0
+    for row in rows:
+        trials = _candidates(row["study"], known)
+        assert trials and all(t in known for t in trials), row["study"]
+        for column, source in (("duration_months", "duration_months"), ("age_probiotic", None)):
+            printed = {
+                known[t][source] if source else known[t]["age_probiotic"].split("±")[0].strip()
+                for t in trials
+            }
+            if row[column]:
+                filled += 1
+                assert printed == {row[column]}, (row["study"], column, printed)
+            else:
+                assert len(printed) > 1, (row["study"], column, printed)
+    assert filled == 6  # duration for FN-1, F-1, F-2, S-1, S-2; age for FN-1 (Han 58.4)
+
+
+def test_moderator_checks_on_the_bundled_bmd_table():
+    from gutbone.stats.analysis import moderator_checks
+
+    checks = {c.moderator: c for c in moderator_checks(str(DATA / "bmd_all_sites.csv"), model="DL")}
+    assert set(checks) == {"subgroup", "duration_months", "age_probiotic"}
+    site = checks["subgroup"]
+    assert site.k == 17 and not site.too_few and site.result is not None
+    assert site.result.qm_df == 4  # five sites, femur ('股骨 femur', first sorted) reference
+    assert site.result.coefficients[1].name == "subgroup股骨颈 femoral neck"
+    assert checks["duration_months"].result is None and checks["duration_months"].too_few
+    assert "single value" in checks["duration_months"].reason
+    assert checks["age_probiotic"].k == 1 and checks["age_probiotic"].result is None

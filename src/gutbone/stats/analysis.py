@@ -43,7 +43,16 @@ __all__ = [
     "analyse_table",
     "meta_analysis_from_csv",
     "regression_from_csv",
+    "MIN_STUDIES_REGRESSION",
+    "ModeratorCheck",
+    "moderator_checks",
 ]
+
+#: Fewer studies than this per moderator: a meta-regression cannot support a conclusion
+#: (Cochrane Handbook for Systematic Reviews of Interventions, version 6.4, section
+#: 10.11.5.1: "meta-regression should generally not be considered when there are fewer
+#: than ten studies in a meta-analysis").
+MIN_STUDIES_REGRESSION = 10
 
 #: Leave-one-out, Egger, Begg and trim-and-fill run from this many studies on.
 MIN_STUDIES_SENSITIVITY = 3
@@ -364,3 +373,51 @@ def regression_from_csv(
         studies=[es.studies[i] for i in complete],
         notes=notes,
     )
+
+
+@dataclass(frozen=True)
+class ModeratorCheck:
+    """Meta-regression of a table's effect sizes on one moderator, or why there is none.
+
+    :param moderator: the column. :param k: studies with a value of it.
+    :param result: the fit, or None when it cannot be estimated.
+    :param reason: why there is no fit (None when there is one).
+    :param too_few: fewer than :data:`MIN_STUDIES_REGRESSION` studies: the fit is shown
+        but cannot support a conclusion.
+    """
+
+    moderator: str
+    k: int
+    result: MetaRegressionResult | None
+    reason: str | None
+    too_few: bool
+
+
+def moderator_checks(
+    path: str, *, model: str = "REML", measure: str | None = None
+) -> tuple[ModeratorCheck, ...]:
+    """Meta-regression on each moderator column of a study table, one at a time.
+
+    Every column that is not part of the input form (nor ``study``/``study_en``) is a
+    moderator, ``subgroup`` included. One moderator per model: with the few studies of a
+    typical table, models with several moderators cannot be estimated.
+
+    :param path: the study CSV. :param model: tau^2 estimator.
+    :param measure: effect measure (None: the form's default).
+    :returns: one :class:`ModeratorCheck` per moderator column, in file order.
+    :raises InputError: for a bad table.
+    """
+    table = read_study_table(path)
+    names = [name for name in table.other if name != "study_en"]
+    checks = []
+    for name in names:
+        values = table.other[name]
+        k = sum(1 for value in values if value != "")
+        try:
+            result = regression_from_csv(path, [name], model=model, measure=measure)
+        except StatsError as exc:
+            reason = "; ".join(p.message for p in exc.problems)
+            checks.append(ModeratorCheck(name, k, None, reason, k < MIN_STUDIES_REGRESSION))
+            continue
+        checks.append(ModeratorCheck(name, k, result, None, k < MIN_STUDIES_REGRESSION))
+    return tuple(checks)

@@ -217,7 +217,7 @@ def leave_one_out(
     w_full = 1.0 / (v + tau0)
     shift = float((w_full * y0).sum() / w_full.sum())
     profile = LeaveOneOutProfile(y0 - shift, v, tau0)  # centring keeps the sums conditioned
-    fit = tau2_estimators.estimate(profile, model)
+    fit = tau2_estimators.estimate(profile, model, start=np.full(k, tau0))
     m = k - 1
     # fixed-effect heterogeneity of each fit (tau2 = 0)
     fixed = profile.moments(np.zeros(k))

@@ -254,73 +254,153 @@ def _mediate_checked(
     indirect = a * b
     first = a**2 * b_se**2 + b**2 * a_se**2
     delta_se = math.sqrt(first + (a_se**2 * b_se**2 if aroian else 0.0))
-    notes: list[str] = []
 
     direct = proportion = None
     if total is not None:
         direct = total - indirect
         proportion = indirect / total if total != 0 else None
 
-    values: dict[str, float] = {}
     if method == "delta":
-        values["indirect_se"] = delta_se
-        values["indirect_ci_lower"] = indirect - z * delta_se
-        values["indirect_ci_upper"] = indirect + z * delta_se
-        values["indirect_p"] = _wald_p(indirect, delta_se)
-        if direct is not None and total_se is not None:
-            direct_se = math.sqrt(total_se**2 + delta_se**2)
-            values.update(
-                direct_se=direct_se,
-                direct_ci_lower=direct - z * direct_se,
-                direct_ci_upper=direct + z * direct_se,
-                direct_p=_wald_p(direct, direct_se),
-            )
-        if proportion is not None and total is not None and total_se is not None:
-            prop_se = math.sqrt(
-                (b / total) ** 2 * a_se**2
-                + (a / total) ** 2 * b_se**2
-                + (a * b / total / total) ** 2 * total_se**2
-            )
-            values.update(
-                proportion_se=prop_se,
-                proportion_ci_lower=proportion - z * prop_se,
-                proportion_ci_upper=proportion + z * prop_se,
-            )
+        values = _delta_values(a, a_se, b, b_se, total, total_se, delta_se, z)
     else:
-        rng = np.random.default_rng(seed)
-        a_draw = rng.normal(a, a_se, draws)
-        b_draw = rng.normal(b, b_se, draws)
-        ind_draw = a_draw * b_draw
-        quantiles = (alpha / 2, 1 - alpha / 2)
-        lo, hi = np.quantile(ind_draw, quantiles)
-        below = int(np.sum(ind_draw <= 0))
-        above = int(np.sum(ind_draw >= 0))
-        values.update(
-            indirect_se=float(np.std(ind_draw, ddof=1)),
-            indirect_ci_lower=float(lo),
-            indirect_ci_upper=float(hi),
-            indirect_p=min(1.0, 2 * (min(below, above) + 1) / (draws + 1)),
-        )
-        if total is not None and total_se is not None:
-            c_draw = rng.normal(total, total_se, draws)
-            dir_draw = c_draw - ind_draw
-            lo, hi = np.quantile(dir_draw, quantiles)
-            below = int(np.sum(dir_draw <= 0))
-            above = int(np.sum(dir_draw >= 0))
-            values.update(
-                direct_se=float(np.std(dir_draw, ddof=1)),
-                direct_ci_lower=float(lo),
-                direct_ci_upper=float(hi),
-                direct_p=min(1.0, 2 * (min(below, above) + 1) / (draws + 1)),
-            )
-            if proportion is not None:
-                prop_draw = ind_draw / c_draw
-                lo, hi = np.quantile(prop_draw, quantiles)
-                values.update(
-                    proportion_ci_lower=float(lo),
-                    proportion_ci_upper=float(hi),
-                )
+        values = _mc_values(a, a_se, b, b_se, total, total_se, alpha, draws, seed)
+    notes = _mediation_notes(indirect, direct, proportion, total, total_se, alpha, z)
+    conventions = _mediation_conventions(method, aroian, alpha, draws, seed)
+    values = {key: float(value) for key, value in values.items()}
+    return MediationResult(
+        indirect=float(indirect),
+        indirect_se=values["indirect_se"],
+        indirect_ci_lower=values["indirect_ci_lower"],
+        indirect_ci_upper=values["indirect_ci_upper"],
+        indirect_p=values["indirect_p"],
+        direct=None if direct is None else float(direct),
+        direct_se=values.get("direct_se"),
+        direct_ci_lower=values.get("direct_ci_lower"),
+        direct_ci_upper=values.get("direct_ci_upper"),
+        direct_p=values.get("direct_p"),
+        proportion=None if proportion is None else float(proportion),
+        proportion_se=values.get("proportion_se"),
+        proportion_ci_lower=values.get("proportion_ci_lower"),
+        proportion_ci_upper=values.get("proportion_ci_upper"),
+        a=float(a),
+        a_se=float(a_se),
+        b=float(b),
+        b_se=float(b_se),
+        total=None if total is None else float(total),
+        total_se=None if total_se is None else float(total_se),
+        method=method,
+        se_order=("second" if aroian else "first") if method == "delta" else "-",
+        alpha=alpha,
+        draws=draws if method == "mc" else None,
+        seed=seed if method == "mc" else None,
+        conventions=MappingProxyType(conventions),
+        notes=tuple(notes),
+    )
 
+
+def _delta_values(
+    a: float,
+    a_se: float,
+    b: float,
+    b_se: float,
+    total: float | None,
+    total_se: float | None,
+    delta_se: float,
+    z: float,
+) -> dict[str, float]:
+    """Delta-method standard errors, intervals and p values."""
+    indirect = a * b
+    direct = None if total is None else total - indirect
+    proportion = None if total is None or total == 0 else indirect / total
+    values: dict[str, float] = {}
+    values["indirect_se"] = delta_se
+    values["indirect_ci_lower"] = indirect - z * delta_se
+    values["indirect_ci_upper"] = indirect + z * delta_se
+    values["indirect_p"] = _wald_p(indirect, delta_se)
+    if direct is not None and total_se is not None:
+        direct_se = math.sqrt(total_se**2 + delta_se**2)
+        values.update(
+            direct_se=direct_se,
+            direct_ci_lower=direct - z * direct_se,
+            direct_ci_upper=direct + z * direct_se,
+            direct_p=_wald_p(direct, direct_se),
+        )
+    if proportion is not None and total is not None and total_se is not None:
+        prop_se = math.sqrt(
+            (b / total) ** 2 * a_se**2
+            + (a / total) ** 2 * b_se**2
+            + (a * b / total / total) ** 2 * total_se**2
+        )
+        values.update(
+            proportion_se=prop_se,
+            proportion_ci_lower=proportion - z * prop_se,
+            proportion_ci_upper=proportion + z * prop_se,
+        )
+    return values
+
+
+def _mc_values(
+    a: float,
+    a_se: float,
+    b: float,
+    b_se: float,
+    total: float | None,
+    total_se: float | None,
+    alpha: float,
+    draws: int,
+    seed: int,
+) -> dict[str, float]:
+    """Monte Carlo standard errors, percentile intervals and p values."""
+    values: dict[str, float] = {}
+    proportion = None if total is None or total == 0 else a * b / total
+    rng = np.random.default_rng(seed)
+    a_draw = rng.normal(a, a_se, draws)
+    b_draw = rng.normal(b, b_se, draws)
+    ind_draw = a_draw * b_draw
+    quantiles = (alpha / 2, 1 - alpha / 2)
+    lo, hi = np.quantile(ind_draw, quantiles)
+    below = int(np.sum(ind_draw <= 0))
+    above = int(np.sum(ind_draw >= 0))
+    values.update(
+        indirect_se=float(np.std(ind_draw, ddof=1)),
+        indirect_ci_lower=float(lo),
+        indirect_ci_upper=float(hi),
+        indirect_p=min(1.0, 2 * (min(below, above) + 1) / (draws + 1)),
+    )
+    if total is not None and total_se is not None:
+        c_draw = rng.normal(total, total_se, draws)
+        dir_draw = c_draw - ind_draw
+        lo, hi = np.quantile(dir_draw, quantiles)
+        below = int(np.sum(dir_draw <= 0))
+        above = int(np.sum(dir_draw >= 0))
+        values.update(
+            direct_se=float(np.std(dir_draw, ddof=1)),
+            direct_ci_lower=float(lo),
+            direct_ci_upper=float(hi),
+            direct_p=min(1.0, 2 * (min(below, above) + 1) / (draws + 1)),
+        )
+        if proportion is not None:
+            prop_draw = ind_draw / c_draw
+            lo, hi = np.quantile(prop_draw, quantiles)
+            values.update(
+                proportion_ci_lower=float(lo),
+                proportion_ci_upper=float(hi),
+            )
+
+    return values
+
+
+def _mediation_notes(
+    indirect: float,
+    direct: float | None,
+    proportion: float | None,
+    total: float | None,
+    total_se: float | None,
+    alpha: float,
+    z: float,
+) -> list[str]:
+    """Notes on missing totals, inconsistent mediation and unstable proportions."""
+    notes: list[str] = []
     if total is not None and total_se is None:
         notes.append(
             "total_se not given: direct_se, the direct-effect interval and the "
@@ -352,6 +432,13 @@ def _mediate_checked(
     if total is None:
         notes.append("total effect not given: no direct effect and no proportion mediated")
 
+    return notes
+
+
+def _mediation_conventions(
+    method: str, aroian: bool, alpha: float, draws: int, seed: int
+) -> dict[str, str]:
+    """The ``conventions`` of a mediation result."""
     conventions = {
         "indirect": "product of coefficients a*b (two-step MR: a = exposure->mediator, "
         "b = mediator->outcome)",
@@ -382,33 +469,4 @@ def _mediate_checked(
             "proportion_se is not reported (a ratio of normal draws has no finite "
             "variance): use the percentile interval"
         )
-
-    return MediationResult(
-        indirect=indirect,
-        indirect_se=values["indirect_se"],
-        indirect_ci_lower=values["indirect_ci_lower"],
-        indirect_ci_upper=values["indirect_ci_upper"],
-        indirect_p=values["indirect_p"],
-        direct=direct,
-        direct_se=values.get("direct_se"),
-        direct_ci_lower=values.get("direct_ci_lower"),
-        direct_ci_upper=values.get("direct_ci_upper"),
-        direct_p=values.get("direct_p"),
-        proportion=proportion,
-        proportion_se=values.get("proportion_se"),
-        proportion_ci_lower=values.get("proportion_ci_lower"),
-        proportion_ci_upper=values.get("proportion_ci_upper"),
-        a=a,
-        a_se=a_se,
-        b=b,
-        b_se=b_se,
-        total=total,
-        total_se=total_se,
-        method=method,
-        se_order=("second" if aroian else "first") if method == "delta" else "-",
-        alpha=alpha,
-        draws=draws if method == "mc" else None,
-        seed=seed if method == "mc" else None,
-        conventions=MappingProxyType(conventions),
-        notes=tuple(notes),
-    )
+    return conventions

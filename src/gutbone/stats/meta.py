@@ -179,25 +179,28 @@ def validate_yi_vi(
 
 def _value_problems(y: _FloatArray, v: _FloatArray) -> list[Problem]:
     """One problem per non-finite or out-of-range estimate or variance (row = index + 1)."""
-    problems = []
     low, high = VARIANCE_RANGE
-    for index in range(y.size):
-        row = index + 1
-        if not math.isfinite(y[index]):
-            problems.append(Problem("-", row, "yi", f"{y[index]} is not finite"))
-        elif abs(y[index]) > VALUE_LIMIT:
+    with np.errstate(invalid="ignore"):
+        bad_y = ~(np.abs(y) <= VALUE_LIMIT)
+        bad_v = ~((v >= low) & (v <= high))
+    problems = []
+    for index in np.flatnonzero(bad_y | bad_v):
+        row, yv, vv = int(index) + 1, float(y[index]), float(v[index])
+        if not math.isfinite(yv):
+            problems.append(Problem("-", row, "yi", f"{yv} is not finite"))
+        elif bad_y[index]:
             problems.append(
-                Problem("-", row, "yi", f"{y[index]:g} is beyond the supported +-{VALUE_LIMIT:g}")
+                Problem("-", row, "yi", f"{yv:g} is beyond the supported +-{VALUE_LIMIT:g}")
             )
-        if not (math.isfinite(v[index]) and v[index] > 0):
-            problems.append(Problem("-", row, "vi", f"variance {v[index]} is not positive"))
-        elif not low <= v[index] <= high:
+        if not (math.isfinite(vv) and vv > 0):
+            problems.append(Problem("-", row, "vi", f"variance {vv} is not positive"))
+        elif bad_v[index]:
             problems.append(
                 Problem(
                     "-",
                     row,
                     "vi",
-                    f"variance {v[index]:g} is outside the supported range [{low:g}, {high:g}]",
+                    f"variance {vv:g} is outside the supported range [{low:g}, {high:g}]",
                 )
             )
     return problems

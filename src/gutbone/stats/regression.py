@@ -81,6 +81,11 @@ def design_matrix(moderators: Mapping[str, Sequence[str] | Sequence[float]]) -> 
     levels: dict[str, tuple[str, ...]] = {}
     k = 0
     for name, raw in moderators.items():
+        if isinstance(raw, np.ndarray) and raw.dtype.kind in "biuf":
+            k = raw.shape[0]
+            names.append(name)
+            cols.append(np.asarray(raw, dtype=float))
+            continue
         values = [str(x).strip() if not isinstance(x, float | int) else x for x in raw]
         k = len(values)
         numbers = [_number(x) for x in values]

@@ -250,7 +250,8 @@ def solve_q(
     Q_gen decreases in t (Viechtbauer 2007) and behaves roughly like ``c / (t + a)``, so
     Newton's method is applied to ``1/Q_gen(t) - 1/target`` (nearly linear in t), from
     ``start`` (default 0). It is safeguarded: it keeps a bracket ``[lo, hi]`` with
-    ``Q_gen > target`` at ``lo`` and ``<= target`` at ``hi``; a step that leaves the
+    ``Q_gen > target`` at ``lo`` and ``<= target`` at ``hi`` (``[0, start]`` when the start
+    is past the root); a step that leaves the
     bracket is replaced by bisection (or by doubling while there is no upper end). A fit
     stops when ``|Q - target| <= 1e-13 target`` or the step or the bracket is below 4
     machine epsilons of t.
@@ -261,18 +262,17 @@ def solve_q(
     """
     eps = 4.0 * float(np.finfo(float).eps)
     target = np.asarray(target, dtype=float)
-    t = np.zeros(target.size) if start is None else np.maximum(np.asarray(start, float), 0.0)
-    m = profile.moments(t)
-    above = (t > 0) & (m.q <= target)  # started past the root: bracket it from 0
-    hi = np.where(above, t, math.inf)
-    if above.any():
-        t = np.where(above, 0.0, t)
-        m0 = profile.moments(t)
-        m = Moments(*(np.where(above, a, b) for a, b in zip(_fields(m0), _fields(m), strict=True)))
+    zeros = np.zeros(target.size)
+    at_zero = profile.moments(zeros)
+    t = zeros if start is None else np.maximum(np.asarray(start, dtype=float), 0.0)
+    m = at_zero if start is None else profile.moments(t)
     q, slope = m.q, -m.ypy2
-    active = q > target
-    result = np.where(active, t, 0.0)
-    lo = t.copy()
+    # the root is 0 where Q_gen(0) <= target; a start past the root brackets it in [0, t]
+    above = q <= target
+    lo = np.where(above, 0.0, t)
+    hi = np.where(above, t, math.inf)
+    active = (at_zero.q > target) & ~(np.abs(q - target) <= 1e-13 * target)
+    result = np.where(at_zero.q > target, t, 0.0)
     iterations = 0
     while active.any() and iterations < maxiter:
         iterations += 1
@@ -297,10 +297,6 @@ def solve_q(
     return Tau2Batch(result, ~active, iterations)
 
 
-def _fields(m: Moments) -> tuple[_FloatArray, ...]:
-    return (m.q, m.ypy2, m.tr_p, m.tr_pp, m.sw, m.sw2)
-
-
 def _dl(profile: Profile) -> _FloatArray:
     m = profile.moments(np.zeros(profile.batch))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -308,11 +304,13 @@ def _dl(profile: Profile) -> _FloatArray:
     return np.where(m.tr_p > 0, np.maximum(0.0, tau2), 0.0)
 
 
-def estimate(profile: Profile, method: str) -> Tau2Batch:
+def estimate(profile: Profile, method: str, start: _FloatArray | None = None) -> Tau2Batch:
     """Estimate tau^2 with ``method`` (one of :data:`TAU2_METHODS`) for every fit of a batch.
 
     :param profile: the data (see :class:`Profile`).
     :param method: the estimator.
+    :param start: starting values of the iterative estimators (default: the DL values);
+        leave-one-out starts each fit from the full-data estimate, a few steps away.
     :returns: a :class:`Tau2Batch`; tau^2 is 0 when there are no residual degrees of
         freedom (k <= p).
     :raises ValueError: for an unknown method.
@@ -336,7 +334,8 @@ def estimate(profile: Profile, method: str) -> Tau2Batch:
         t0 = rss / k
         q0 = profile.moments(t0).q
         return Tau2Batch(np.where(t0 > 0, t0 * q0 / (k - p), 0.0), done, 0)
-    start = _dl(profile)
+    if start is None:
+        start = _dl(profile)
     if method == "PM":
         return solve_q(profile, np.full(zero.size, float(k - p)), start)
     if method == "ML":

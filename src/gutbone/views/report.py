@@ -15,6 +15,7 @@ Every text that comes from data is HTML-escaped.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -881,6 +882,55 @@ def _study_labels(builder: _Builder, check: OutcomeCheck) -> list[str] | None:
     ]
 
 
+def _moderator_section(builder: _Builder) -> str:
+    """Meta-regression of each pooled outcome on its curated moderator columns."""
+    from gutbone.stats.analysis import MIN_STUDIES_REGRESSION, moderator_checks
+    from gutbone.views.meta_plots import bubble_plot
+
+    parts = []
+    for outcome in builder.data.outcomes:
+        checks = moderator_checks(str(outcome.study_file), model=outcome.model)
+        if not any(c.moderator != "subgroup" for c in checks):
+            continue  # no study characteristics curated for this outcome
+        rows = []
+        for check in checks:
+            fit = check.result
+            plot = ""
+            if fit is None:
+                verdict = f"not estimable: {check.reason}"
+            else:
+                r2 = "NA" if math.isnan(fit.r2) else f"{fit.r2:.0f}%"
+                verdict = f"QM = {fit.qm:.2f} (df {fit.qm_df}), p = {fit.qm_p:.3g}; R² = {r2}"
+                builder.progress(f"plotting meta-regression {outcome.id} ~ {check.moderator}")
+                name = re.sub(r"[^A-Za-z0-9_-]", "_", f"bubble-{outcome.id}-{check.moderator}")
+                plot = builder.plot(name, bubble_plot(fit), f"bubble plot of {name}")
+            if check.too_few:
+                what = "study" if check.k == 1 else "studies"
+                verdict += (
+                    f" — only {check.k} {what} with a value (fewer than "
+                    f"{MIN_STUDIES_REGRESSION}): too few to conclude anything"
+                )
+            rows.append(
+                f'<tr><td>{escape(check.moderator)}</td><td class="num">{check.k}</td>'
+                f"<td>{escape(verdict)}{plot}</td></tr>"
+            )
+        parts.append(
+            f"<h3>{escape(outcome.id)} ({escape(outcome.model)})</h3>"
+            '<table class="small"><thead><tr><th>moderator</th><th>k</th><th>meta-regression'
+            f"</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        )
+    if not parts:
+        return "<p>No study characteristics are curated as moderator columns.</p>"
+    intro = (
+        "<p>Does the effect depend on study characteristics? One meta-regression per "
+        "moderator column of the study table (the curated characteristics of the trials), "
+        "with the outcome's own tau² estimator. A characteristic that takes one value, or is "
+        "known for too few rows, cannot be estimated; fewer than "
+        f"{MIN_STUDIES_REGRESSION} studies cannot support a conclusion.</p>"
+    )
+    return intro + "".join(parts)
+
+
 def _mr_section(builder: _Builder) -> str:
     from gutbone.views.mr_plots import estimate_forest, mediation_diagram
 
@@ -1065,6 +1115,7 @@ def build_report(
         ("questions", "Headline questions", _questions_section),
         ("triangulation", "Triangulation: MR, mechanisms and trials", _triangulation_section),
         ("meta", "Meta-analysis: reported vs recomputed", _meta_section),
+        ("moderators", "Meta-regression on study characteristics", _moderator_section),
         ("mr", "Mendelian randomization and mediation", _mr_section),
         ("evidence", "Evidence table", _evidence_section),
     ]
