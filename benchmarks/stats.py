@@ -147,8 +147,8 @@ def compare_regression(sizes: list[int], seed: int) -> None:
             return fit.params, fit.bse, fit.pvalues
 
         t_sm = per_call(wls)
-        t_fe = per_call(lambda: meta_regression(yi, vi, {"x": x}, model="FE"))
-        t_reml = per_call(lambda: meta_regression(yi, vi, {"x": x}, model="REML"))
+        t_fe = per_call(lambda y=yi, v=vi, m=x: meta_regression(y, v, {"x": m}, model="FE"))
+        t_reml = per_call(lambda y=yi, v=vi, m=x: meta_regression(y, v, {"x": m}, model="REML"))
         ours = meta_regression(yi, vi, {"x": x}, model="FE").coefficients[1].estimate
         diff = abs(ours - float(wls()[0][1]))
         print(

@@ -888,7 +888,7 @@ def _moderator_section(builder: _Builder) -> str:
     from gutbone.views.meta_plots import bubble_plot
 
     parts = []
-    for outcome in builder.data.outcomes:
+    for outcome in builder.data.outcomes.values():
         checks = moderator_checks(str(outcome.study_file), model=outcome.model)
         if not any(c.moderator != "subgroup" for c in checks):
             continue  # no study characteristics curated for this outcome
