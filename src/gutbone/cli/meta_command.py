@@ -14,7 +14,7 @@ from gutbone.stats.analysis import MetaAnalysis, analyse_csv, regression_from_cs
 from gutbone.stats.effect_sizes import MEASURES
 from gutbone.stats.mantel_haenszel import RD_VARIANCES
 from gutbone.stats.meta import ALL_MODELS
-from gutbone.stats.results import MetaRegressionResult
+from gutbone.stats.results import MetaRegressionResult, MetaResult
 
 __all__ = ["register", "run_meta"]
 
@@ -290,9 +290,15 @@ def format_regression(result: MetaRegressionResult) -> str:
 def format_table(analysis: MetaAnalysis) -> str:
     """Readable, aligned text report of a :class:`~gutbone.stats.analysis.MetaAnalysis`."""
     result = analysis.result
-    extra = analysis.to_json_dict()
-    notes = analysis.notes
-    studies = result.studies
+    lines = _pooled_lines(result) + _heterogeneity_lines(result) + _subgroup_lines(result)
+    lines += _weight_lines(result) + _sensitivity_lines(analysis.to_json_dict())
+    if analysis.notes:
+        lines += ["", "Notes:"] + [f"  - {note}" for note in analysis.notes]
+    return "\n".join(lines)
+
+
+def _pooled_lines(result: MetaResult) -> list[str]:
+    """Title and the pooled row (plus its back-transformed row)."""
     stat = "t" if result.test == "t" else "z"
     model = "MH (Mantel-Haenszel, fixed effect)" if result.model == "MH" else result.model
     lines = [
@@ -327,6 +333,12 @@ def format_table(analysis: MetaAnalysis) -> str:
             ]
         )
     lines += _aligned(rows)
+    return lines
+
+
+def _heterogeneity_lines(result: MetaResult) -> list[str]:
+    """tau2 (with its Q-profile interval), I2, H2 and Q."""
+    lines: list[str] = []
     if result.model == "MH":
         lines += [
             "",
@@ -343,6 +355,12 @@ def format_table(analysis: MetaAnalysis) -> str:
             f"H2 = {_num(result.h2, 3)}",
             f"Q = {_num(result.q, 3)} (df = {result.q_df}), p = {_num(result.q_p)}",
         ]
+    return lines
+
+
+def _subgroup_lines(result: MetaResult) -> list[str]:
+    """One row per subgroup and the test for subgroup differences."""
+    lines: list[str] = []
     if result.subgroups:
         lines += ["", "Subgroups:"]
         rows = [["subgroup", "k", "estimate", "se", "CI", "tau2", "I2"]]
@@ -364,11 +382,22 @@ def format_table(analysis: MetaAnalysis) -> str:
             f"Test for subgroup differences: Q = {_num(result.q_between, 3)}, p = "
             f"{_num(result.q_between_p)}"
         )
-    lines += ["", "Study weights:"]
+    return lines
+
+
+def _weight_lines(result: MetaResult) -> list[str]:
+    """yi, vi and weight of every study."""
+    lines = ["", "Study weights:"]
     rows = [["study", "yi", "vi", "weight %"]]
-    for name, y, v, w in zip(studies, result.yi, result.vi, result.weights, strict=True):
+    for name, y, v, w in zip(result.studies, result.yi, result.vi, result.weights, strict=True):
         rows.append([name, _num(y), _num(v), _num(w, 2)])
     lines += _aligned(rows)
+    return lines
+
+
+def _sensitivity_lines(extra: dict[str, Any]) -> list[str]:
+    """Leave-one-out, Egger, Begg and trim-and-fill, from their JSON forms."""
+    lines: list[str] = []
     loo = extra.get("leave_one_out")
     if loo:
         lines += ["", "Leave-one-out:"]
@@ -413,6 +442,4 @@ def format_table(analysis: MetaAnalysis) -> str:
             lines.append(
                 f"  {filled['study']}: yi = {_num(filled['yi'])}, vi = {_num(filled['vi'])}"
             )
-    if notes:
-        lines += ["", "Notes:"] + [f"  - {note}" for note in notes]
-    return "\n".join(lines)
+    return lines

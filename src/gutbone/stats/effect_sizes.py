@@ -284,6 +284,51 @@ def effect_sizes(
         form, a ratio CI with non-positive bounds, or counts where every study has no
         events (or only events) in both groups.
     """
+    measure = _check_measure(table, measure, md_variance, hedges)
+    label = measure if measure is not None else "GEN"
+    notes: list[str] = []
+    kept = np.arange(table.k)
+    if table.form == "counts":
+        yi, vi, kept = _count_effects(table, label, drop00, notes)
+    elif table.form == "means":
+        col = table.column
+        args = (col("m1"), col("sd1"), col("n1"), col("m2"), col("sd2"), col("n2"))
+        if measure == "MD":
+            yv = mean_difference(*args, pooled=md_variance == "pooled")
+        else:
+            yv = hedges_g(*args, exact=hedges == "exact")
+        yi, vi = yv.yi, yv.vi
+    else:
+        yi, vi = _given_effects(table, measure, notes)
+    problems = [
+        Problem(
+            table.path,
+            table.rows[i],
+            "-",
+            f"study {table.studies[i]!r} has sampling variance {vi[i]:g}; it must be "
+            "positive (e.g. a risk difference with 0% or 100% risk in both arms)",
+        )
+        for i in kept[~(np.isfinite(vi[kept]) & (vi[kept] > 0))]
+    ]
+    if problems:
+        raise StatsError(problems)
+    return EffectSizes(
+        yi=np.asarray(yi, dtype=float)[kept],
+        vi=np.asarray(vi, dtype=float)[kept],
+        studies=tuple(table.studies[i] for i in kept),
+        measure=label,
+        notes=tuple(notes),
+        subgroups=None if table.subgroups is None else tuple(table.subgroups[i] for i in kept),
+        conventions=_effect_conventions(md_variance, hedges, drop00),
+        rows=tuple(table.rows[i] for i in kept),
+        kept=tuple(int(i) for i in kept),
+    )
+
+
+def _check_measure(
+    table: StudyTable, measure: str | None, md_variance: str, hedges: str
+) -> str | None:
+    """Check the options; return the measure (the form's default when None)."""
     path = table.path
     if measure is not None and measure not in MEASURES:
         raise StatsError(
@@ -295,101 +340,75 @@ def effect_sizes(
         )
     if hedges not in ("exact", "approx"):
         raise StatsError([Problem(path, 0, "hedges", f"{hedges!r} is not exact|approx")])
-    form = table.form
-    if form in _FORM_MEASURES:
-        allowed = _FORM_MEASURES[form]
-        if measure is None:
-            measure = _DEFAULT_MEASURE[form]
-        elif measure not in allowed:
-            raise StatsError(
-                [
-                    Problem(
-                        path,
-                        1,
-                        "-",
-                        f"measure {measure} does not fit columns "
-                        f"study,{','.join(table.values)}; use {' or '.join(allowed)}",
-                    )
-                ]
-            )
-    col = table.column
-    notes: list[str] = []
-    kept = np.arange(table.k)
-    conventions = _effect_conventions(md_variance, hedges, drop00)
-    label = measure if measure is not None else "GEN"
-    if form == "yi_vi":
-        yi, vi = col("yi"), col("vi")
-        if measure in ("RR", "OR"):
-            notes.append(f"yi read as log {measure} (variances on the log scale)")
-    elif form == "yi_sei":
-        yi, vi = col("yi"), col("sei") ** 2
-        if measure in ("RR", "OR"):
-            notes.append(f"yi read as log {measure} (standard errors on the log scale)")
-    elif form == "yi_ci":
-        yi, lo, hi = col("yi"), col("ci_lower"), col("ci_upper")
-        z = float(stats.norm.ppf(0.975))
-        if measure in ("RR", "OR"):
-            problems = []
-            for name, values in (("yi", yi), ("ci_lower", lo), ("ci_upper", hi)):
-                for i in np.flatnonzero(values <= 0):
-                    problems.append(
-                        Problem(
-                            path,
-                            table.rows[i],
-                            name,
-                            f"{values[i]:g} is not a positive {measure}; {measure} and its CI "
-                            "are read on the ratio scale (give log values as yi,vi or yi,sei)",
-                        )
-                    )
-            if problems:
-                raise StatsError(problems)
-            yi, lo, hi = np.log(yi), np.log(lo), np.log(hi)
-            notes.append(f"{measure} and its 95% CI read on the ratio scale and log-transformed")
-        vi = ((hi - lo) / (2 * z)) ** 2
-    elif form == "means":
-        args = (col("m1"), col("sd1"), col("n1"), col("m2"), col("sd2"), col("n2"))
-        if measure == "MD":
-            yv = mean_difference(*args, pooled=md_variance == "pooled")
-        else:
-            yv = hedges_g(*args, exact=hedges == "exact")
-        yi, vi = yv.yi, yv.vi
-    else:  # counts
-        args2 = (col("events1"), col("n1"), col("events2"), col("n2"))
-        func = {"RR": log_risk_ratio, "OR": log_odds_ratio, "RD": risk_difference}[label]
-        yv = func(*args2)
-        yi, vi = yv.yi, yv.vi
-        kept = _double_zero_filter(table, drop00, notes)
-        corrected = [table.studies[i] for i in np.flatnonzero(yv.corrected) if i in set(kept)]
-        if corrected:
-            notes.append(
-                "0.5 added to every cell of studies with a zero cell: " + ", ".join(corrected)
-            )
-        if label in ("RR", "OR"):
-            notes.append(f"pooled on the log {label} scale; back-transformed values given")
-    problems = []
-    for i in kept[~(np.isfinite(vi[kept]) & (vi[kept] > 0))]:
-        problems.append(
-            Problem(
-                path,
-                table.rows[i],
-                "-",
-                f"study {table.studies[i]!r} has sampling variance {vi[i]:g}; it must be "
-                "positive (e.g. a risk difference with 0% or 100% risk in both arms)",
-            )
+    if table.form not in _FORM_MEASURES:
+        return measure
+    allowed = _FORM_MEASURES[table.form]
+    if measure is None:
+        return _DEFAULT_MEASURE[table.form]
+    if measure not in allowed:
+        raise StatsError(
+            [
+                Problem(
+                    path,
+                    1,
+                    "-",
+                    f"measure {measure} does not fit columns "
+                    f"study,{','.join(table.values)}; use {' or '.join(allowed)}",
+                )
+            ]
         )
-    if problems:
-        raise StatsError(problems)
-    return EffectSizes(
-        yi=np.asarray(yi, dtype=float)[kept],
-        vi=np.asarray(vi, dtype=float)[kept],
-        studies=tuple(table.studies[i] for i in kept),
-        measure=label,
-        notes=tuple(notes),
-        subgroups=None if table.subgroups is None else tuple(table.subgroups[i] for i in kept),
-        conventions=conventions,
-        rows=tuple(table.rows[i] for i in kept),
-        kept=tuple(int(i) for i in kept),
-    )
+    return measure
+
+
+def _given_effects(
+    table: StudyTable, measure: str | None, notes: list[str]
+) -> tuple[_FloatArray, _FloatArray]:
+    """yi, vi of the forms that give the effect: yi,vi / yi,sei / yi,ci_lower,ci_upper."""
+    col = table.column
+    ratio = measure in ("RR", "OR")
+    if table.form == "yi_vi":
+        if ratio:
+            notes.append(f"yi read as log {measure} (variances on the log scale)")
+        return col("yi"), col("vi")
+    if table.form == "yi_sei":
+        if ratio:
+            notes.append(f"yi read as log {measure} (standard errors on the log scale)")
+        return col("yi"), col("sei") ** 2
+    yi, lo, hi = col("yi"), col("ci_lower"), col("ci_upper")
+    z = float(stats.norm.ppf(0.975))
+    if ratio:
+        problems = [
+            Problem(
+                table.path,
+                table.rows[i],
+                name,
+                f"{values[i]:g} is not a positive {measure}; {measure} and its CI "
+                "are read on the ratio scale (give log values as yi,vi or yi,sei)",
+            )
+            for name, values in (("yi", yi), ("ci_lower", lo), ("ci_upper", hi))
+            for i in np.flatnonzero(values <= 0)
+        ]
+        if problems:
+            raise StatsError(problems)
+        yi, lo, hi = np.log(yi), np.log(lo), np.log(hi)
+        notes.append(f"{measure} and its 95% CI read on the ratio scale and log-transformed")
+    return yi, ((hi - lo) / (2 * z)) ** 2
+
+
+def _count_effects(
+    table: StudyTable, label: str, drop00: bool, notes: list[str]
+) -> tuple[_FloatArray, _FloatArray, NDArray[np.intp]]:
+    """yi, vi of 2x2 counts and the studies kept (see :func:`_double_zero_filter`)."""
+    col = table.column
+    func = {"RR": log_risk_ratio, "OR": log_odds_ratio, "RD": risk_difference}[label]
+    yv = func(col("events1"), col("n1"), col("events2"), col("n2"))
+    kept = _double_zero_filter(table, drop00, notes)
+    corrected = [table.studies[i] for i in np.flatnonzero(yv.corrected) if i in set(kept)]
+    if corrected:
+        notes.append("0.5 added to every cell of studies with a zero cell: " + ", ".join(corrected))
+    if label in ("RR", "OR"):
+        notes.append(f"pooled on the log {label} scale; back-transformed values given")
+    return yv.yi, yv.vi, kept
 
 
 def _double_zero_filter(table: StudyTable, drop00: bool, notes: list[str]) -> NDArray[np.intp]:

@@ -56,7 +56,7 @@ from scipy import special
 
 from gutbone.errors import Problem, StatsError
 from gutbone.stats.effect_sizes import log_odds_ratio, log_risk_ratio, risk_difference
-from gutbone.stats.meta import base_conventions
+from gutbone.stats.meta import base_conventions, subgroup_difference
 from gutbone.stats.results import RATIO_MEASURES, LeaveOneOut, MetaResult, SubgroupResult
 from gutbone.stats.study_table import StudyTable
 
@@ -274,6 +274,24 @@ def _heterogeneity(
     return q, df, q_p, i2, q / df
 
 
+def _check_options(measure: str, rd_variance: str, source: str) -> None:
+    """Refuse a measure MH pooling is not defined for, or an unknown RD variance."""
+    if measure not in MH_MEASURES:
+        raise StatsError(
+            [
+                Problem(
+                    source,
+                    0,
+                    "measure",
+                    f"Mantel-Haenszel pooling is defined for {', '.join(MH_MEASURES)}, "
+                    f"not {measure!r}",
+                )
+            ]
+        )
+    if rd_variance not in RD_VARIANCES:
+        raise StatsError([Problem(source, 0, "rd_variance", f"{rd_variance!r} is not GR or Sato")])
+
+
 def pool_mh(
     events1: ArrayLike,
     n1: ArrayLike,
@@ -316,20 +334,7 @@ def pool_mh(
     >>> round(r.estimate, 4), round(r.se, 4), r.tau2, r.model
     (-1.0986, 1.1468, 0.0, 'MH')
     """
-    if measure not in MH_MEASURES:
-        raise StatsError(
-            [
-                Problem(
-                    source,
-                    0,
-                    "measure",
-                    f"Mantel-Haenszel pooling is defined for {', '.join(MH_MEASURES)}, "
-                    f"not {measure!r}",
-                )
-            ]
-        )
-    if rd_variance not in RD_VARIANCES:
-        raise StatsError([Problem(source, 0, "rd_variance", f"{rd_variance!r} is not GR or Sato")])
+    _check_options(measure, rd_variance, source)
     a, m1, c, m2 = _check_counts(events1, n1, events2, n2)
     k = a.size
     labels = tuple(studies) if studies is not None else tuple(map(str, range(1, k + 1)))
@@ -371,16 +376,7 @@ def pool_mh(
             f"subgroup {name!r}",
         )
         results.append(SubgroupResult(name, result))
-    extra: tuple[str, ...] = ()
-    if len(results) >= 2:
-        est = np.array([g.result.estimate for g in results])
-        w = 1.0 / np.array([g.result.se for g in results]) ** 2
-        mu = float(np.sum(w * est) / np.sum(w))
-        q_between = float(np.sum(w * (est - mu) ** 2))
-        q_between_p = float(special.chdtrc(len(results) - 1, q_between))
-    else:
-        q_between, q_between_p = math.nan, math.nan
-        extra = ("only one subgroup: no test for subgroup differences",)
+    q_between, q_between_p, extra = subgroup_difference(results)
     return replace(
         overall,
         subgroups=tuple(results),

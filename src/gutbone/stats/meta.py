@@ -71,6 +71,7 @@ __all__ = [
     "qprofile_tau2_ci",
     "base_conventions",
     "validate_yi_vi",
+    "subgroup_difference",
 ]
 
 _LOG_MAX_DOUBLE = math.log(sys.float_info.max)
@@ -568,17 +569,7 @@ def pool_subgroups(
             heterogeneity_ci=heterogeneity_ci,
         )
         results.append(SubgroupResult(name, result))
-    if len(results) >= 2:
-        est = np.array([g.result.estimate for g in results])
-        se = np.array([g.result.se for g in results])
-        w = 1.0 / se**2
-        mu = float(np.sum(w * est) / np.sum(w))
-        q_between = float(np.sum(w * (est - mu) ** 2))
-        q_between_p = float(special.chdtrc(len(results) - 1, q_between))
-        extra: tuple[str, ...] = ()
-    else:
-        q_between, q_between_p = math.nan, math.nan
-        extra = ("only one subgroup: no test for subgroup differences",)
+    q_between, q_between_p, extra = subgroup_difference(results)
     return replace(
         overall,
         subgroups=tuple(results),
@@ -586,3 +577,24 @@ def pool_subgroups(
         q_between_p=q_between_p,
         notes=overall.notes + extra,
     )
+
+
+def subgroup_difference(results: Sequence[SubgroupResult]) -> tuple[float, float, tuple[str, ...]]:
+    """Test for subgroup differences: Q-between, its p value and a note.
+
+    Q-between is the fixed-effect Q statistic of the subgroup estimates with their standard
+    errors, on (number of groups - 1) df; NaN, with a note, for a single subgroup.
+
+    >>> from gutbone.stats.results import SubgroupResult
+    >>> fits = [(g, pool([y], [0.01], model="FE")) for g, y in (("a", 0.1), ("b", 0.8))]
+    >>> groups = [SubgroupResult(g, fit) for g, fit in fits]
+    >>> round(subgroup_difference(groups)[0], 6)  # (0.7^2 / (0.01 + 0.01))
+    24.5
+    """
+    if len(results) < 2:
+        return math.nan, math.nan, ("only one subgroup: no test for subgroup differences",)
+    est = np.array([g.result.estimate for g in results])
+    w = 1.0 / np.array([g.result.se for g in results]) ** 2
+    mu = float(np.sum(w * est) / np.sum(w))
+    q_between = float(np.sum(w * (est - mu) ** 2))
+    return q_between, float(special.chdtrc(len(results) - 1, q_between)), ()

@@ -706,25 +706,6 @@ def mr_all(
     if se_exposure is not None:
         bx = np.asarray(beta_exposure, dtype=float)
         f_mean = float(np.mean(bx**2 / np.asarray(se_exposure, dtype=float) ** 2))
-    notes: list[str] = []
-    if se_exposure is None:
-        notes.append("se_exposure not given: no F statistic, no I2_GX, no median methods")
-    elif f_mean is not None and f_mean < 10:
-        notes.append(
-            f"mean F statistic {f_mean:.1f} < 10: weak instruments, estimates biased "
-            "towards the null in two-sample MR"
-        )
-    if egger is not None and egger.i2_gx is not None and egger.i2_gx < 0.9:
-        notes.append(
-            f"I2_GX = {100 * egger.i2_gx:.1f}% < 90%: the MR-Egger slope may be diluted "
-            "towards the null (Bowden et al 2016)"
-        )
-    if ivw.q_p < 0.05:
-        notes.append(
-            f"heterogeneity between variants (Q = {ivw.q:.2f}, p = {ivw.q_p:.2g}): the "
-            "random-effects IVW SE is inflated by rse = "
-            f"{ivw.rse:.3f}; some variants may be pleiotropic"
-        )
 
     def core(fit: MethodEstimate) -> MethodEstimate:
         return MethodEstimate(fit.estimate, fit.se, fit.ci_lower, fit.ci_upper, fit.p)
@@ -745,8 +726,34 @@ def mr_all(
         f_mean=f_mean,
         source=source,
         conventions=_conventions(n_boot, seed, alpha),
-        notes=tuple(notes),
+        notes=tuple(_mr_notes(se_exposure is None, f_mean, egger, ivw)),
     )
+
+
+def _mr_notes(
+    no_se_exposure: bool, f_mean: float | None, egger: EggerResult | None, ivw: IVWResult
+) -> list[str]:
+    """Weak instruments, MR-Egger regression dilution, heterogeneity between variants."""
+    notes: list[str] = []
+    if no_se_exposure:
+        notes.append("se_exposure not given: no F statistic, no I2_GX, no median methods")
+    elif f_mean is not None and f_mean < 10:
+        notes.append(
+            f"mean F statistic {f_mean:.1f} < 10: weak instruments, estimates biased "
+            "towards the null in two-sample MR"
+        )
+    if egger is not None and egger.i2_gx is not None and egger.i2_gx < 0.9:
+        notes.append(
+            f"I2_GX = {100 * egger.i2_gx:.1f}% < 90%: the MR-Egger slope may be diluted "
+            "towards the null (Bowden et al 2016)"
+        )
+    if ivw.q_p < 0.05:
+        notes.append(
+            f"heterogeneity between variants (Q = {ivw.q:.2f}, p = {ivw.q_p:.2g}): the "
+            "random-effects IVW SE is inflated by rse = "
+            f"{ivw.rse:.3f}; some variants may be pleiotropic"
+        )
+    return notes
 
 
 def mr_from_csv(
