@@ -145,3 +145,32 @@ def test_iterative_estimators_solve_their_equations(data, method):
     if method == "EB":
         lhs, rhs = float(np.sum(w * r**2)), float(y.size - 1)
     assert lhs == pytest.approx(rhs, rel=1e-6)
+
+
+def test_non_convergence_is_reported_everywhere(monkeypatch, tmp_path, capsys):
+    # with one Fisher-scoring step allowed, REML cannot settle (DL 0.2768 -> REML 0.2232 on
+    # Viechtbauer's example 1): pooling, leave-one-out, meta-regression and the command
+    # line all say so instead of reporting the last value silently
+    import json
+
+    import gutbone.stats.tau2 as tau2_module
+    from gutbone.cli import main
+    from gutbone.stats.regression import meta_regression
+
+    monkeypatch.setattr(tau2_module, "_MAXITER", 1)
+    y, v = ref.V2005_EX1_Y, ref.V2005_EX1_V
+    r = pool(y, v, model="REML")
+    assert not r.converged and r.iterations == 1
+    assert any("did not converge after 1 iterations" in note for note in r.notes)
+    assert not leave_one_out(y, v, model="REML").converged
+    reg = meta_regression(y, v, {"x": np.arange(10.0)}, model="REML")
+    assert not reg.converged and any("did not converge" in note for note in reg.notes)
+    assert pool(y, v, model="DL").converged  # closed form: nothing to converge
+    rows = "\n".join(f"S{i},{a},{b}" for i, (a, b) in enumerate(zip(y, v, strict=True)))
+    path = tmp_path / "ex1.csv"
+    path.write_text("study,yi,vi\n" + rows + "\n", encoding="utf-8")
+    assert main(["meta", str(path), "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    d = json.loads(out)
+    assert d["converged"] is False and d["leave_one_out"]["converged"] is False
+    assert "warning: REML estimation did not converge" in err

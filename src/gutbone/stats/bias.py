@@ -38,6 +38,7 @@ from gutbone.errors import Problem, StatsError
 from gutbone.stats.meta import pool, pooled_estimate, validate_yi_vi
 from gutbone.stats.regression import meta_regression
 from gutbone.stats.results import MetaResult, jsonable
+from gutbone.stats.tau2 import DesignProfile, estimate
 
 __all__ = [
     "EggerResult",
@@ -265,6 +266,13 @@ def _ranks_with_tolerance(values: np.ndarray) -> np.ndarray:
     return stats.rankdata(rounded, method="average")
 
 
+def _sei_slope(y: np.ndarray, v: np.ndarray, sei: np.ndarray, model: str) -> float:
+    """Slope on sei of the meta-regression ``yi ~ sei`` with the model's tau^2 estimator."""
+    profile = DesignProfile(y, v, np.column_stack([np.ones(y.size), sei]))
+    tau2 = float(estimate(profile, model).tau2[0])
+    return float(profile.fit(tau2)[1][1])
+
+
 def trim_and_fill(
     yi: ArrayLike,
     vi: ArrayLike,
@@ -306,8 +314,7 @@ def trim_and_fill(
         if np.ptp(sei) <= 1e-12 * float(np.max(sei)):
             side = "left"  # equal standard errors: no slope to read the side from
         else:
-            slope = meta_regression(y, v, sei[:, None], model=model).coefficients[1].estimate
-            side = "right" if slope < 0 else "left"
+            side = "right" if _sei_slope(y, v, sei, model) < 0 else "left"
     if side not in ("left", "right"):
         raise StatsError([Problem("-", 0, "side", f"{side!r} is not left|right")])
     sign = 1.0 if side == "left" else -1.0

@@ -208,43 +208,7 @@ def read_study_table(path: str | os.PathLike[str]) -> StudyTable:
             )
         else:
             first_row_of[study] = offset
-        row_values: dict[str, float] = {}
-        for col in numeric:
-            raw = cell(col)
-            if raw == "":
-                problems.append(Problem(name, offset, col, "blank cell; a number is required"))
-                row_values[col] = math.nan
-                continue
-            value = _parse_number(raw)
-            if value is None:
-                problems.append(Problem(name, offset, col, f"{raw!r} is not a number"))
-                row_values[col] = math.nan
-                continue
-            if not math.isfinite(value):
-                problems.append(Problem(name, offset, col, f"{raw!r} is not a finite number"))
-                row_values[col] = math.nan
-                continue
-            try:
-                value = parse_usable_float(raw)
-            except ValueError as exc:
-                problems.append(Problem(name, offset, col, str(exc)))
-                row_values[col] = math.nan
-                continue
-            if col in _POSITIVE_COLUMNS and value <= 0:
-                what = {"vi": "variance", "sei": "standard error"}.get(col, "standard deviation")
-                problems.append(Problem(name, offset, col, f"{what} must be positive, got {raw}"))
-            if col in _INTEGER_COLUMNS:
-                if value != math.floor(value):
-                    problems.append(Problem(name, offset, col, f"{raw} is not a whole number"))
-                elif col.startswith("n") and value < 1:
-                    problems.append(
-                        Problem(name, offset, col, f"sample size must be at least 1, got {raw}")
-                    )
-                elif col.startswith("events") and value < 0:
-                    problems.append(
-                        Problem(name, offset, col, f"events must not be negative, got {raw}")
-                    )
-            row_values[col] = value
+        row_values = {col: _cell_number(name, offset, col, cell(col), problems) for col in numeric}
         problems.extend(_check_row(name, offset, form, row_values))
         studies.append(study)
         studies_en.append(cell("study_en") if has_english else "")
@@ -276,6 +240,38 @@ def read_study_table(path: str | os.PathLike[str]) -> StudyTable:
         ),
         other={col: tuple(values) for col, values in other.items()},
     )
+
+
+def _cell_number(name: str, offset: int, col: str, raw: str, problems: list[Problem]) -> float:
+    """One numeric cell, checked (NaN, with a problem recorded, when it is not usable)."""
+    if raw == "":
+        problems.append(Problem(name, offset, col, "blank cell; a number is required"))
+        return math.nan
+    value = _parse_number(raw)
+    if value is None:
+        problems.append(Problem(name, offset, col, f"{raw!r} is not a number"))
+        return math.nan
+    if not math.isfinite(value):
+        problems.append(Problem(name, offset, col, f"{raw!r} is not a finite number"))
+        return math.nan
+    try:
+        value = parse_usable_float(raw)
+    except ValueError as exc:
+        problems.append(Problem(name, offset, col, str(exc)))
+        return math.nan
+    if col in _POSITIVE_COLUMNS and value <= 0:
+        what = {"vi": "variance", "sei": "standard error"}.get(col, "standard deviation")
+        problems.append(Problem(name, offset, col, f"{what} must be positive, got {raw}"))
+    if col in _INTEGER_COLUMNS:
+        if value != math.floor(value):
+            problems.append(Problem(name, offset, col, f"{raw} is not a whole number"))
+        elif col.startswith("n") and value < 1:
+            problems.append(
+                Problem(name, offset, col, f"sample size must be at least 1, got {raw}")
+            )
+        elif col.startswith("events") and value < 0:
+            problems.append(Problem(name, offset, col, f"events must not be negative, got {raw}"))
+    return value
 
 
 def _check_row(path: str, row: int, form: str, values: Mapping[str, float]) -> list[Problem]:

@@ -51,7 +51,6 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "TAU2_METHODS",
-    "ITERATIVE_METHODS",
     "Moments",
     "Profile",
     "MeanProfile",
@@ -65,8 +64,6 @@ __all__ = [
 
 #: Every tau^2 estimator (``"FE"`` fixes tau^2 = 0).
 TAU2_METHODS: tuple[str, ...] = ("FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")
-#: Estimators that iterate (and so report convergence).
-ITERATIVE_METHODS: frozenset[str] = frozenset({"ML", "REML", "EB", "PM"})
 
 _FloatArray = NDArray[np.float64]
 _TOL = 1e-10

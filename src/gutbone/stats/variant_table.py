@@ -154,37 +154,9 @@ def read_variant_table(path: str | os.PathLike[str]) -> VariantTable:
         for column in _NUMERIC_COLUMNS:
             if column == "se_exposure" and se_exposure_absent:
                 continue
-            text_value = cell(cells, column)
-            value = _parse_number(text_value)
+            value = _cell_number(source, row_number, column, cell(cells, column), problems)
             if value is None:
-                shown = "blank" if text_value == "" else repr(text_value)
-                problems.append(
-                    Problem(source, row_number, column, f"{shown} is not a finite number")
-                )
                 continue
-            try:
-                value = parse_usable_float(text_value)
-            except ValueError as exc:
-                problems.append(Problem(source, row_number, column, str(exc)))
-                continue
-            if column in _SE_COLUMNS and value <= 0:
-                problems.append(
-                    Problem(
-                        source,
-                        row_number,
-                        column,
-                        f"standard error must be > 0, got {text_value}",
-                    )
-                )
-            if column == "beta_exposure" and value == 0:
-                problems.append(
-                    Problem(
-                        source,
-                        row_number,
-                        column,
-                        "beta_exposure is 0: the variant's ratio estimate is undefined",
-                    )
-                )
             columns[column].append(value)
     if problems:
         raise InputError(problems)
@@ -197,3 +169,28 @@ def read_variant_table(path: str | os.PathLike[str]) -> VariantTable:
         se_outcome=tuple(columns["se_outcome"]),
         rows=tuple(rows),
     )
+
+
+def _cell_number(
+    source: str, row: int, column: str, text: str, problems: list[Problem]
+) -> float | None:
+    """One numeric cell, checked; None (with a problem recorded) when not usable."""
+    value = _parse_number(text)
+    if value is None:
+        shown = "blank" if text == "" else repr(text)
+        problems.append(Problem(source, row, column, f"{shown} is not a finite number"))
+        return None
+    try:
+        value = parse_usable_float(text)
+    except ValueError as exc:
+        problems.append(Problem(source, row, column, str(exc)))
+        return None
+    if column in _SE_COLUMNS and value <= 0:
+        problems.append(Problem(source, row, column, f"standard error must be > 0, got {text}"))
+    if column == "beta_exposure" and value == 0:
+        problems.append(
+            Problem(
+                source, row, column, "beta_exposure is 0: the variant's ratio estimate is undefined"
+            )
+        )
+    return value
