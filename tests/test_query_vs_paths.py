@@ -54,11 +54,14 @@ def path_metabolites(projection, taxon: str) -> set[str]:
 @pytest.mark.parametrize(
     ("taxon", "expected"),
     [
-        # seed 001: "Lachnospiraceae ... butyrate" (hypothesis), inherited by the MiBioGen group
-        ("gutbone:mibiogen_lachnospiraceae_nc2004_group", {"CHEBI:17968"}),
-        ("NCBITaxon:186803", {"CHEBI:17968"}),
-        # seed 000 sec. 4.3.1 / 4.5.1: B. fragilis toxin; Bacteroides and HMOs (inherited by the species)
-        ("NCBITaxon:817", {"gutbone:bacteroides_fragilis_toxin", "gutbone:human_milk_oligosaccharide"}),
+        # seed 001: "Lachnospiraceae ... butyrate" (hypothesis), inherited by the MiBioGen group;
+        # reichardt2014_ismej (literature layer): propanediol/acrylate propionate pathways
+        ("gutbone:mibiogen_lachnospiraceae_nc2004_group", {"CHEBI:17968", "CHEBI:17272"}),
+        ("NCBITaxon:186803", {"CHEBI:17968", "CHEBI:17272"}),
+        # seed 000 sec. 4.3.1 / 4.5.1: B. fragilis toxin; Bacteroides and HMOs (inherited by the
+        # species); reichardt2014_ismej: succinate-pathway propionate in Bacteroidetes (inherited)
+        ("NCBITaxon:817", {"gutbone:bacteroides_fragilis_toxin", "gutbone:human_milk_oligosaccharide",
+                           "CHEBI:17272"}),
         # seed 000 sec. 2, 4.2: the gut microbiota produces SCFA (acetate, propionate), TMA, 5-HT...
         ("MESH:D000069196", None),
     ],
