@@ -156,9 +156,8 @@ def test_report_links_resolve_and_views_render(
     first_down = page.locator("#evidence-table tbody tr").first.get_attribute("id")
     ids = sorted(load_curated().edges)
     assert (first_up, first_down) == (f"edge-{ids[0]}", f"edge-{ids[-1]}")
-    # the whole-graph view page renders with every node and assertion; since the ingested
-    # resources were merged (issue 12) the bundled graph is larger than a view may draw, and
-    # the report says so instead (test_view_renders_every_node_and_edge draws a whole graph)
+    # the whole-graph view page renders with every node and assertion (curated + ingested);
+    # a graph larger than the view limit is left out with a note instead
     data = load_curated()
     if len(data.nodes) > DEFAULT_MAX_NODES:
         assert not (out / "views" / "graph.html").exists()

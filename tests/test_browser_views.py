@@ -25,7 +25,7 @@ KNOWN_LAYERS = {
     "NCBITaxon:186803": 0,  # Lachnospiraceae (Taxon)
     BUTYRATE: 1,  # butyrate (Metabolite)
     "HGNC:11926": 2,  # RANKL (GeneProduct)
-    "EFO:0003923": 4,  # bone mineral density (BoneOutcome)
+    "OBA:1000110": 4,  # bone density (BoneOutcome)
 }
 
 

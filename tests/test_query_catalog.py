@@ -334,7 +334,7 @@ def test_counts_by_evidence_match_the_edge_tables(curated):
     assert counted == dict(expected)
     with_effect = {row["evidence"]: int(row["withEffect"]) for row in rows}
     expected_effect = Counter(
-        f"gb:{e['evidence_type']}" for e in csv_rows("edges") if e["measure"].strip()
+        f"gb:{e['evidence_type']}" for e in csv_rows("edges") if e.get("measure", "").strip()
     )
     assert {k: v for k, v in with_effect.items() if v} == dict(expected_effect)
     ranks = [int(row["rank"]) for row in rows]

@@ -105,10 +105,10 @@ class Element:
 def parse_gpml(data: bytes, name: str) -> Element:
     r"""Parse XML into :class:`Element` s; a syntax error is reported as ``name:line``.
 
-    >>> root = parse_gpml(b'<Pathway Name="x">\\n<DataNode GraphId="a"/></Pathway>', "t.gpml")
+    >>> root = parse_gpml(b'<Pathway Name="x">\n<DataNode GraphId="a"/></Pathway>', "t.gpml")
     >>> root.children[0].tag, root.children[0].line
     ('DataNode', 2)
-    >>> parse_gpml(b"<Pathway>\\n<DataNode></Pathway>", "t.gpml")
+    >>> parse_gpml(b"<Pathway>\n<DataNode></Pathway>", "t.gpml")
     Traceback (most recent call last):
     gutbone.errors.IngestError: t.gpml:2:-: not well-formed XML: mismatched tag (column 12)
     """
