@@ -100,7 +100,7 @@ def _add_source(graph: Graph, source: Source) -> None:
     graph.add((iri, DCTERMS.identifier, Literal(source.id)))
     graph.add((iri, RDFS.label, _text(source.title)))
     graph.add((iri, GB.kind, Literal(source.kind)))
-    for predicate, value in (
+    _add_texts(graph, iri, (
         (DCTERMS.bibliographicCitation, source.citation),
         (DCTERMS.date, source.year),
         (GB.doi, source.doi),
@@ -111,7 +111,12 @@ def _add_source(graph: Graph, source: Source) -> None:
         (GB.version, source.version),
         (DCTERMS.license, source.license),
         (GB.url, source.url),
-    ):
+    ))  # fmt: skip
+
+
+def _add_texts(graph: Graph, iri: URIRef, pairs: tuple[tuple[URIRef, str], ...]) -> None:
+    """Add ``iri predicate text`` for each pair whose text is not empty."""
+    for predicate, value in pairs:
         if value:
             graph.add((iri, predicate, _text(value)))
 
@@ -153,16 +158,14 @@ def _add_edge(graph: Graph, edge: Edge) -> None:
         if english:
             graph.add((iri, slot, Literal(english, lang="en")))
     graph.add((iri, GB.curationRecord, Literal(edge.record)))
-    for slot, value in (
+    _add_texts(graph, iri, (
         (GB.quote, edge.quote),
         (GB.context, edge.context),
         (GB.note, edge.note),
         (GB.statement, edge.statement),
         (GB.modelSystem, edge.model_system),
         (GB.originalId, edge.original_id),
-    ):
-        if value:
-            graph.add((iri, slot, _text(value)))
+    ))  # fmt: skip
     if edge.species:
         graph.add((iri, GB.species, node_iri(edge.species)))
     if edge.effect is not None:
