@@ -164,9 +164,9 @@ def _timed(function: Any, repeat: int = 1) -> tuple[float, Any]:
 def worker_paths(size: int, small: bool) -> dict[str, Any]:
     import numpy as np
 
+    from gutbone.interop.readers.sparse_kgx import read_kgx
     from gutbone.query.metapaths import arc_blocks, metapath_dwpc
     from gutbone.query.paths import find_paths_sparse
-    from gutbone.query.sparse_graph import read_kgx
 
     folder = generate.folder(size)
     out: dict[str, Any] = {}

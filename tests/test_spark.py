@@ -148,8 +148,8 @@ def test_cli_spark_equals_sparse(spark: Any, capsys: pytest.CaptureFixture[str])
 
 def test_kgx_read_by_spark(spark: Any, tmp_path: Path) -> None:
     # the cluster route: Spark reads the KGX TSV pair itself (no driver-side graph)
+    from gutbone.interop.readers.sparse_kgx import read_kgx
     from gutbone.query.spark_engine import dwpc_frame, read_kgx_frames
-    from gutbone.query.sparse_graph import read_kgx
 
     (tmp_path / "nodes.tsv").write_text(
         "id\tcategory\tname\tgutbone_category\n"

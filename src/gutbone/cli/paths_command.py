@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from gutbone.cli.options import MAX_PATH_LENGTH, MAX_TOP, bounded_int
 from gutbone.curation import load_curated
 from gutbone.errors import QueryError
+from gutbone.interop.readers.sparse_kgx import read_kgx
 from gutbone.io import spreadsheet_row
 from gutbone.query.metapaths import DEFAULT_DAMPING, DwpcMatrix, DwpcPair, metapath_dwpc
 from gutbone.query.paths import (
@@ -25,7 +26,7 @@ from gutbone.query.paths import (
 )
 from gutbone.query.projection import Projection, build_projection
 from gutbone.query.resolve import resolve
-from gutbone.query.sparse_graph import SparseGraph, from_curated, read_kgx
+from gutbone.query.sparse_graph import SparseGraph, from_curated
 
 __all__ = ["register"]
 

@@ -35,6 +35,7 @@ True
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -58,11 +59,21 @@ __all__ = [
     "schema_path",
     "class_curie",
     "slot_curie",
+    "DIRECTION_SIGN",
+    "category_of",
+    "predicate_of",
+    "predicate_sign",
+    "local_name",
 ]
 
 BIOLINK_PREFIX = "biolink:"
 BIOLINK_IRI = "https://w3id.org/biolink/vocab/"
 _SKOS_RANK = {SKOS.exactMatch: 0, SKOS.closeMatch: 1, SKOS.broadMatch: 2}
+#: Sign of each ``object_direction_qualifier`` value (``DirectionQualifierEnum``).
+DIRECTION_SIGN = {"increased": 1, "upregulated": 1, "decreased": -1, "downregulated": -1}
+_UP = re.compile(r"(?:^|_)(?:increase[ds]?|positively|upregulates?)(?:_|$)")
+_DOWN = re.compile(r"(?:^|_)(?:decrease[ds]?|negatively|downregulates?)(?:_|$)")
+_LOCAL = ("gb:", "gutbone:", VOCAB)
 
 
 def class_curie(name: str) -> str:
@@ -332,3 +343,99 @@ def load_mapping() -> BiolinkMapping:
         exact=exact,
         close={curie: tuple(sorted(names)) for curie, names in close.items()},
     )
+
+
+def local_name(value: str) -> str:
+    """A gutbone term without its ``gb:``/``gutbone:``/vocabulary-IRI prefix.
+
+    >>> local_name("gb:review_claim")
+    'review_claim'
+    """
+    for prefix in _LOCAL:
+        if value.startswith(prefix):
+            return value[len(prefix) :]
+    return value
+
+
+def category_of(value: str) -> str | None:
+    """The gutbone category a KGX ``category`` value stands for (None when unknown).
+
+    Used by every reader (import and the sparse KGX reader), so a Biolink class means
+    the same everywhere.
+
+    :param value: ``Taxon``, ``gb:Taxon``, ``biolink:OrganismTaxon`` or several of these
+        separated by ``|``: the most specific known category wins.
+    :returns: the category name, or None when no part is known.
+
+    >>> category_of("biolink:OrganismTaxon"), category_of("biolink:NamedThing|gb:Taxon")
+    ('Taxon', 'Taxon')
+    >>> category_of("biolink:Gene"), category_of("biolink:ClinicalAttribute")
+    ('GeneProduct', 'Measurement')
+    """
+    vocabulary, schema, mapping = load_vocabulary(), load_biolink_schema(), load_mapping()
+    best: str | None = None
+    for part in value.split("|"):
+        part = part.strip()
+        if not part:
+            continue
+        name = local_name(part)
+        if vocabulary.is_category(name):
+            found: str | None = name
+        elif schema.normalize(part) in schema.classes:
+            found = mapping.category_from_biolink(part)
+        else:
+            found = None
+        if found is not None and (
+            best is None
+            or len(vocabulary.category_ancestors(found))
+            > len(vocabulary.category_ancestors(best))
+        ):
+            best = found
+    return best
+
+
+def predicate_sign(predicate: str, direction: str = "") -> int:
+    """The sign a Biolink predicate and its direction qualifier give an edge.
+
+    :param predicate: a Biolink predicate (``biolink:associated_with_increased_likelihood_of``).
+    :param direction: the ``object_direction_qualifier`` (wins when given).
+    :returns: +1, -1, or 0 when neither says.
+
+    >>> predicate_sign("biolink:associated_with_decreased_likelihood_of")
+    -1
+    >>> predicate_sign("biolink:positively_correlated_with")
+    1
+    >>> predicate_sign("biolink:affects", "upregulated")
+    1
+    """
+    if direction in DIRECTION_SIGN:
+        return DIRECTION_SIGN[direction]
+    name = predicate.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+    if _UP.search(name):
+        return 1
+    if _DOWN.search(name):
+        return -1
+    return 0
+
+
+def predicate_of(value: str, direction: str = "") -> str | None:
+    """The gutbone predicate a KGX ``predicate`` value stands for (None when unknown).
+
+    :param value: ``increases``, ``gb:increases`` or a Biolink predicate CURIE.
+    :param direction: the ``object_direction_qualifier``: with ``biolink:affects`` (or a
+        predicate that maps to ``affects``) a direction gives ``increases``/``decreases``.
+    :returns: the predicate name, or None (unknown to Biolink, or unmapped).
+
+    >>> predicate_of("biolink:affects", "decreased"), predicate_of("biolink:produces")
+    ('decreases', 'produces')
+    >>> predicate_of("biolink:related_to") is None
+    True
+    """
+    name = local_name(value.strip())
+    if name in load_vocabulary().predicates:
+        return name
+    mapped = load_mapping().predicate_from_biolink(value)
+    sign = predicate_sign(value.strip(), direction)
+    if mapped == "affects" and sign:
+        return "increases" if sign > 0 else "decreases"
+    return mapped

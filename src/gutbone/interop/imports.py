@@ -46,17 +46,14 @@ import os
 import re
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import bioregistry
-import networkx as nx
-from rdflib import RDF, RDFS, SKOS, BNode, Graph, URIRef
-from rdflib.namespace import DCTERMS
 
 from gutbone.curation import (
     EDGE_COLUMNS,
@@ -67,21 +64,15 @@ from gutbone.curation import (
 )
 from gutbone.errors import InputError, Problem
 from gutbone.identifiers import PREFIXES, check_curie, check_id, compress
-from gutbone.interop.biolink import BIOLINK_IRI, load_biolink_schema, load_mapping
-from gutbone.interop.kgx import (
-    GUTBONE_INFORES,
-    METADATA_FILE,
-    MULTIVALUED,
-    JSONDepthError,
-    loads_bounded,
-    read_jsonl,
-    read_tsv,
-)
+from gutbone.interop.biolink import load_biolink_schema, load_mapping
+from gutbone.interop.readers.cytoscape import cytoscape_input
+from gutbone.interop.readers.graphml import graphml_input
+from gutbone.interop.readers.kgx import kgx_inputs
+from gutbone.interop.readers.rdf import RDF_FORMATS, rdf_input
+from gutbone.interop.readers.records import Input, first_value, list_value, text_value
 from gutbone.io import replace_directory
-from gutbone.jsonld import parse_jsonld
-from gutbone.resources import SOURCE_BASE, VOCAB, data_dir
-from gutbone.tables import encoding_problem
-from gutbone.vocabulary import GB, MEASURES, load_vocabulary
+from gutbone.resources import data_dir
+from gutbone.vocabulary import MEASURES, load_vocabulary
 
 __all__ = [
     "IMPORT_FORMATS",
@@ -94,7 +85,6 @@ __all__ = [
 
 IMPORT_FORMATS = ("kgx", "ttl", "nt", "jsonld", "graphml", "cytoscape")
 MANIFEST = "gutbone-import.json"
-_RDF_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}
 _SUFFIX_FORMAT = {
     ".tsv": "kgx",
     ".jsonl": "kgx",
@@ -245,371 +235,6 @@ def normalize_curie(text: str) -> tuple[str | None, str, str]:
     return curie, "", ""
 
 
-# --------------------------------------------------------------------------- values
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return "|".join(_text(item) for item in value)
-    if isinstance(value, float):
-        return repr(value)
-    return str(value).strip()
-
-
-def _list(value: Any) -> list[str]:
-    if value is None or value == "":
-        return []
-    if isinstance(value, list):
-        return [_text(item) for item in value if _text(item)]
-    return [part.strip() for part in str(value).split("|") if part.strip()]
-
-
-def _first(value: Any) -> str:
-    items = _list(value)
-    return items[0] if items else ""
-
-
-# --------------------------------------------------------------------------- readers
-
-_Item = tuple[str, int, dict[str, Any]]
-
-
-@dataclass
-class _Input:
-    """One input: its node and edge records and the sources it declares."""
-
-    name: str
-    nodes: Iterable[_Item] = ()
-    edges: Iterable[_Item] = ()
-    sources: dict[str, dict[str, str]] = field(default_factory=dict)
-
-
-def _kgx_reader(path: Path, name: str, problems: list[Problem]) -> Iterator[_Item]:
-    if path.exists() and not path.is_file():  # a FIFO or a device: never opened
-        problems.append(Problem(name, 0, "-", "not a regular file"))
-        return
-    try:
-        handle: TextIO = path.open(encoding="utf-8", newline="")
-    except OSError as exc:
-        problems.append(Problem(name, 0, "-", f"cannot read file: {exc.strerror}"))
-        return
-    with handle:
-        read = read_jsonl if path.suffix.lower() == ".jsonl" else read_tsv
-        try:
-            for line, record in read(handle, name, problems):
-                yield name, line, record
-        except UnicodeDecodeError:
-            problems.append(encoding_problem(path, name) or Problem(name, 0, "-", "not UTF-8"))
-
-
-def _kgx_kind(path: Path) -> str:
-    stem = path.name.lower()
-    if "edge" in stem:
-        return "edges"
-    if "node" in stem:
-        return "nodes"
-    with path.open(encoding="utf-8", errors="replace") as handle:  # the reader checks UTF-8
-        first = handle.readline()
-    return "edges" if "subject" in first and "object" in first else "nodes"
-
-
-def _kgx_metadata(folder: Path) -> dict[str, dict[str, str]]:
-    file = folder / METADATA_FILE
-    if not file.is_file():
-        return {}
-    try:
-        document = loads_bounded(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):  # ValueError: not JSON, or too deep
-        return {}
-    sources = document.get("gutbone_sources") if isinstance(document, dict) else None
-    return _declared(sources)
-
-
-def _declared(sources: Any) -> dict[str, dict[str, str]]:
-    found: dict[str, dict[str, str]] = {}
-    for item in sources if isinstance(sources, list) else ():
-        if isinstance(item, dict) and item.get("id"):
-            found[str(item["id"])] = {c: _text(item.get(c, "")) for c in SOURCE_COLUMNS}
-    return found
-
-
-def _kgx_inputs(paths: Sequence[Path], problems: list[Problem]) -> list[_Input]:
-    inputs: list[_Input] = []
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            chosen: list[Path] = []
-            for suffix in (".tsv", ".jsonl"):
-                chosen = sorted(
-                    p
-                    for p in path.glob(f"*{suffix}")
-                    if p.is_file() and ("node" in p.name.lower() or "edge" in p.name.lower())
-                )
-                if chosen:
-                    break
-            if not chosen:
-                problems.append(Problem(str(path), 0, "-", "no KGX nodes/edges .tsv or .jsonl"))
-            files.extend(chosen)
-        else:
-            files.append(path)
-    for file in files:
-        name = str(file)
-        item = _Input(name=name, sources=_kgx_metadata(file.parent))
-        if _kgx_kind(file) == "edges":
-            item.edges = _kgx_reader(file, name, problems)
-        else:
-            item.nodes = _kgx_reader(file, name, problems)
-        inputs.append(item)
-    return inputs
-
-
-def _local(term: Any, base: str) -> str:
-    text = str(term)
-    return text[len(base) :] if text.startswith(base) else ""
-
-
-def _rdf_input(path: Path, fmt: str, problems: list[Problem]) -> _Input | None:
-    name = str(path)
-    graph = Graph()
-    try:
-        if fmt == "jsonld":
-            parse_jsonld(path, graph)  # offline: remote contexts and @import are errors
-        else:
-            graph.parse(path, format=_RDF_FORMATS[fmt])
-    except InputError as exc:
-        problems.extend(exc.problems)
-        return None
-    except OSError as exc:
-        problems.append(Problem(name, 0, "-", f"cannot read file: {exc.strerror}"))
-        return None
-    except Exception as exc:  # noqa: BLE001 - rdflib parsers raise many types
-        line = getattr(exc, "lineno", None) or getattr(exc, "line", None) or 0
-        text = " ".join(str(exc).split())
-        problems.append(Problem(name, int(line or 0), "-", f"not valid {fmt}: {text}"))
-        return None
-    return _rdf_records(graph, name)
-
-
-def _species(term: Any) -> str:
-    """CURIE of a ``gb:species`` IRI (empty when absent)."""
-    return "" if term is None else compress(str(term)) or str(term)
-
-
-def _rdf_records(graph: Graph, name: str) -> _Input:
-    sources: dict[str, dict[str, str]] = {}
-    for iri in sorted(graph.subjects(RDF.type, GB.Source), key=str):
-        ident = _text(graph.value(iri, DCTERMS.identifier)) or _local(iri, SOURCE_BASE)
-        row = {
-            "id": _text(ident),
-            "kind": _text(graph.value(iri, GB.kind)),
-            "title": _text(graph.value(iri, RDFS.label)),
-            "citation": _text(graph.value(iri, DCTERMS.bibliographicCitation)),
-            "year": _text(graph.value(iri, DCTERMS.date)),
-            "doi": _text(graph.value(iri, GB.doi)),
-            "seed_file": _text(graph.value(iri, GB.seedFile)),
-            "note": _text(graph.value(iri, GB.note)),
-            "pmid": _text(graph.value(iri, GB.pmid)),
-            "infores": _text(graph.value(iri, GB.infores)),
-            "version": _text(graph.value(iri, GB.version)),
-            "license": _text(graph.value(iri, DCTERMS.license)),
-            "url": _text(graph.value(iri, GB.url)),
-        }
-        sources[row["id"]] = row
-
-    curie_of: dict[Any, str] = {}
-    nodes: list[_Item] = []
-    for resource, literal in graph.subject_objects(GB.curie):
-        curie_of[resource] = str(literal)
-    for iri, curie in sorted(curie_of.items(), key=lambda item: item[1]):
-        types = [_local(t, VOCAB) for t in graph.objects(iri, RDF.type)]
-        record: dict[str, Any] = {
-            "id": curie,
-            "gutbone_category": next((t for t in sorted(types) if t), ""),
-            "name": _text(graph.value(iri, RDFS.label)),
-            "synonym": sorted(str(s) for s in graph.objects(iri, SKOS.altLabel)),
-            "xref": sorted(str(x) for x in graph.objects(iri, GB.xref)),
-            "gutbone_sources": sorted(
-                _local(s, SOURCE_BASE) for s in graph.objects(iri, GB.source)
-            ),
-            "note": _text(graph.value(iri, GB.note)),
-            "provided_by": [GUTBONE_INFORES],
-        }
-        broader = graph.value(iri, SKOS.broader)
-        if broader is not None:
-            record["broader"] = curie_of.get(broader) or compress(str(broader)) or str(broader)
-        nodes.append((name, 0, record))
-    typed = sorted(
-        {s for s, o in graph.subject_objects(RDF.type) if str(o).startswith(BIOLINK_IRI)}
-        - set(curie_of),
-        key=str,
-    )
-    for iri in typed:
-        if isinstance(iri, BNode):
-            continue
-        categories = sorted(
-            str(o) for o in graph.objects(iri, RDF.type) if str(o).startswith(BIOLINK_IRI)
-        )
-        nodes.append(
-            (
-                name,
-                0,
-                {
-                    "id": str(iri),
-                    "category": categories,
-                    "name": _text(graph.value(iri, RDFS.label)),
-                },
-            )
-        )
-
-    def node_id(term: Any) -> str:
-        return curie_of.get(term) or str(term)
-
-    edges: list[_Item] = []
-    for assertion in sorted(graph.subjects(RDF.type, GB.Association), key=str):
-        record = {
-            "id": _text(graph.value(assertion, DCTERMS.identifier)),
-            "subject": node_id(graph.value(assertion, RDF.subject)),
-            "object": node_id(graph.value(assertion, RDF.object)),
-            "gutbone_predicate": _local(graph.value(assertion, RDF.predicate), VOCAB),
-            "sign": _text(graph.value(assertion, GB.sign)),
-            "evidence_type": _local(graph.value(assertion, GB.evidenceType), VOCAB),
-            "gutbone_sources": sorted(
-                _local(s, SOURCE_BASE) for s in graph.objects(assertion, GB.source)
-            ),
-            "locator": _text(graph.value(assertion, GB.locator)),
-            "quote": _text(graph.value(assertion, GB.quote)),
-            "quote_en": _text(graph.value(assertion, GB.quoteEnglish)),
-            "locator_en": _text(graph.value(assertion, GB.locatorEnglish)),
-            "context": _text(graph.value(assertion, GB.context)),
-            "statement": _text(graph.value(assertion, GB.statement)),
-            "model_system": _text(graph.value(assertion, GB.modelSystem)),
-            "original_id": _text(graph.value(assertion, GB.originalId)),
-            "species_context_qualifier": _species(graph.value(assertion, GB.species)),
-            "note": _text(graph.value(assertion, GB.note)),
-            "primary_knowledge_source": GUTBONE_INFORES,
-        }
-        effect = graph.value(assertion, GB.effect)
-        if effect is not None:
-            for slot, column in (
-                (GB.measure, "measure"), (GB.estimate, "estimate"), (GB.ciLower, "ci_lower"),
-                (GB.ciUpper, "ci_upper"), (GB.pValue, "p"), (GB.i2, "i2"), (GB.tau2, "tau2"),
-                (GB.k, "k"), (GB.n, "n"), (GB.model, "model"),
-            ):  # fmt: skip
-                value = graph.value(effect, slot)
-                if value is not None:
-                    record[f"effect_{column}"] = str(value)
-        edges.append((name, 0, record))
-    for s, p, o in sorted(graph):
-        if str(p).startswith(BIOLINK_IRI) and isinstance(o, URIRef) and isinstance(s, URIRef):
-            if str(o).startswith(BIOLINK_IRI) or p == RDF.type:
-                continue
-            edges.append(
-                (name, 0, {"subject": node_id(s), "predicate": str(p), "object": node_id(o)})
-            )
-    return _Input(name=name, nodes=nodes, edges=edges, sources=sources)
-
-
-def _split_lists(attributes: dict[str, Any]) -> dict[str, Any]:
-    return {
-        key: _list(value) if key in MULTIVALUED and isinstance(value, str) else value
-        for key, value in attributes.items()
-    }
-
-
-def _graphml_input(path: Path, problems: list[Problem]) -> _Input | None:
-    name = str(path)
-    try:
-        graph = nx.read_graphml(path, force_multigraph=True)
-    except OSError as exc:
-        problems.append(Problem(name, 0, "-", f"cannot read file: {exc.strerror}"))
-        return None
-    except Exception as exc:  # noqa: BLE001 - networkx/ElementTree raise many types
-        problems.append(Problem(name, 0, "-", f"not valid GraphML: {exc}"))
-        return None
-    sources = {}
-    if "gutbone_sources" in graph.graph:
-        try:
-            sources = _declared(loads_bounded(str(graph.graph["gutbone_sources"])))
-        except ValueError:  # not JSON, or nested too deeply
-            problems.append(Problem(name, 0, "gutbone_sources", "not valid JSON"))
-    nodes = [(name, 0, {"id": n, **_split_lists(a)}) for n, a in graph.nodes(data=True)]
-    edges = [
-        (name, 0, {**_split_lists(a), "id": key, "subject": u, "object": v})
-        for u, v, key, a in graph.edges(keys=True, data=True)
-    ]
-    return _Input(name=name, nodes=nodes, edges=edges, sources=sources)
-
-
-def _cytoscape_groups(document: Any) -> dict[str, list[Any]] | str:
-    """The ``nodes`` and ``edges`` element lists of a Cytoscape.js document, or what is wrong."""
-    elements = document.get("elements") if isinstance(document, dict) else None
-    if isinstance(elements, list):
-        groups: dict[str, list[Any]] = {"nodes": [], "edges": []}
-        for element in elements:
-            data = element.get("data") if isinstance(element, dict) else None
-            kind = element.get("group") if isinstance(element, dict) else None
-            if kind not in ("nodes", "edges"):
-                kind = "edges" if isinstance(data, dict) and "source" in data else "nodes"
-            groups[kind].append(element)
-        return groups
-    if not isinstance(elements, dict):
-        return "no Cytoscape.js 'elements' object or list"
-    found = {kind: elements.get(kind, []) for kind in ("nodes", "edges")}
-    for kind, items in found.items():
-        if not isinstance(items, list):
-            return f"'elements.{kind}' is a {type(items).__name__}, expected a list"
-    return found
-
-
-def _cytoscape_records(
-    groups: dict[str, list[Any]], name: str, problems: list[Problem]
-) -> tuple[list[_Item], list[_Item]]:
-    records: dict[str, list[_Item]] = {"nodes": [], "edges": []}
-    for kind, items in groups.items():
-        for index, element in enumerate(items):
-            where = f"elements.{kind}[{index}]"
-            data = element.get("data") if isinstance(element, dict) else None
-            if not isinstance(data, dict):
-                problems.append(Problem(name, 0, where, "expected an object with a 'data' object"))
-                continue
-            record = dict(data)
-            if kind == "edges":
-                if not all(isinstance(record.get(k), str) for k in ("source", "target")):
-                    problems.append(Problem(name, 0, where, "an edge needs 'source' and 'target'"))
-                    continue
-                record["subject"], record["object"] = record.pop("source"), record.pop("target")
-            records[kind].append((name, 0, record))
-    return records["nodes"], records["edges"]
-
-
-def _cytoscape_input(path: Path, problems: list[Problem]) -> _Input | None:
-    name = str(path)
-    try:
-        document = loads_bounded(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        problems.append(Problem(name, 0, "-", f"cannot read file: {exc.strerror}"))
-        return None
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(name, 0, "-", f"not UTF-8 (byte {exc.start})"))
-        return None
-    except json.JSONDecodeError as exc:
-        problems.append(Problem(name, exc.lineno, "-", f"not valid JSON: {exc.msg}"))
-        return None
-    except JSONDepthError as exc:
-        problems.append(Problem(name, 0, "-", str(exc)))
-        return None
-    groups = _cytoscape_groups(document)
-    if isinstance(groups, str):
-        problems.append(Problem(name, 0, "elements", groups))
-        return None
-    nodes, edges = _cytoscape_records(groups, name, problems)
-    metadata = document.get("data")
-    sources = metadata.get("gutbone_sources") if isinstance(metadata, dict) else None
-    return _Input(name=name, nodes=nodes, edges=edges, sources=_declared(sources))
-
-
 def _detect(path: Path, fmt: str | None) -> str:
     if fmt is not None:
         return fmt
@@ -717,18 +342,19 @@ class _Importer:
         self.source_files[source_id] = [file]
 
     def knowledge_source(self, record: dict[str, Any], file: str) -> str:
-        source = _first(record.get("primary_knowledge_source")) or _first(record.get("provided_by"))
+        source = first_value(record.get("primary_knowledge_source"))
+        source = source or first_value(record.get("provided_by"))
         return source or "import:" + _SLUG.sub("_", Path(file).name)
 
     # -- nodes
     def category(self, file: str, line: int, record: dict[str, Any]) -> str | None:
-        own = _text(record.get("gutbone_category"))
+        own = text_value(record.get("gutbone_category"))
         if own:
             if self.vocabulary.is_category(own):
                 return own
             self.problem(file, line, "gutbone_category", f"{own!r} is not a gutbone category")
             return None
-        categories = _list(record.get("category"))
+        categories = list_value(record.get("category"))
         if not categories:
             self.problem(file, line, "category", "missing category (KGX requires one)")
             return None
@@ -750,7 +376,7 @@ class _Importer:
 
     def node(self, file: str, line: int, record: dict[str, Any]) -> None:
         self.nodes_read += 1
-        raw = _text(record.get("id"))
+        raw = text_value(record.get("id"))
         if not raw:
             self.problem(file, line, "id", "missing node id")
             return
@@ -771,12 +397,12 @@ class _Importer:
             return
         external = "gutbone_category" not in record
         source = self.knowledge_source(record, file)
-        sources = _list(record.get("gutbone_sources")) or [source]
+        sources = list_value(record.get("gutbone_sources")) or [source]
         if not self.safe_sources(file, line, sources):
             return
         for item in sources:
             self.use_source(item, file, named=not external)
-        note = _text(record.get("note"))
+        note = text_value(record.get("note"))
         if external:
             note = "; ".join(filter(None, (note, f"imported from {file}:{line} ({source})")))
         elif curie.startswith("gutbone:") and not note:
@@ -785,12 +411,12 @@ class _Importer:
         self.node_rows.append(
             (file, line, {
                 "id": curie,
-                "label": _text(record.get("name")) or curie,
+                "label": text_value(record.get("name")) or curie,
                 "category": category,
-                "synonyms": "|".join(_list(record.get("synonym"))),
+                "synonyms": "|".join(list_value(record.get("synonym"))),
                 "source": "|".join(sources),
-                "broader": _text(record.get("broader")),
-                "xref": "|".join(_list(record.get("xref"))),
+                "broader": text_value(record.get("broader")),
+                "xref": "|".join(list_value(record.get("xref"))),
                 "note": note,
             })
         )  # fmt: skip
@@ -829,15 +455,15 @@ class _Importer:
         return curie
 
     def predicate(self, file: str, line: int, record: dict[str, Any]) -> tuple[str, int] | None:
-        own = _text(record.get("gutbone_predicate"))
-        direction = _text(record.get("object_direction_qualifier"))
+        own = text_value(record.get("gutbone_predicate"))
+        direction = text_value(record.get("object_direction_qualifier"))
         qualifier_sign = _DIRECTION_SIGN.get(direction, 0)
         if own:
             if own in self.vocabulary.predicates:
                 return own, qualifier_sign
             self.problem(file, line, "gutbone_predicate", f"{own!r} is not a gutbone predicate")
             return None
-        raw = _text(record.get("predicate"))
+        raw = text_value(record.get("predicate"))
         if not raw:
             self.problem(file, line, "predicate", "missing predicate")
             return None
@@ -847,7 +473,7 @@ class _Importer:
                 file, line, "predicate", f"unknown predicate {raw!r} (not a Biolink predicate)"
             )
             return None
-        if _text(record.get("negated")).lower() in ("true", "1", "yes"):
+        if text_value(record.get("negated")).lower() in ("true", "1", "yes"):
             self.unmapped("negated", curie, file, line)
             return None
         mapped = self.mapping.predicate_from_biolink(curie)
@@ -861,14 +487,14 @@ class _Importer:
     def effect(self, file: str, line: int, record: dict[str, Any], row: dict[str, str]) -> bool:
         values = {name: record.get(f"effect_{name}") for name in (
             "measure", *_DECIMAL_EFFECT, "k", "n", "model")}  # fmt: skip
-        given = {k: v for k, v in values.items() if v is not None and _text(v) != ""}
+        given = {k: v for k, v in values.items() if v is not None and text_value(v) != ""}
         if not given:
             return True
         numbers: dict[str, Decimal] = {}
         for name in _DECIMAL_EFFECT:
             if name in given:
                 value = given[name]
-                text = repr(value) if isinstance(value, float) else _text(value)
+                text = repr(value) if isinstance(value, float) else text_value(value)
                 try:
                     number = Decimal(text)
                 except InvalidOperation:
@@ -880,20 +506,20 @@ class _Importer:
                 row[name] = text
         for name in ("k", "n"):
             if name in given:
-                text = _text(given[name])
+                text = text_value(given[name])
                 if not text.isdigit() or int(text) < 1:
                     self.problem(
                         file, line, f"effect_{name}", f"{text!r} is not a positive integer"
                     )
                     return False
                 row[name] = text
-        measure = _text(given.get("measure"))
+        measure = text_value(given.get("measure"))
         if measure not in MEASURES:
             expected = f"{measure!r} is not one of {', '.join(MEASURES)}"
             message = expected if measure else "required when numbers are given"
             self.problem(file, line, "effect_measure", message)
             return False
-        row["measure"], row["model"] = measure, _text(given.get("model"))
+        row["measure"], row["model"] = measure, text_value(given.get("model"))
         out_of_range = _range_problem(numbers)
         if out_of_range:
             self.problem(file, line, f"effect_{out_of_range[0]}", out_of_range[1])
@@ -902,8 +528,8 @@ class _Importer:
 
     def edge(self, file: str, line: int, record: dict[str, Any]) -> dict[str, str] | None:
         self.edges_read += 1
-        subject = self.endpoint(file, line, "subject", _text(record.get("subject")))
-        obj = self.endpoint(file, line, "object", _text(record.get("object")))
+        subject = self.endpoint(file, line, "subject", text_value(record.get("subject")))
+        obj = self.endpoint(file, line, "object", text_value(record.get("object")))
         if subject is None or obj is None:
             return None
         found = self.predicate(file, line, record)
@@ -914,8 +540,8 @@ class _Importer:
             message = f"self-loop: {predicate!r} never relates a node to itself"
             self.problem(file, line, "object", message)
             return None
-        if "sign" in record and _text(record["sign"]) != "":
-            text = _text(record["sign"])
+        if "sign" in record and text_value(record["sign"]) != "":
+            text = text_value(record["sign"])
             if text not in ("-1", "0", "1", "+1"):
                 self.problem(file, line, "sign", f"{text!r} is not one of -1, 0, 1")
                 return None
@@ -929,7 +555,7 @@ class _Importer:
         required = self.vocabulary.predicates[predicate].required_sign
         if required is not None:
             sign = required
-        evidence = _text(record.get("evidence_type"))
+        evidence = text_value(record.get("evidence_type"))
         if evidence and evidence not in self.vocabulary.evidence_types:
             self.problem(
                 file, line, "evidence_type",
@@ -937,20 +563,20 @@ class _Importer:
             )  # fmt: skip
             return None
         if not evidence:
-            level = _text(record.get("knowledge_level"))
+            level = text_value(record.get("knowledge_level"))
             evidence = "hypothesis" if level == "prediction" else "review_claim"
         source = self.knowledge_source(record, file)
         external = "gutbone_predicate" not in record
-        sources = _list(record.get("gutbone_sources")) or [source]
+        sources = list_value(record.get("gutbone_sources")) or [source]
         if not self.safe_sources(file, line, sources):
             return None
         statement = " ".join(
-            _text(record.get(k)) for k in ("subject", "predicate", "object")
+            text_value(record.get(k)) for k in ("subject", "predicate", "object")
         ).strip()
         row = dict.fromkeys(EDGE_COLUMNS, "")
         if not self.effect(file, line, record, row):
             return None
-        edge_id = _text(record.get("id"))
+        edge_id = text_value(record.get("id"))
         if not edge_id or check_id("edge", edge_id) is not None:
             digest = hashlib.sha1(  # noqa: S324 - an id, not security
                 f"{Path(file).name}|{line}|{subject}|{predicate}|{obj}|{edge_id}".encode()
@@ -971,21 +597,22 @@ class _Importer:
         self.edge_ids.add(edge_id)
         for item in sources:
             self.use_source(item, file, named=not external)
-        note = _text(record.get("note"))
+        note = text_value(record.get("note"))
         if external:
             note = "; ".join(filter(None, (note, f"imported from {file}:{line} ({source})")))
-        quote = _text(record.get("quote")) or _first(record.get("supporting_text"))
-        own_words = _text(record.get("statement"))
+        quote = text_value(record.get("quote")) or first_value(record.get("supporting_text"))
+        own_words = text_value(record.get("statement"))
         row.update(
             id=edge_id, subject=subject, predicate=predicate, object=obj, sign=str(sign),
             evidence_type=evidence, source="|".join(sources),
-            locator=_text(record.get("locator")) or f"{file}:{line}",
+            locator=text_value(record.get("locator")) or f"{file}:{line}",
             quote=quote or ("" if own_words else statement), statement=own_words,
-            context=_text(record.get("context")), note=note,
-            quote_en=_text(record.get("quote_en")), locator_en=_text(record.get("locator_en")),
-            model_system=_text(record.get("model_system")),
-            original_id=_text(record.get("original_id")),
-            species=_text(record.get("species_context_qualifier")),
+            context=text_value(record.get("context")), note=note,
+            quote_en=text_value(record.get("quote_en")),
+            locator_en=text_value(record.get("locator_en")),
+            model_system=text_value(record.get("model_system")),
+            original_id=text_value(record.get("original_id")),
+            species=text_value(record.get("species_context_qualifier")),
         )  # fmt: skip
         self.edges_added += 1
         return row
@@ -1048,8 +675,8 @@ def _free_name(folder: Path, stem: str) -> Path:
     return candidate
 
 
-def _inputs(paths: Sequence[Path], fmt: str | None, problems: list[Problem]) -> list[_Input]:
-    inputs: list[_Input] = []
+def _inputs(paths: Sequence[Path], fmt: str | None, problems: list[Problem]) -> list[Input]:
+    inputs: list[Input] = []
     kgx: list[Path] = []
     for path in paths:
         if not path.exists():
@@ -1058,16 +685,16 @@ def _inputs(paths: Sequence[Path], fmt: str | None, problems: list[Problem]) -> 
         kind = _detect(path, fmt)
         if kind == "kgx":
             kgx.append(path)
-        elif kind in _RDF_FORMATS:
-            found = _rdf_input(path, kind, problems)
+        elif kind in RDF_FORMATS:
+            found = rdf_input(path, kind, problems)
             if found is not None:
                 inputs.append(found)
         elif kind == "graphml":
-            found = _graphml_input(path, problems)
+            found = graphml_input(path, problems)
             if found is not None:
                 inputs.append(found)
         elif kind == "cytoscape":
-            found = _cytoscape_input(path, problems)
+            found = cytoscape_input(path, problems)
             if found is not None:
                 inputs.append(found)
         else:
@@ -1079,7 +706,7 @@ def _inputs(paths: Sequence[Path], fmt: str | None, problems: list[Problem]) -> 
                     f"unknown input format (use --format: {', '.join(IMPORT_FORMATS)})",
                 )
             )
-    inputs.extend(_kgx_inputs(kgx, problems))
+    inputs.extend(kgx_inputs(kgx, problems))
     return inputs
 
 
@@ -1146,7 +773,7 @@ def _check_strict(importer: _Importer) -> None:
         raise _Stop(str(importer.problems[0]))
 
 
-def _run(importer: _Importer, inputs: list[_Input], staging: Path | None) -> None:
+def _run(importer: _Importer, inputs: list[Input], staging: Path | None) -> None:
     for item in inputs:
         for file, line, record in item.nodes:
             importer.node(file, line, record)
@@ -1206,7 +833,7 @@ def _write_sources(importer: _Importer, staging: Path) -> None:
     path.write_text(text + buffer.getvalue(), encoding="utf-8")
 
 
-def _report(importer: _Importer, inputs: list[_Input], target: Path | None) -> ImportReport:
+def _report(importer: _Importer, inputs: list[Input], target: Path | None) -> ImportReport:
     unmapped = tuple(
         Unmapped(kind, value, count, importer.unmapped_examples[(kind, value)])
         for (kind, value), count in sorted(

@@ -782,7 +782,7 @@ def find_paths_sparse(
     being at most 1). Hops carry predicate, sign and evidence; provenance columns (quote,
     locator...) are empty and ``record`` names the edge row (``edges.tsv:ROW``).
 
-    :param graph: the graph (:func:`~gutbone.query.sparse_graph.read_kgx`).
+    :param graph: the graph (:func:`~gutbone.interop.readers.sparse_kgx.read_kgx`).
     :param sources: node ids, labels or category names (one string or several).
     :param targets: the same, for the ends.
     :param metapath: categories the path must follow.

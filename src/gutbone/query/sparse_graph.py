@@ -5,27 +5,14 @@
 scores it with the same code, and :func:`gutbone.query.paths.find_paths_sparse` enumerates
 its paths on CSR arrays. It is built directly from arrays:
 
-* :func:`read_kgx`: a KGX TSV pair (``nodes.tsv``: ``id``, ``category``, ``name``;
-  ``edges.tsv``: ``subject``, ``predicate``, ``object``, optional ``sign``,
-  ``evidence_type``), read with pandas' C parser; a 10-million-edge file takes about
-  half a minute and 1-2 GB;
+* :func:`gutbone.interop.readers.sparse_kgx.read_kgx`: a KGX TSV pair, read with
+  pandas' C parser (categories and predicates through the one Biolink mapping of
+  :mod:`gutbone.interop.biolink`);
 * :func:`from_curated`: the curated tables (for tests, and for the Spark engine on the
   curated graph).
 
-Categories and predicates
--------------------------
-A node's category is read from the column ``gutbone_category`` when the file has one,
-otherwise from ``category`` (KGX allows several, separated by ``|``): a gutbone category
-name (``Taxon``, ``gb:Taxon``) is taken as is; a Biolink class (``biolink:OrganismTaxon``)
-is mapped back through the ``skos:exactMatch``/``skos:closeMatch`` alignment of
-``ontology/gutbone.ttl`` when exactly one gutbone category matches it. Predicates likewise
-come from ``gutbone_predicate`` when present, else from ``predicate`` (``biolink:affects``
-with ``object_direction_qualifier`` ``increased``/``decreased`` reads as
-``increases``/``decreases``). Arcs follow :mod:`gutbone.query.projection`: subject to
-object, and also object to subject for the symmetric predicates; self-loops are dropped;
-a ``broader`` node column (as ``gutbone export --format kgx`` writes it) gives the same
-``subclass_of`` hops (evidence ``classification``) the projection derives from the curated
-``broader`` column.
+Arcs follow :mod:`gutbone.query.projection`: subject to object, and also object to subject
+for the symmetric predicates; self-loops are dropped.
 
 >>> from gutbone.curation import load_curated
 >>> graph = from_curated(load_curated())
@@ -37,43 +24,29 @@ True
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from rdflib import SKOS, URIRef
 
 from gutbone.curation import CuratedData
-from gutbone.errors import InputError, Problem, QueryError
+from gutbone.errors import QueryError
 from gutbone.query.projection import (
-    CLASSIFICATION_EVIDENCE,
-    CLASSIFICATION_PREDICATE,
     SYMMETRIC_PREDICATES,
     ArcArrays,
     CategoryIndex,
     classification_edge,
 )
-from gutbone.resources import VOCAB
-from gutbone.tables import encoding_problem
-from gutbone.vocabulary import Vocabulary, load_vocabulary, ontology_graph
+from gutbone.vocabulary import Vocabulary, load_vocabulary
 
 __all__ = [
     "SparseGraph",
     "build_sparse_graph",
-    "read_kgx",
     "from_curated",
-    "category_of",
-    "predicate_of",
 ]
 
-_BIOLINK = "https://w3id.org/biolink/vocab/"
-_MAX_PROBLEMS = 20
-_CHUNK = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -403,305 +376,3 @@ def from_curated(data: CuratedData) -> SparseGraph:
         edge_file="edges",
     )
 
-
-# --- KGX -----------------------------------------------------------------------------------
-
-
-@cache
-def _biolink_matches() -> tuple[Mapping[str, str], Mapping[str, str]]:
-    """Biolink CURIE -> gutbone category / predicate, where exactly one matches."""
-    vocabulary = load_vocabulary()
-    graph = ontology_graph()
-    found: dict[str, dict[str, set[str]]] = {"category": {}, "predicate": {}}
-    for kind, names in (("category", vocabulary.categories), ("predicate", vocabulary.predicates)):
-        for relation in (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch):
-            table: dict[str, set[str]] = {}
-            for name in names:
-                for match in graph.objects(URIRef(VOCAB + name), relation):
-                    text = str(match)
-                    if text.startswith(_BIOLINK):
-                        table.setdefault("biolink:" + text[len(_BIOLINK) :], set()).add(name)
-            for curie, matched in table.items():
-                if curie not in found[kind]:  # exact matches first, then close, then broad
-                    found[kind][curie] = matched
-    categories = {k: next(iter(v)) for k, v in found["category"].items() if len(v) == 1}
-    predicates = {k: next(iter(v)) for k, v in found["predicate"].items() if len(v) == 1}
-    return categories, predicates
-
-
-def _strip(value: str) -> str:
-    for prefix in ("gb:", "gutbone:", VOCAB):
-        if value.startswith(prefix):
-            return value[len(prefix) :]
-    return value
-
-
-def category_of(value: str) -> str | None:
-    """The gutbone category a KGX ``category`` value stands for (None when unknown).
-
-    :param value: ``Taxon``, ``gb:Taxon``, ``biolink:OrganismTaxon`` or several of these
-        separated by ``|`` (the first one known wins).
-    :returns: the category name, or None.
-
-    >>> category_of("biolink:OrganismTaxon"), category_of("biolink:NamedThing|gb:Taxon")
-    ('Taxon', 'Entity')
-    """
-    vocabulary = load_vocabulary()
-    biolink, _ = _biolink_matches()
-    for part in value.split("|"):
-        part = part.strip()
-        if _strip(part) in vocabulary.categories:
-            return _strip(part)
-        if part in biolink:
-            return biolink[part]
-    return None
-
-
-def predicate_of(value: str, direction: str = "") -> str | None:
-    """The gutbone predicate a KGX ``predicate`` value stands for (None when unknown).
-
-    :param value: ``increases``, ``gb:increases`` or a Biolink predicate CURIE.
-    :param direction: the ``object_direction_qualifier`` (``increased``/``decreased``
-        turn ``biolink:affects`` into ``increases``/``decreases``).
-    :returns: the predicate name, or None.
-
-    >>> predicate_of("biolink:affects", "decreased"), predicate_of("biolink:produces")
-    ('decreases', 'produces')
-    """
-    vocabulary = load_vocabulary()
-    _, biolink = _biolink_matches()
-    name = _strip(value.strip())
-    if name in vocabulary.predicates:
-        return name
-    if value.strip() == "biolink:affects" and direction in ("increased", "decreased"):
-        return "increases" if direction == "increased" else "decreases"
-    return biolink.get(value.strip())
-
-
-def _header(path: Path) -> list[str]:
-    with open(path, encoding="utf-8") as handle:
-        return handle.readline().rstrip("\n").rstrip("\r").split("\t")
-
-
-def _problems(file: Path, rows: NDArray[np.int64], column: str, values: Iterable[Any], what: str):
-    return [
-        Problem(str(file), int(row) + 2, column, f"{value!r} {what}")
-        for row, value in zip(rows[:_MAX_PROBLEMS].tolist(), values, strict=False)
-    ]
-
-
-def read_kgx(
-    folder: str | os.PathLike[str],
-    *,
-    nodes: str = "nodes.tsv",
-    edges: str = "edges.tsv",
-    keep_edge_ids: bool = False,
-) -> SparseGraph:
-    """Read a KGX TSV node/edge file pair into a :class:`SparseGraph`.
-
-    :param folder: the folder holding both files.
-    :param nodes: the node file name.
-    :param edges: the edge file name.
-    :param keep_edge_ids: keep the ``id`` column of the edges (memory: ~70 bytes an edge);
-        otherwise an edge is named ``edges.tsv:ROW``.
-    :returns: the graph.
-    :raises InputError: naming file, row and column of every edge whose subject or object
-        is not in the node file, of unknown predicates, and of nodes with no known
-        category (at most 20 of each); a missing or unreadable file, or one not in UTF-8
-        (with the row of the first bad byte).
-    """
-    import pandas as pd
-
-    root = Path(folder)
-    node_path, edge_path = root / nodes, root / edges
-    for path in (node_path, edge_path):
-        if not path.is_file():  # also refuses a FIFO or a device, without opening it
-            what = "not a regular file" if path.exists() else "no such file"
-            raise InputError([Problem(str(path), 0, "-", f"{what} (expected KGX TSV)")])
-    try:
-        return _read_kgx_files(node_path, edge_path, keep_edge_ids)
-    except UnicodeDecodeError:
-        found = (encoding_problem(path, str(path)) for path in (node_path, edge_path))
-        problems = [problem for problem in found if problem is not None]
-        raise InputError(problems or [Problem(str(root), 0, "-", "not UTF-8")]) from None
-    except OSError as exc:
-        name = str(exc.filename or root)
-        raise InputError([Problem(name, 0, "-", f"cannot read the file: {exc.strerror}")]) from None
-    except pd.errors.ParserError as exc:
-        message = " ".join(str(exc).split())
-        raise InputError([Problem(str(root), 0, "-", f"not valid KGX TSV: {message}")]) from None
-
-
-def _read_kgx_files(node_path: Path, edge_path: Path, keep_edge_ids: bool) -> SparseGraph:
-    import pandas as pd
-
-    problems: list[Problem] = []
-    node_header = _header(node_path)
-    for required in ("id", "category"):
-        if required not in node_header:
-            problems.append(Problem(str(node_path), 1, required, "missing column"))
-    edge_header = _header(edge_path)
-    for required in ("subject", "predicate", "object"):
-        if required not in edge_header:
-            problems.append(Problem(str(edge_path), 1, required, "missing column"))
-    if problems:
-        raise InputError(problems)
-    category_column = "gutbone_category" if "gutbone_category" in node_header else "category"
-    node_columns = ["id", category_column] + [c for c in ("name", "broader") if c in node_header]
-    table = pd.read_csv(
-        node_path,
-        sep="\t",
-        usecols=node_columns,
-        dtype={c: str for c in node_columns},
-        keep_default_na=False,
-        na_filter=False,
-        quoting=3,
-        engine="c",
-    )
-    ids = table["id"].to_numpy(dtype=object)
-    raw_categories = pd.Categorical(table[category_column])
-    mapped = np.array(
-        [category_of(str(value)) or "" for value in raw_categories.categories], dtype=object
-    )
-    node_categories = mapped[raw_categories.codes] if len(mapped) else np.zeros(0, dtype=object)
-    missing = np.flatnonzero(node_categories == "")
-    problems.extend(
-        _problems(
-            node_path,
-            missing,
-            category_column,
-            ids[missing[:_MAX_PROBLEMS]],
-            "has no gutbone category (give gutbone_category or a mapped Biolink class)",
-        )
-    )
-    labels = table["name"].to_numpy(dtype=object) if "name" in table else ids
-    broader = table["broader"].to_numpy(dtype=object) if "broader" in table else None
-    del table
-    predicate_column = "gutbone_predicate" if "gutbone_predicate" in edge_header else "predicate"
-    qualifier = (
-        "object_direction_qualifier"
-        if predicate_column == "predicate" and "object_direction_qualifier" in edge_header
-        else None
-    )
-    wanted = ["subject", predicate_column, "object"]
-    optional = [c for c in ("sign", "evidence_type", qualifier) if c and c in edge_header]
-    if keep_edge_ids and "id" in edge_header:
-        optional.append("id")
-    dtypes: dict[str, Any] = {c: str for c in wanted + optional}
-    for column in (predicate_column, "evidence_type", qualifier):
-        if column in optional or column == predicate_column:
-            dtypes[column] = "category"
-    if "sign" in optional:
-        dtypes["sign"] = np.int8
-    index = pd.Index(ids)
-    parts: dict[str, list[Any]] = {"subject": [], "object": [], "predicate": [], "sign": [],
-                                   "evidence": [], "id": []}  # fmt: skip
-    predicate_cache: dict[tuple[str, str], str] = {}
-    offset = 0
-    reader = pd.read_csv(
-        edge_path,
-        sep="\t",
-        usecols=wanted + optional,
-        dtype=dtypes,
-        keep_default_na=False,
-        na_filter=False,
-        quoting=3,
-        engine="c",
-        chunksize=_CHUNK,
-    )
-    for frame in reader:
-        rows = np.arange(offset, offset + len(frame), dtype=np.int64)
-        for column in ("subject", "object"):
-            values = frame[column].to_numpy(dtype=object)
-            # hash each distinct id of the chunk once, then look the distinct ids up
-            local, distinct = pd.factorize(values)
-            codes = np.asarray(index.get_indexer(distinct), dtype=np.int64)[local]
-            bad = np.flatnonzero(codes < 0)
-            problems.extend(
-                _problems(
-                    edge_path,
-                    rows[bad],
-                    column,
-                    values[bad[:_MAX_PROBLEMS]],
-                    "is not an id of the node file",
-                )  # fmt: skip
-            )
-            parts[column].append(codes)
-        predicate = frame[predicate_column].astype(str)
-        if qualifier is not None:
-            predicate = predicate + "\t" + frame[qualifier].astype(str)
-        keys = pd.Categorical(predicate)
-        names = []
-        for key in keys.categories:
-            if key not in predicate_cache:
-                value, _, direction = str(key).partition("\t")
-                predicate_cache[key] = predicate_of(value, direction) or ""
-            names.append(predicate_cache[key])
-        mapped = np.array(names, dtype=object)[keys.codes]
-        bad = np.flatnonzero(mapped == "")
-        problems.extend(
-            _problems(
-                edge_path,
-                rows[bad],
-                predicate_column,
-                frame[predicate_column].to_numpy(dtype=object)[bad[:_MAX_PROBLEMS]],
-                "is not a gutbone predicate nor a mapped Biolink predicate",
-            )  # fmt: skip
-        )
-        parts["predicate"].append(mapped)
-        if "sign" in frame:
-            parts["sign"].append(frame["sign"].to_numpy(dtype=np.int64))
-        if "evidence_type" in frame:
-            values = frame["evidence_type"].array
-            stripped = np.array([_strip(str(v)) for v in values.categories], dtype=object)
-            parts["evidence"].append(stripped[values.codes] if len(stripped) else values)
-        if "id" in frame:
-            parts["id"].extend(frame["id"].tolist())
-        offset += len(frame)
-        if len(problems) > 4 * _MAX_PROBLEMS:
-            break
-    if problems:
-        raise InputError(problems)
-
-    def joined(name: str, dtype: Any) -> Any:
-        return np.concatenate(parts[name]) if parts[name] else np.zeros(0, dtype=dtype)
-
-    subjects, objects = joined("subject", np.int64), joined("object", np.int64)
-    predicate_names = joined("predicate", object)
-    signs = joined("sign", np.int64) if parts["sign"] else None
-    evidence = joined("evidence", object) if parts["evidence"] else None
-    edge_ids = tuple(parts["id"]) if parts["id"] else None
-    parts.clear()
-    derived: list[str] = []
-    if broader is not None:  # is-a hops, as the projection derives them from ``broader``
-        parent = np.asarray(pd.Index(ids).get_indexer(broader), dtype=np.int64)
-        child = np.flatnonzero((parent >= 0) & (parent != np.arange(len(ids))))
-        derived = [f"is_a:{ids[i]}" for i in child.tolist()]
-        subjects = np.concatenate([subjects, child])
-        objects = np.concatenate([objects, parent[child]])
-        predicate_names = np.concatenate(
-            [predicate_names, np.full(len(child), CLASSIFICATION_PREDICATE, dtype=object)]
-        )
-        if signs is not None:
-            signs = np.concatenate([signs, np.ones(len(child), dtype=np.int64)])
-        else:
-            signs = np.concatenate([np.zeros(len(subjects) - len(child)), np.ones(len(child))])
-        if evidence is not None:
-            evidence = np.concatenate(
-                [evidence, np.full(len(child), CLASSIFICATION_EVIDENCE, dtype=object)]
-            )
-        if edge_ids is not None:
-            edge_ids = edge_ids + tuple(derived)
-    return build_sparse_graph(
-        ids,
-        node_categories,
-        subjects,
-        predicate_names,
-        objects,
-        signs=signs,
-        evidence_types=evidence,
-        labels=labels,
-        edge_ids=edge_ids,
-        edge_file=edge_path.name,
-        derived_names=derived,
-    )
