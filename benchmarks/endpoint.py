@@ -24,7 +24,7 @@ import time
 import urllib.parse
 
 from gutbone.query.endpoint import EndpointConfig, SparqlEndpoint
-from gutbone.query.store import load_source
+from gutbone.query.source import load_source
 
 LIGHT = (
     "SELECT ?o WHERE { <http://purl.obolibrary.org/obo/NCBITaxon_186803> "

@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from gutbone.query.catalog import bind_parameters, load_catalog
+from gutbone.query.source import load_source
 from gutbone.query.sparql import run_query
-from gutbone.query.store import load_source
 
 REQUIRED = {"edge_evidence": {"subject": "CHEBI:26666"}, "search_nodes": {"text": "RANKL"}}
 GOAL_MS = 20.0

@@ -3,7 +3,7 @@
 For each size (graphs from ``benchmarks/generate.py``, written once under
 ``benchmarks/_data/``) one run prints:
 
-* store: bulk-load time and peak RSS of ``gutbone.scale.load_store`` (ontology + graph.nt,
+* store: bulk-load time and peak RSS of ``gutbone.store.load_files`` (ontology + graph.nt,
   pyoxigraph, streamed from the path) - in a fresh process so the RSS is the load's own;
   anchor rdflib ``Graph.parse`` at 1e5 only (at 1e6 it needs minutes and several GB, and
   queries on it take seconds each: the gap is already clear at 1e5);
@@ -68,17 +68,17 @@ QUERY_BUDGET = 30.0  # seconds of repeats per query (at least one run)
 
 
 def _rss() -> int:
-    from gutbone.scale import peak_rss_bytes
+    from gutbone.store import peak_rss_bytes
 
     return peak_rss_bytes()
 
 
 def worker_store(size: int) -> dict[str, Any]:
     from gutbone.resources import ontology_dir
-    from gutbone.scale import load_store
+    from gutbone.store import load_files
 
     folder = generate.folder(size)
-    report = load_store(folder / "store", [ontology_dir() / "gutbone.ttl", folder / "graph.nt"])
+    report = load_files(folder / "store", [ontology_dir() / "gutbone.ttl", folder / "graph.nt"])
     return {"seconds": report.seconds, "rss": report.peak_rss_bytes, "triples": report.triples}
 
 
@@ -101,7 +101,7 @@ def worker_sparql(
 ) -> dict[str, Any]:
     from gutbone.query.catalog import bind_adhoc, bind_parameters, load_catalog
     from gutbone.query.sparql import run_query
-    from gutbone.query.store import open_store
+    from gutbone.store import open_store
 
     folder = generate.folder(size)
     start = time.perf_counter()

@@ -25,12 +25,12 @@ import pytest
 
 from gutbone.cli import main
 from gutbone.errors import QueryError
-from gutbone.query import store as store_module
+from gutbone.query import source as store_module
 from gutbone.query.catalog import bind_parameters, load_catalog
 from gutbone.query.endpoint import EndpointConfig, SparqlEndpoint
 from gutbone.query.remote import graph_store_url, inline_values, query_endpoint
+from gutbone.query.source import load_source
 from gutbone.query.sparql import XSD, QueryResult, Term, run_query
-from gutbone.query.store import load_source
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMALL = FIXTURES / "data_small"

@@ -20,7 +20,7 @@ import pytest
 from rdflib import Graph, URIRef
 
 from gutbone.query.endpoint import EndpointConfig, SparqlEndpoint
-from gutbone.query.store import load_source
+from gutbone.query.source import load_source
 
 pytestmark = pytest.mark.server
 

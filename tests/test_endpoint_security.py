@@ -24,7 +24,7 @@ import pytest
 
 from gutbone.cli import main
 from gutbone.query.endpoint import EndpointConfig, SparqlEndpoint
-from gutbone.query.store import load_source
+from gutbone.query.source import load_source
 
 pytestmark = pytest.mark.server
 

@@ -20,9 +20,9 @@ import pytest
 from gutbone.curation import CuratedData, load_curated
 from gutbone.query.paths import find_paths
 from gutbone.query.projection import build_projection
-from gutbone.query.store import store_from_graph
 from gutbone.rdf import build_graph, node_iri
 from gutbone.resources import data_dir
+from gutbone.store import memory_store
 from gutbone.views.report import MECHANISTIC_PREDICATES
 
 LITERATURE_FILES = ("literature.csv", "mr_literature.csv")
@@ -42,7 +42,7 @@ def data() -> CuratedData:
 
 @pytest.fixture(scope="module")
 def store(data: CuratedData) -> ox.Store:
-    return store_from_graph(build_graph(data))
+    return memory_store(build_graph(data))
 
 
 def _literature_edges(data: CuratedData) -> list:

@@ -357,7 +357,7 @@ def test_fuzz_cli_sparql(parts, engine, fmt, timeout, listener, capsys, small_so
 @pytest.fixture(scope="module")
 def small_source(monkeypatch_module: pytest.MonkeyPatch) -> None:
     """Build the fixture graph once: the fuzz runs the CLI on it many times."""
-    from gutbone.query import store as store_module
+    from gutbone.query import source as store_module
 
     loaded = store_module.load_source(SMALL)
     monkeypatch_module.setattr(store_module, "load_source", lambda *a, **k: loaded)

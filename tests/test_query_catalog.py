@@ -15,10 +15,10 @@ from decimal import Decimal
 import pytest
 
 from gutbone.cli import main
-from gutbone.query import store as store_module
+from gutbone.query import source as store_module
 from gutbone.query.catalog import bind_parameters, load_catalog
+from gutbone.query.source import load_source
 from gutbone.query.sparql import XSD, QueryResult, Term, compact_iri, run_query
-from gutbone.query.store import load_source
 from gutbone.resources import data_dir
 
 CATALOG = load_catalog()

@@ -21,6 +21,7 @@ from gutbone.query.catalog import (
     parse_query_text,
     read_query_file,
 )
+from gutbone.query.source import load_source
 from gutbone.query.sparql import (
     XSD,
     QueryLimitError,
@@ -32,7 +33,7 @@ from gutbone.query.sparql import (
     parse_results_json,
     run_query,
 )
-from gutbone.query.store import load_source, store_from_ntriples
+from gutbone.store import memory_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMALL = FIXTURES / "data_small"
@@ -97,8 +98,8 @@ def test_row_limit_stops_a_large_result(small):
         run_query("SELECT * WHERE { ?s ?p ?o }", store=small.store, max_rows=10)
 
 
-def test_store_from_ntriples_and_ask():
-    store = store_from_ntriples('<http://e/a> <http://e/p> "x" .\n')
+def test_memory_store_and_ask():
+    store = memory_store('<http://e/a> <http://e/p> "x" .\n')
     assert run_query('ASK { ?s ?p "x" }', store=store) == QueryResult("ask", boolean=True)
     assert run_query('ASK { ?s ?p "y" }', store=store).boolean is False
 

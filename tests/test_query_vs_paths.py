@@ -16,8 +16,8 @@ from gutbone.identifiers import compress
 from gutbone.query.catalog import bind_parameters, load_catalog
 from gutbone.query.paths import NoPathError, find_paths
 from gutbone.query.projection import build_projection
+from gutbone.query.source import load_source
 from gutbone.query.sparql import run_query
-from gutbone.query.store import load_source
 
 BMD = "OBA:1000110"
 

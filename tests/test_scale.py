@@ -27,7 +27,7 @@ from gutbone.query.metapaths import metapath_dwpc
 from gutbone.query.paths import NoPathError, find_paths, find_paths_sparse
 from gutbone.query.projection import build_projection
 from gutbone.query.sparse_graph import SparseGraph, build_sparse_graph, from_curated
-from gutbone.scale import load_store
+from gutbone.store import load_files
 
 FIXTURES = Path(__file__).parent / "fixtures" / "paths"
 IRF1, MS = "HGNC:6116", "MONDO:0005301"
@@ -259,18 +259,18 @@ def test_load_store_merges_files(tmp_path: Path) -> None:
         '<http://e/a> <http://e/p> "x" .\n<http://e/a> <http://e/p> "y" .\n', encoding="utf-8"
     )
     (tmp_path / "b.ttl").write_text("<http://e/b> <http://e/p> <http://e/a> .\n", encoding="utf-8")
-    report = load_store(tmp_path / "store", [tmp_path / "a.nt", tmp_path / "b.ttl"],
+    report = load_files(tmp_path / "store", [tmp_path / "a.nt", tmp_path / "b.ttl"],
                         base=b'<http://e/c> <http://e/p> "z" .\n')  # fmt: skip
     assert report.triples == 4 and report.files == ("a.nt", "b.ttl")
     assert report.seconds > 0 and report.peak_rss_bytes > 10_000_000
     with pytest.raises(InputError, match="no such file"):
-        load_store(tmp_path / "store", [tmp_path / "missing.nt"])
+        load_files(tmp_path / "store", [tmp_path / "missing.nt"])
     (tmp_path / "c.csv").write_text("x\n", encoding="utf-8")
     with pytest.raises(InputError, match="unknown RDF file suffix"):
-        load_store(tmp_path / "store", [tmp_path / "c.csv"])
+        load_files(tmp_path / "store", [tmp_path / "c.csv"])
     (tmp_path / "bad.nt").write_text("<http://e/a> <http://e/p> .\n", encoding="utf-8")
     with pytest.raises(SyntaxError):
-        load_store(tmp_path / "store", [tmp_path / "bad.nt"])
+        load_files(tmp_path / "store", [tmp_path / "bad.nt"])
     import pyoxigraph as ox
 
     assert len(ox.Store.read_only(str(tmp_path / "store"))) == 4  # the failed load kept it

@@ -8,18 +8,16 @@ True
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import Graph
 
 from gutbone.curation import CuratedData, load_curated
 from gutbone.io import replace_directory, write_tree
-from gutbone.rdf import RDF_FORMATS, RdfFormat, build_graph, serialize
+from gutbone.rdf import TEXT_FORMATS, RdfFormat, build_graph, serialize
 from gutbone.synthesis import OutcomeCheck, apply_recomputed_effects, check_outcomes
 from gutbone.validate import ValidationReport, validate_graph
 
@@ -28,15 +26,13 @@ __all__ = [
     "build_knowledge_graph",
     "graph_files",
     "write_graph_files",
-    "write_store",
-    "is_store_file",
     "GRAPH_FILE_STEM",
     "GRAPH_FORMATS",
 ]
 
 GRAPH_FILE_STEM = "gutbone"
 #: The formats ``build`` writes by default.
-GRAPH_FORMATS: tuple[RdfFormat, ...] = ("ttl", "nt", "jsonld")
+GRAPH_FORMATS: tuple[RdfFormat, ...] = TEXT_FORMATS
 Progress = Callable[[str], None]
 
 
@@ -91,7 +87,7 @@ def graph_files(graph: Graph, formats: Sequence[RdfFormat] = GRAPH_FORMATS) -> d
 
 
 def _is_graph_file(name: str) -> bool:
-    return name.startswith(f"{GRAPH_FILE_STEM}.") and name.split(".", 1)[1] in RDF_FORMATS
+    return name.startswith(f"{GRAPH_FILE_STEM}.") and name.split(".", 1)[1] in TEXT_FORMATS
 
 
 def write_graph_files(
@@ -111,39 +107,3 @@ def write_graph_files(
     with replace_directory(target, owned=_is_graph_file) as staging:
         write_tree(staging, graph_files(graph, formats))
     return tuple(target / f"{GRAPH_FILE_STEM}.{fmt}" for fmt in formats)
-
-
-_STORE_FILE = re.compile(
-    r"^(?:\d+\.(?:sst|log|blob)|CURRENT|IDENTITY|LOCK|LOG(?:\.old\.\d+)?|MANIFEST-\d+"
-    r"|OPTIONS-\d+)$"
-)
-
-
-def is_store_file(name: str) -> bool:
-    """True for the names of the files an on-disk Oxigraph (RocksDB) store holds.
-
-    ``--store DIR`` replaces ``DIR`` only when it is empty or holds nothing else, so that a
-    wrong path cannot delete a folder of other files.
-
-    >>> is_store_file("000012.sst"), is_store_file("MANIFEST-000018"), is_store_file("notes.txt")
-    (True, True, False)
-    """
-    return bool(_STORE_FILE.match(name))
-
-
-def write_store(graph: Graph, store_dir: str | os.PathLike[str]) -> Path:
-    """Bulk-load ``graph`` into a persistent on-disk Oxigraph store at ``store_dir``.
-
-    The store is built in a sibling temporary folder and renamed into place, so a failed
-    load never leaves a half-built store; an existing store at ``store_dir`` is replaced.
-    Queries, paths and the endpoint can then open it without re-parsing (``--store``).
-
-    :returns: the store folder.
-    """
-    target = Path(store_dir)
-    with replace_directory(target, owned=is_store_file) as staging:
-        store = ox.Store(str(staging))
-        store.bulk_load(serialize(graph, "nt").encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
-        store.flush()
-        del store
-    return target

@@ -18,7 +18,10 @@ True
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import PurePath
 from typing import Literal as TypingLiteral
 
 import pyoxigraph as ox
@@ -35,7 +38,11 @@ __all__ = [
     "GB",
     "BIOLINK",
     "RdfFormat",
+    "RdfSyntax",
     "RDF_FORMATS",
+    "TEXT_FORMATS",
+    "format_of",
+    "suffixes",
     "build_graph",
     "node_iri",
     "assertion_iri",
@@ -47,7 +54,59 @@ __all__ = [
 
 BIOLINK = Namespace("https://w3id.org/biolink/vocab/")
 RdfFormat = TypingLiteral["ttl", "nt", "jsonld"]
-RDF_FORMATS: dict[str, str] = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}
+
+
+@dataclass(frozen=True)
+class RdfSyntax:
+    """One RDF serialisation: its rdflib parser name, its pyoxigraph format, its file suffixes.
+
+    :param rdflib: the name rdflib's ``Graph.parse`` knows it by.
+    :param oxigraph: the :class:`pyoxigraph.RdfFormat` (bulk loads into a store).
+    :param suffixes: the file suffixes that select it, lower case with the dot.
+    """
+
+    rdflib: str
+    oxigraph: ox.RdfFormat
+    suffixes: tuple[str, ...]
+
+
+#: The one table of RDF serialisations gutbone reads or writes, by short name. ``build``,
+#: :func:`serialize`, ``validate`` and ``import`` use :data:`TEXT_FORMATS`; bulk loads into
+#: an on-disk store (:func:`gutbone.store.load_files`) accept every row.
+RDF_FORMATS: dict[str, RdfSyntax] = {
+    "ttl": RdfSyntax("turtle", ox.RdfFormat.TURTLE, (".ttl",)),
+    "nt": RdfSyntax("nt", ox.RdfFormat.N_TRIPLES, (".nt",)),
+    "jsonld": RdfSyntax("json-ld", ox.RdfFormat.JSON_LD, (".jsonld", ".json")),
+    "nq": RdfSyntax("nquads", ox.RdfFormat.N_QUADS, (".nq",)),
+    "trig": RdfSyntax("trig", ox.RdfFormat.TRIG, (".trig",)),
+    "rdfxml": RdfSyntax("xml", ox.RdfFormat.RDF_XML, (".rdf", ".owl")),
+}
+#: The formats written by :func:`serialize` (and ``build --format``), read by ``validate``.
+TEXT_FORMATS: tuple[RdfFormat, ...] = ("ttl", "nt", "jsonld")
+
+
+def suffixes(formats: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """The file suffixes of ``formats`` (every row of :data:`RDF_FORMATS` when None).
+
+    >>> suffixes(TEXT_FORMATS)
+    ('.ttl', '.nt', '.jsonld', '.json')
+    """
+    names = RDF_FORMATS if formats is None else formats
+    return tuple(suffix for name in names for suffix in RDF_FORMATS[name].suffixes)
+
+
+def format_of(path: str | os.PathLike[str], formats: tuple[str, ...] | None = None) -> str | None:
+    """The short name of the RDF format a file's suffix selects, or None.
+
+    :param path: the file (only its suffix is read, case-insensitively).
+    :param formats: the short names allowed (every row of :data:`RDF_FORMATS` when None).
+
+    >>> format_of("graph.NT"), format_of("a.owl"), format_of("a.owl", TEXT_FORMATS)
+    ('nt', 'rdfxml', None)
+    """
+    suffix = PurePath(path).suffix.lower()
+    names = RDF_FORMATS if formats is None else formats
+    return next((name for name in names if suffix in RDF_FORMATS[name].suffixes), None)
 
 
 def node_iri(curie: str) -> URIRef:
@@ -295,8 +354,8 @@ def serialize(graph: Graph, fmt: RdfFormat) -> str:
     :param graph: the graph.
     :param fmt: ``ttl``, ``nt`` or ``jsonld``.
     """
-    if fmt not in RDF_FORMATS:
-        raise ValueError(f"unknown RDF format {fmt!r} (expected: {', '.join(RDF_FORMATS)})")
+    if fmt not in TEXT_FORMATS:
+        raise ValueError(f"unknown RDF format {fmt!r} (expected: {', '.join(TEXT_FORMATS)})")
     if fmt == "jsonld":
         context = {prefix: iri for prefix, iri in sorted(graph.namespaces()) if prefix}
         document = json.loads(graph.serialize(format="json-ld", context=context))

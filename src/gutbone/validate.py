@@ -18,6 +18,7 @@ from rdflib.term import Node as RdfNode
 
 from gutbone.errors import InputError, Problem
 from gutbone.jsonld import parse_jsonld
+from gutbone.rdf import RDF_FORMATS, TEXT_FORMATS, format_of, suffixes
 from gutbone.resources import ontology_dir
 from gutbone.vocabulary import GB, ontology_graph
 
@@ -27,17 +28,10 @@ __all__ = [
     "validate_graph",
     "load_rdf",
     "shapes_graph",
-    "RDF_SUFFIXES",
 ]
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SHACL_SPEC = "https://www.w3.org/TR/shacl/"
-RDF_SUFFIXES: dict[str, str] = {
-    ".ttl": "turtle",
-    ".nt": "nt",
-    ".jsonld": "json-ld",
-    ".json": "json-ld",
-}
 
 
 @dataclass(frozen=True, order=True)
@@ -147,15 +141,12 @@ def load_rdf(path: str | os.PathLike[str]) -> Graph:
     :raises InputError: unknown extension, or the parser's message with the file name.
     """
     file = Path(path)
-    fmt = RDF_SUFFIXES.get(file.suffix.lower())
-    if fmt is None:
-        raise InputError(
-            [
-                Problem(
-                    str(path), 0, "-", f"unknown RDF extension (expected {', '.join(RDF_SUFFIXES)})"
-                )
-            ]
-        )
+    name = format_of(file, TEXT_FORMATS)
+    if name is None:
+        expected = ", ".join(suffixes(TEXT_FORMATS))
+        problem = Problem(str(path), 0, "-", f"unknown RDF extension (expected {expected})")
+        raise InputError([problem])
+    fmt = RDF_FORMATS[name].rdflib
     if file.exists() and not file.is_file():  # a FIFO or a device would block the parser
         raise InputError([Problem(str(path), 0, "-", "not a regular file")])
     if fmt == "json-ld":

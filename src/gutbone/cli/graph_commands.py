@@ -10,10 +10,10 @@ from gutbone.cli.options import MAX_NODES, bounded_int
 from gutbone.curation import CuratedData
 from gutbone.errors import CurationError, InputError, Problem
 from gutbone.io import replace_directory, write_tree
-from gutbone.pipeline import build_knowledge_graph, graph_files, write_graph_files, write_store
-from gutbone.rdf import RDF_FORMATS
+from gutbone.pipeline import build_knowledge_graph, graph_files, write_graph_files
+from gutbone.rdf import TEXT_FORMATS, suffixes
 from gutbone.resources import data_dir
-from gutbone.validate import RDF_SUFFIXES, ValidationReport, load_rdf, validate_graph
+from gutbone.validate import ValidationReport, load_rdf, validate_graph
 from gutbone.views.pathway import DEFAULT_MAX_NODES
 from gutbone.views.report import build_report, render_report
 from gutbone.views.summary import summarize
@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     build.add_argument(
         "--format",
         action="append",
-        choices=sorted(RDF_FORMATS),
+        choices=sorted(TEXT_FORMATS),
         help="format to write (repeatable; default: all three)",
     )
     build.add_argument(
@@ -60,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "validate",
         help="check curated tables or RDF files; exit 1 with file:row:field messages",
         description="Check curated tables (a data folder or a CSV file inside one) or RDF files "
-        f"({', '.join(RDF_SUFFIXES)}) against the gutbone checks and SHACL shapes.",
+        f"({', '.join(suffixes(TEXT_FORMATS))}) against the gutbone checks and SHACL shapes.",
     )
     validate.add_argument("paths", nargs="*", help="data folders, CSV tables or RDF files")
     validate.set_defaults(handler=_validate)
@@ -102,12 +102,11 @@ def _build(args: argparse.Namespace) -> int:
         print("error: --add needs --store DIR", file=sys.stderr)
         return 2
     if args.store and args.add:
-        from gutbone.rdf import serialize
-        from gutbone.scale import load_store
+        from gutbone.store import load_files
 
         _progress(f"bulk-loading the graph and {len(args.add)} file(s) into {args.store}")
         try:
-            loaded = load_store(args.store, args.add, base=serialize(result.graph, "nt").encode())
+            loaded = load_files(args.store, args.add, base=result.graph)
         except SyntaxError as exc:  # pyoxigraph's parse error (it loads no remote context)
             message = exc.msg
             if "LoadDocumentCallback" in message:
@@ -121,7 +120,9 @@ def _build(args: argparse.Namespace) -> int:
         )
     elif args.store:
         _progress(f"bulk-loading {summary.triples} triples into the Oxigraph store {args.store}")
-        print(f"wrote store {write_store(result.graph, args.store)}")
+        from gutbone.store import build_store
+
+        print(f"wrote store {build_store(result.graph, args.store)}")
     return 0
 
 

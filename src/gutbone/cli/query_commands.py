@@ -202,7 +202,7 @@ def _sparql(args: argparse.Namespace) -> int:
         )
     else:
         from gutbone.query.guard import check_query
-        from gutbone.query.store import load_source
+        from gutbone.query.source import load_source
 
         check_query(query.text, engine=args.engine, source=source)  # before building the graph
         if args.store and args.engine == "rdflib":
@@ -223,7 +223,7 @@ def _sparql(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from gutbone.query.endpoint import EndpointConfig, SparqlEndpoint
-    from gutbone.query.store import load_source
+    from gutbone.query.source import load_source
 
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(
@@ -270,7 +270,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _load(args: argparse.Namespace) -> int:
     from gutbone.query.remote import push_graph
-    from gutbone.query.store import load_source
+    from gutbone.query.source import load_source
 
     _progress("building the graph")
     loaded = load_source(args.data)

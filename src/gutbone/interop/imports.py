@@ -68,9 +68,10 @@ from gutbone.interop.biolink import load_biolink_schema, load_mapping
 from gutbone.interop.readers.cytoscape import cytoscape_input
 from gutbone.interop.readers.graphml import graphml_input
 from gutbone.interop.readers.kgx import kgx_inputs
-from gutbone.interop.readers.rdf import RDF_FORMATS, rdf_input
+from gutbone.interop.readers.rdf import rdf_input
 from gutbone.interop.readers.records import Input, first_value, list_value, text_value
 from gutbone.io import replace_directory
+from gutbone.rdf import TEXT_FORMATS
 from gutbone.resources import data_dir
 from gutbone.vocabulary import MEASURES, load_vocabulary
 
@@ -685,7 +686,7 @@ def _inputs(paths: Sequence[Path], fmt: str | None, problems: list[Problem]) -> 
         kind = _detect(path, fmt)
         if kind == "kgx":
             kgx.append(path)
-        elif kind in RDF_FORMATS:
+        elif kind in TEXT_FORMATS:
             found = rdf_input(path, kind, problems)
             if found is not None:
                 inputs.append(found)

@@ -33,7 +33,7 @@ __all__ = [
     "QuerySource",
     "load_source",
     "open_store",
-    "store_from_graph",
+    "memory_store",
     # endpoints
     "EndpointConfig",
     "SparqlEndpoint",
@@ -53,10 +53,10 @@ _HOMES = {
     "QueryLimitError": "sparql",
     "run_query": "sparql",
     "format_result": "sparql",
-    "QuerySource": "store",
-    "load_source": "store",
-    "open_store": "store",
-    "store_from_graph": "store",
+    "QuerySource": "gutbone.query.source",
+    "load_source": "gutbone.query.source",
+    "open_store": "gutbone.store",
+    "memory_store": "gutbone.store",
     "EndpointConfig": "endpoint",
     "SparqlEndpoint": "endpoint",
     "query_endpoint": "remote",
@@ -68,4 +68,5 @@ def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'gutbone.query' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"gutbone.query.{home}"), name)
+    module = home if home.startswith("gutbone.") else f"gutbone.query.{home}"
+    return getattr(importlib.import_module(module), name)

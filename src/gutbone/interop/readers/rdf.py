@@ -14,13 +14,11 @@ from gutbone.interop.biolink import BIOLINK_IRI
 from gutbone.interop.kgx import GUTBONE_INFORES
 from gutbone.interop.readers.records import Input, Item, text_value
 from gutbone.jsonld import parse_jsonld
+from gutbone.rdf import RDF_FORMATS
 from gutbone.resources import SOURCE_BASE, VOCAB
 from gutbone.vocabulary import GB
 
-__all__ = ["RDF_FORMATS", "rdf_input"]
-
-#: rdflib parser of each RDF import format.
-RDF_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}
+__all__ = ["rdf_input"]
 
 
 def _local(term: Any, base: str) -> str:
@@ -32,7 +30,7 @@ def rdf_input(path: Path, fmt: str, problems: list[Problem]) -> Input | None:
     """Parse an RDF file (offline) into records, or append a problem and return None.
 
     :param path: the file.
-    :param fmt: ``ttl``, ``nt`` or ``jsonld`` (:data:`RDF_FORMATS`).
+    :param fmt: ``ttl``, ``nt`` or ``jsonld`` (:data:`gutbone.rdf.TEXT_FORMATS`).
     :param problems: collects a file that cannot be read or parsed.
     """
     name = str(path)
@@ -41,7 +39,7 @@ def rdf_input(path: Path, fmt: str, problems: list[Problem]) -> Input | None:
         if fmt == "jsonld":
             parse_jsonld(path, graph)  # offline: remote contexts and @import are errors
         else:
-            graph.parse(path, format=RDF_FORMATS[fmt])
+            graph.parse(path, format=RDF_FORMATS[fmt].rdflib)
     except InputError as exc:
         problems.extend(exc.problems)
         return None
