@@ -1,25 +1,33 @@
 """gutbone: a curated, evidence-weighted knowledge graph of gut-bone mechanisms.
 
 The public API, by stage (names are imported on first use, so ``import gutbone`` stays
-cheap for the endpoint's worker processes):
+cheap for the command line and the endpoint's worker processes). Most users need only
+:func:`load`:
 
 >>> import gutbone
+>>> kg = gutbone.load()
+>>> hits = kg.paths("Lachnospiraceae", "bone density", top=1)
+>>> hits[0].nodes[0], hits[0].nodes[-1]
+('NCBITaxon:186803', 'OBA:1000110')
+
+The stages are there too, for other pipelines:
+
 >>> result = gutbone.build_knowledge_graph()
 >>> result.validation.conforms
 True
->>> hits = gutbone.find_paths(gutbone.build_projection(result.data), "CHEBI:26666", "OBA:1000110")
+>>> hits = gutbone.find_paths(result, "CHEBI:26666", "OBA:1000110")
 >>> hits[0].nodes[0], hits[0].nodes[-1]
 ('CHEBI:26666', 'OBA:1000110')
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
-
 __version__ = "0.1.0"
 
 _HOMES = {
+    # the API: load a data folder, then ask it questions
+    "load": "api",
+    "KnowledgeGraph": "api",
+    "resolve_data_folder": "datafolder",
+    "init_data_folder": "datafolder",
     # errors
     "GutboneError": "errors",
     "InputError": "errors",
@@ -53,18 +61,27 @@ _HOMES = {
     # query: paths and SPARQL
     "build_projection": "query.projection",
     "resolve": "query.resolve",
-    "find_paths": "query.paths",
+    "find_paths": "api",
     "PathHit": "query.paths",
     "metapath_dwpc": "query.metapaths",
     "load_catalog": "query.catalog",
     "run_query": "query.sparql",
+    "QueryResult": "query.sparql",
 }
 
 __all__ = ["__version__", *_HOMES]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
+    """Import a public name from its module on first use."""
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'gutbone' has no attribute {name!r}")
+    import importlib
+
     return getattr(importlib.import_module(f"gutbone.{home}"), name)
+
+
+def __dir__() -> list[str]:
+    """The public API (``__all__``), as ``dir(gutbone)`` shows it."""
+    return sorted(__all__)

@@ -41,12 +41,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import pyoxigraph as ox
-from rdflib import Graph
 
 from gutbone.errors import InputError, Problem, QueryError
 from gutbone.io import replace_directory
-from gutbone.rdf import RDF_FORMATS, format_of, serialize, suffixes
+
+if TYPE_CHECKING:  # rdflib and gutbone.rdf are imported on use: a cached graph needs neither
+    from rdflib import Graph
 
 __all__ = [
     "LoadReport",
@@ -83,9 +86,13 @@ class LoadReport:
 
 
 def _ntriples(data: Graph | str | bytes) -> bytes:
-    if isinstance(data, Graph):
-        data = serialize(data, "nt")  # deterministic: the same graph gives the same bytes
-    return data.encode("utf-8") if isinstance(data, str) else data
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    from gutbone.rdf import serialize
+
+    return serialize(data, "nt").encode("utf-8")  # deterministic: same graph, same bytes
 
 
 def memory_store(data: Graph | str | bytes) -> ox.Store:
@@ -141,6 +148,8 @@ def build_store(graph: Graph, store_dir: str | os.PathLike[str]) -> Path:
 
 def _checked_formats(paths: list[Path]) -> list[ox.RdfFormat]:
     """The pyoxigraph format of each file; every missing file or unknown suffix is reported."""
+    from gutbone.rdf import RDF_FORMATS, format_of, suffixes
+
     known = ", ".join(sorted(suffixes()))
     problems: list[Problem] = []
     formats: list[ox.RdfFormat] = []

@@ -6,13 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from gutbone.cli.options import MAX_NODES, bounded_int
+from gutbone.cli.options import DATA_HELP, MAX_NODES, bounded_int, data_folder
 from gutbone.curation import CuratedData
 from gutbone.errors import CurationError, InputError, Problem
 from gutbone.io import replace_directory, write_tree
 from gutbone.pipeline import build_knowledge_graph, graph_files, write_graph_files
 from gutbone.rdf import TEXT_FORMATS, suffixes
-from gutbone.resources import data_dir
 from gutbone.validate import ValidationReport, load_rdf, validate_graph
 from gutbone.views.pathway import DEFAULT_MAX_NODES
 from gutbone.views.report import build_report, render_report
@@ -34,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "with SHACL and write OUT/gutbone.ttl, .nt and .jsonld (atomically).",
     )
     build.add_argument("--out", default="build", help="output folder (default: build)")
-    build.add_argument("--data", help="data folder (default: the bundled curated tables)")
+    build.add_argument("--data", help=DATA_HELP)
     build.add_argument(
         "--format",
         action="append",
@@ -72,7 +71,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "self-contained HTML report with the graph files into OUT.",
     )
     report.add_argument("--out", default="report", help="output folder (default: report)")
-    report.add_argument("--data", help="data folder (default: the bundled curated tables)")
+    report.add_argument("--data", help=DATA_HELP)
     report.add_argument(
         "--max-nodes",
         type=bounded_int(1, MAX_NODES),
@@ -84,7 +83,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _build(args: argparse.Namespace) -> int:
-    result = build_knowledge_graph(args.data, progress=_progress)
+    result = build_knowledge_graph(data_folder(args), progress=_progress)
     if not result.validation.conforms:
         for violation in result.validation.violations:
             print(f"error: {violation}", file=sys.stderr)
@@ -112,7 +111,8 @@ def _build(args: argparse.Namespace) -> int:
             if "LoadDocumentCallback" in message:
                 message = "a remote @context is not fetched (no network access at run time)"
             where = exc.filename or ", ".join(args.add)
-            problem = Problem(where, exc.lineno or 0, "-", f"not valid RDF: {message}")
+            column = str(exc.offset) if exc.offset else "-"  # file:line:column: message
+            problem = Problem(where, exc.lineno or 0, column, f"not valid RDF: {message}")
             raise InputError([problem]) from None
         print(
             f"wrote store {loaded.store}: {loaded.triples:,} triples in {loaded.seconds:.1f} s, "
@@ -139,7 +139,7 @@ def _validate_tables(root: Path) -> tuple[int, ValidationReport]:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    paths = [Path(p) for p in args.paths] or [data_dir()]
+    paths = [Path(p) for p in args.paths] or [data_folder(args)]
     problems: list[str] = []
     for path in paths:
         if not path.exists():
@@ -181,13 +181,13 @@ def _write_report(out: Path, files: dict[str, str | bytes]) -> None:
 def _report(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
-        result = build_knowledge_graph(args.data, progress=_progress)
+        result = build_knowledge_graph(data_folder(args), progress=_progress)
     except CurationError as exc:
         if (out / "index.html").exists():
             _progress(f"tables have errors; the previous report in {out} is kept")
             raise
         _progress("tables have errors; writing a report that lists them")
-        empty = summarize(CuratedData(root=Path(args.data or data_dir())))
+        empty = summarize(CuratedData(root=data_folder(args)))
         _write_report(out, {"index.html": render_report(empty, ValidationReport(True, ()),
                                                         exc.problems)})  # fmt: skip
         raise

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from gutbone.cli.options import DATA_HELP, data_folder
 from gutbone.ingest import INGESTED_DIR, TRANSFORMS, IngestReport, run_ingest
-from gutbone.resources import data_dir
 
 __all__ = ["register"]
 
@@ -25,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "sources", nargs="*", metavar="SOURCE", help="sources to run (default: all)"
     )
-    parser.add_argument("--data", help="data folder (default: the bundled data folder)")
+    parser.add_argument("--data", help=DATA_HELP)
     parser.add_argument(
         "--check",
         action="store_true",
@@ -50,8 +49,7 @@ def _ingest(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    data = Path(args.data) if args.data else data_dir()
-    print(f"gutbone: data folder {data}", file=sys.stderr)
+    data = data_folder(args)
     names = args.sources or list(TRANSFORMS)
     reports = run_ingest(data, [TRANSFORMS[name] for name in names], check=args.check)
     stale = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from gutbone.cli.options import DATA_HELP, data_folder
 from gutbone.interop.exports import EXPORT_FORMATS, export_graph
 from gutbone.interop.imports import IMPORT_FORMATS, import_graphs
 from gutbone.pipeline import build_knowledge_graph
@@ -26,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     export.add_argument("--format", required=True, choices=list(EXPORT_FORMATS))
     export.add_argument("--out", required=True, metavar="PATH", help="output file or folder")
-    export.add_argument("--data", help="data folder (default: the bundled curated tables)")
+    export.add_argument("--data", help=DATA_HELP)
     export.set_defaults(handler=_export)
 
     imp = subparsers.add_parser(
@@ -46,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="stop at the first malformed or unmapped row and write nothing",
     )
     imp.add_argument("--out", metavar="DIR", help="merged data folder to write (else: check only)")
-    imp.add_argument("--data", help="data folder to merge into (default: the curated tables)")
+    imp.add_argument("--data", help="data folder to merge into; " + DATA_HELP)
     imp.add_argument(
         "--no-merge", action="store_true", help="import alone, without the curated tables"
     )
@@ -54,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _export(args: argparse.Namespace) -> int:
-    result = build_knowledge_graph(args.data, progress=_progress)
+    result = build_knowledge_graph(data_folder(args), progress=_progress)
     if not result.validation.conforms:
         for violation in result.validation.violations:
             print(f"error: {violation}", file=sys.stderr)
@@ -70,7 +71,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    base: object = None if args.no_merge else (args.data or True)
+    base: object = None if args.no_merge else data_folder(args)
     report = import_graphs(
         args.paths,
         fmt=args.format,

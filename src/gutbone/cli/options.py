@@ -1,4 +1,6 @@
-"""Argument types with documented bounds for numeric command-line options.
+"""Shared option handling: numeric bounds, negative values, the data folder.
+
+Argument types with documented bounds for numeric command-line options.
 
 An out-of-range value is a usage error (exit 2, argparse's message), never a
 ``MemoryError`` or an hour-long run. The limits (also in each option's ``--help``):
@@ -30,7 +32,12 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import sys
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from gutbone.datafolder import resolve_data_folder
 
 __all__ = [
     "MAX_DRAWS",
@@ -42,6 +49,9 @@ __all__ = [
     "MAX_NODES",
     "bounded_int",
     "bounded_float",
+    "GutboneParser",
+    "DATA_HELP",
+    "data_folder",
 ]
 
 MAX_DRAWS = 1_000_000
@@ -90,3 +100,54 @@ def bounded_float(low: float, high: float) -> Callable[[str], float]:
         return value
 
     return parse
+
+
+# ----------------------------------------------------------------------------- parser
+
+#: Words argparse should read as values, not options: negative numbers and lists of them
+#: (``--a -0.25,0.04``, ``--seed -1`` then fails its range check, not as "expected one
+#: argument").
+_NEGATIVE_VALUE = re.compile(r"^-(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?:,.*)?$")
+
+
+class GutboneParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` that takes ``-0.25,0.04`` as an option's value.
+
+    argparse reads a word starting with '-' as an option unless it is a plain negative
+    number, so comma-separated estimates like ``B,SE`` with a negative ``B`` were refused.
+    Sub-command parsers inherit the class (``add_subparsers`` uses the parent's type).
+
+    >>> parser = GutboneParser(prog="demo")
+    >>> _ = parser.add_argument("--a")
+    >>> parser.parse_args(["--a", "-0.25,0.04"]).a
+    '-0.25,0.04'
+    >>> parser.parse_args(["--a", "-1e-3"]).a
+    '-1e-3'
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_VALUE
+
+
+# ----------------------------------------------------------------------------- data folder
+
+#: ``--help`` text of every ``--data`` option.
+DATA_HELP = (
+    "data folder (default: the current folder if it holds gutbone tables, else ./data if it "
+    "does, else the bundled tables)"
+)
+
+
+def data_folder(args: argparse.Namespace) -> Path:
+    """The data folder a command reads (``--data`` or the rule of :mod:`gutbone.datafolder`).
+
+    Prints ``gutbone: data folder PATH (why)`` on stderr, once per run.
+    """
+    chosen = getattr(args, "_data_folder", None)
+    if chosen is None:
+        chosen = resolve_data_folder(getattr(args, "data", None))
+        args._data_folder = chosen
+        print(f"gutbone: data folder {chosen.path} ({chosen.reason})", file=sys.stderr)
+    path: Path = chosen.path
+    return path

@@ -9,7 +9,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from gutbone.cli.options import MAX_PATH_LENGTH, MAX_TOP, bounded_int
+from gutbone.cli.options import DATA_HELP, MAX_PATH_LENGTH, MAX_TOP, bounded_int, data_folder
 from gutbone.curation import load_curated
 from gutbone.errors import QueryError
 from gutbone.interop.readers.sparse_kgx import read_kgx
@@ -113,7 +113,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--damping", type=float, default=DEFAULT_DAMPING, help="DWPC exponent")
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    parser.add_argument("--data", help="data folder (default: the bundled curated tables)")
+    parser.add_argument("--data", help=DATA_HELP)
     parser.add_argument(
         "--kgx", metavar="DIR", help="score a KGX TSV graph (DIR/nodes.tsv, DIR/edges.tsv)"
     )
@@ -153,9 +153,9 @@ def _paths(args: argparse.Namespace) -> int:
     if args.kgx:
         graph = read_kgx(args.kgx)
     elif args.engine == "spark":
-        graph = from_curated(load_curated(args.data))
+        graph = from_curated(load_curated(data_folder(args)))
     else:
-        graph = build_projection(load_curated(args.data))
+        graph = build_projection(load_curated(data_folder(args)))
     sources = _resolve(graph, args.source)
     targets = _resolve(graph, args.target)
     if args.engine in ("sparse", "spark"):

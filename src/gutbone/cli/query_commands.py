@@ -7,7 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
-from gutbone.cli.options import bounded_float, bounded_int
+from gutbone.cli.options import DATA_HELP, bounded_float, bounded_int, data_folder
 from gutbone.errors import QueryError
 from gutbone.query.catalog import (
     CatalogQuery,
@@ -55,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sparql.add_argument("--engine", choices=ENGINES, default="oxigraph")
     sparql.add_argument("--endpoint", metavar="URL", help="run on a remote SPARQL 1.1 endpoint")
     sparql.add_argument("--store", metavar="DIR", help="an on-disk Oxigraph store (read-only)")
-    sparql.add_argument("--data", help="data folder (default: the bundled curated tables)")
+    sparql.add_argument("--data", help=DATA_HELP)
     sparql.add_argument(
         "--timeout",
         type=_SECONDS,
@@ -107,7 +107,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="send Access-Control-Allow-Origin: ORIGIN ('*' for any page); off by default",
     )
     serve.add_argument("--store", metavar="DIR", help="serve an on-disk Oxigraph store")
-    serve.add_argument("--data", help="data folder (default: the bundled curated tables)")
+    serve.add_argument("--data", help=DATA_HELP)
     serve.set_defaults(handler=_serve)
 
     load = subparsers.add_parser(
@@ -122,7 +122,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     load.add_argument(
         "--replace", action="store_true", help="replace the graph (PUT) instead of adding (POST)"
     )
-    load.add_argument("--data", help="data folder (default: the bundled curated tables)")
+    load.add_argument("--data", help=DATA_HELP)
     load.add_argument("--timeout", type=_SECONDS, default=120.0, help="seconds")
     load.set_defaults(handler=_load)
 
@@ -207,7 +207,11 @@ def _sparql(args: argparse.Namespace) -> int:
         check_query(query.text, engine=args.engine, source=source)  # before building the graph
         if args.store and args.engine == "rdflib":
             raise QueryError("--store holds an Oxigraph store: use --engine oxigraph")
-        loaded = load_source(args.data, store_dir=args.store)
+        loaded = load_source(
+            None if args.store else data_folder(args),
+            store_dir=args.store,
+            with_graph=args.engine == "rdflib",
+        )
         result = run_query(
             query.text,
             store=loaded.store,
@@ -245,7 +249,7 @@ def _serve(args: argparse.Namespace) -> int:
         endpoint = SparqlEndpoint(config, store_dir=args.store)
     else:
         _progress("building the graph")
-        loaded = load_source(args.data)
+        loaded = load_source(data_folder(args), with_graph=False)
         assert loaded.ntriples is not None
         endpoint = SparqlEndpoint(config, ntriples=loaded.ntriples)
 
@@ -273,7 +277,7 @@ def _load(args: argparse.Namespace) -> int:
     from gutbone.query.source import load_source
 
     _progress("building the graph")
-    loaded = load_source(args.data)
+    loaded = load_source(data_folder(args), with_graph=False)
     assert loaded.ntriples is not None
     outcome = push_graph(
         args.endpoint,

@@ -6,7 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from gutbone.cli.options import MAX_DEPTH, MAX_NODES, MAX_PATH_LENGTH, MAX_TOP, bounded_int
+from gutbone.cli.options import (
+    DATA_HELP,
+    MAX_DEPTH,
+    MAX_NODES,
+    MAX_PATH_LENGTH,
+    MAX_TOP,
+    bounded_int,
+    data_folder,
+)
 from gutbone.curation import load_curated
 from gutbone.errors import InputError, Problem
 from gutbone.io import atomic_write
@@ -57,7 +65,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                       help=f"refuse larger views (default: {DEFAULT_MAX_NODES}; "
                       f"at most {MAX_NODES:,})")  # fmt: skip
     view.add_argument("--title", help="page title")
-    view.add_argument("--data", help="data folder (default: the bundled curated tables)")
+    view.add_argument("--data", help=DATA_HELP)
     view.add_argument("--out", required=True, help="output HTML file")
     view.set_defaults(handler=_view)
 
@@ -70,7 +78,7 @@ def _view(args: argparse.Namespace) -> int:
             [Problem("<arguments>", 0, "--focus", "use either --focus or --from/--to, not both")]
         )
     _progress("reading curated tables")
-    data = load_curated(args.data)
+    data = load_curated(data_folder(args))
     if args.source is not None:
         from gutbone.views.pathway import paths_view
 

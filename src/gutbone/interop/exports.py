@@ -62,6 +62,7 @@ __all__ = [
     "jsonld_context",
     "to_jsonld",
     "graph_metadata",
+    "to_networkx",
     "to_graphml",
     "to_cytoscape",
     "export_graph",
@@ -154,13 +155,13 @@ def _graphml_edge(record: Record) -> dict[str, Any]:
     return attributes
 
 
-def to_graphml(data: CuratedData) -> str:
-    """GraphML text: a directed multigraph, KGX fields as node and edge attributes.
+def to_networkx(data: CuratedData) -> nx.MultiDiGraph:
+    """The graph as a networkx ``MultiDiGraph``: KGX fields as node and edge attributes.
 
-    Lists are ``|``-joined, decimals are strings with the curated digits, ``sign`` is an
-    integer and ``evidence_weight`` a double; nodes also get ``label`` (their name), which
-    Gephi and Cytoscape show. The sources are in the graph attribute ``gutbone_sources``
-    (JSON).
+    Edges are keyed by their assertion id. Lists are ``|``-joined, decimals are strings
+    with the curated digits, ``sign`` is an integer and ``evidence_weight`` a float; nodes
+    also get ``label`` (their name). The sources are in the graph attribute
+    ``gutbone_sources`` (JSON).
     """
     nodes, edges = kgx_records(data)
     graph: nx.MultiDiGraph = nx.MultiDiGraph(
@@ -177,6 +178,12 @@ def to_graphml(data: CuratedData) -> str:
         graph.add_edge(
             record["subject"], record["object"], key=record["id"], **_graphml_edge(record)
         )
+    return graph
+
+
+def to_graphml(data: CuratedData) -> str:
+    """GraphML text of :func:`to_networkx` (Gephi and Cytoscape show ``label``)."""
+    graph = to_networkx(data)
     buffer = io.BytesIO()
     nx.write_graphml(graph, buffer, encoding="utf-8", prettyprint=True, named_key_ids=True)
     return buffer.getvalue().decode("utf-8")

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import Graph
 
-from gutbone.pipeline import build_knowledge_graph
-from gutbone.rdf import serialize
 from gutbone.store import memory_store, open_store
+
+if TYPE_CHECKING:  # rdflib and the builder are imported only when a graph is built or parsed
+    from rdflib import Graph
 
 __all__ = ["QuerySource", "load_source"]
 
@@ -44,18 +46,40 @@ def load_source(
     data_root: str | os.PathLike[str] | None = None,
     *,
     store_dir: str | os.PathLike[str] | None = None,
+    with_graph: bool = True,
 ) -> QuerySource:
     """Build the curated graph (or open an on-disk store) for querying.
+
+    The graph built from a data folder is kept in the on-disk cache
+    (:mod:`gutbone.cache`): a second call on unchanged tables loads it instead of
+    rebuilding.
 
     :param data_root: the data folder (bundled ``data/`` when omitted).
     :param store_dir: an existing on-disk store; when given, nothing is built and only
         the ``oxigraph`` engine is available.
+    :param with_graph: also parse the rdflib graph (engine ``rdflib``); False leaves
+        ``graph`` as ``None``, which is faster.
     :returns: the source.
     :raises QueryError: ``store_dir`` is not a store folder.
     :raises CurationError: a table row is malformed.
     """
     if store_dir is not None:
         return QuerySource(open_store(store_dir), None, None)
-    graph = build_knowledge_graph(data_root, validate=False).graph
-    text = serialize(graph, "nt")
-    return QuerySource(memory_store(text), graph, text)
+    from gutbone.cache import cached_bytes
+    from gutbone.resources import data_dir
+
+    folder = Path(data_root) if data_root is not None else data_dir()
+
+    def build() -> bytes:
+        from gutbone.pipeline import build_knowledge_graph
+        from gutbone.rdf import serialize
+
+        return serialize(build_knowledge_graph(folder, validate=False).graph, "nt").encode()
+
+    data = cached_bytes("graph.nt", folder, build)
+    graph = None
+    if with_graph:
+        from rdflib import Graph
+
+        graph = Graph().parse(data=data, format="nt")
+    return QuerySource(memory_store(data), graph, data.decode("utf-8"))

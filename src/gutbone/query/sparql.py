@@ -405,7 +405,7 @@ def run_query(
     thread with a large stack.
 
     :param text: the query (the prefixes of :data:`DEFAULT_PREFIXES` need no declaration).
-    :param store: the store (engine ``oxigraph``).
+    :param store: the store (engine ``oxigraph``; made from ``graph`` when only that is given).
     :param graph: the graph (engine ``rdflib``).
     :param engine: ``oxigraph`` (default) or ``rdflib``.
     :param bindings: variable name (without ``?``) -> term, bound before evaluation.
@@ -425,8 +425,12 @@ def run_query(
         raise QueryError(f"unknown engine {engine!r} (expected: {', '.join(ENGINES)})")
     check_query(text, engine=engine, limits=limits, source=source)
     if engine == "oxigraph":
+        if store is None and graph is not None:
+            from gutbone.store import memory_store
+
+            store = memory_store(graph)  # an rdflib graph given: load it into a store
         if store is None:
-            raise QueryError("the oxigraph engine needs a store")
+            raise QueryError("the oxigraph engine needs a store (or an rdflib graph)")
         oxigraph_store = store
         return _in_query_thread(
             lambda: _run_oxigraph(text, oxigraph_store, bindings, max_rows, source), timeout
