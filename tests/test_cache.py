@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from gutbone import cache
-from gutbone.query.sparql import run_query
 from gutbone.query.source import load_source
+from gutbone.query.sparql import run_query
 
 ROOT = Path(__file__).resolve().parent.parent
 TOY = ROOT / "tests" / "fixtures" / "paths" / "toy"
