@@ -6,12 +6,14 @@ import json
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from gutbone.cli import COMMANDS, build_parser, main
 from gutbone.identifiers import BIOREGISTRY_PATTERNS, PREFIXES
 
+TOY = Path(__file__).resolve().parent / "fixtures" / "paths" / "toy"
 HEAVY = ("pandas", "matplotlib", "pyshacl", "pyspark", "rdflib", "scipy", "bioregistry", "pyvis")
 
 _PROBE = """
@@ -124,3 +126,29 @@ def test_an_option_name_after_an_option_is_still_an_option(
         main(["mediate", "--a", "--b", "0.2,0.02"])
     assert exc.value.code == 2
     assert "argument --a: expected one argument" in capsys.readouterr().err
+
+
+def test_reading_tables_and_a_warm_sparql_run_need_no_bioregistry(tmp_path: Path) -> None:
+    # bioregistry takes ~0.5 s to import: CURIE patterns are copied (checked above), and
+    # only `gutbone ingest` imports it
+    setup = (
+        "import os\n"
+        f"os.environ['GUTBONE_CACHE_DIR'] = {str(tmp_path)!r}\n"
+        "from gutbone.curation import load_curated\n"
+        f"data = load_curated({str(TOY)!r})\n"
+        "assert len(data.nodes) == 8\n"
+        "from gutbone.query.source import load_source\n"
+        f"load_source({str(TOY)!r}, with_graph=False)  # cold: builds\n"
+    )
+    assert "bioregistry" in _modules_after(setup + "import bioregistry")  # the probe sees it
+    assert "bioregistry" not in _modules_after(setup)
+    warm = (
+        "from gutbone.cli import main\n"
+        "import os\n"
+        f"os.environ['GUTBONE_CACHE_DIR'] = {str(tmp_path)!r}\n"
+        f"assert main(['sparql', 'counts_by_predicate', '--data', {str(TOY)!r}]) == 0\n"
+    )
+    loaded = _modules_after(warm)
+    # (rdflib is still imported: the catalog checks category defaults against the ontology)
+    for name in ("bioregistry", "pyshacl", "pandas", "matplotlib", "scipy"):
+        assert name not in loaded, name

@@ -29,8 +29,6 @@ from functools import cache
 from pathlib import Path
 from typing import ClassVar
 
-import bioregistry
-
 from gutbone.errors import IngestError, Problem
 from gutbone.ingest.manifest import Manifest
 from gutbone.ingest.transform import IngestedRows, RowCollector, Transform
@@ -143,7 +141,11 @@ def parse_gpml(data: bytes, name: str) -> Element:
 @cache
 def _prefix(database: str) -> str:
     """Bioregistry prefix of a GPML Xref database name ('' when unknown)."""
-    return _DATABASES.get(database) or bioregistry.normalize_prefix(database) or ""
+    if database in _DATABASES:
+        return _DATABASES[database]
+    import bioregistry  # on use: importing it takes ~0.5 s, and only ingest needs it
+
+    return bioregistry.normalize_prefix(database) or ""
 
 
 @dataclass(frozen=True)
