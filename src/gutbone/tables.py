@@ -46,7 +46,7 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -114,6 +114,50 @@ class CsvTable:
     name: str
     header: tuple[str, ...]
     rows: tuple[tuple[int, tuple[str, ...]], ...]
+
+    def cell(self, cells: tuple[str, ...], column: str) -> str:
+        """The cell of ``column`` in a row (``""`` when the row is shorter than the header).
+
+        >>> CsvTable("t.csv", ("a", "b"), ()).cell(("1",), "b")
+        ''
+        """
+        position = self.header.index(column)
+        return cells[position] if position < len(cells) else ""
+
+    def keyed_rows(
+        self, key: str, problems: list[Problem]
+    ) -> Iterator[tuple[int, tuple[str, ...], str]]:
+        """Every data row with its key cell (a study or variant name), checked.
+
+        A row with more cells than the header, a blank key and a key seen on an earlier row
+        are recorded in ``problems``; the row is still yielded, so its other cells are checked.
+
+        :param key: the key column, e.g. ``"study"``.
+        :param problems: where problems are added.
+        :returns: ``(row number, cells, key)`` of every data row.
+
+        >>> table = CsvTable("t.csv", ("study",), ((2, ("a",)), (3, ("a",))))
+        >>> found: list[Problem] = []
+        >>> [name for _, _, name in table.keyed_rows("study", found)]
+        ['a', 'a']
+        >>> str(found[0])
+        "t.csv:3:study: duplicate study name 'a' (first on row 2)"
+        """
+        first_row_of: dict[str, int] = {}
+        width = len(self.header)
+        for row, cells in self.rows:
+            if len(cells) > width:
+                message = f"{len(cells)} cells but the header has {width} columns"
+                problems.append(Problem(self.name, row, "-", message))
+            name = self.cell(cells, key)
+            if not name:
+                problems.append(Problem(self.name, row, key, f"blank {key} name"))
+            elif name in first_row_of:
+                message = f"duplicate {key} name {name!r} (first on row {first_row_of[name]})"
+                problems.append(Problem(self.name, row, key, message))
+            else:
+                first_row_of[name] = row
+            yield row, cells, name
 
 
 def read_text(path: str | os.PathLike[str], name: str) -> str:

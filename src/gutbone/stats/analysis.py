@@ -290,7 +290,7 @@ def meta_analysis_from_csv(
     (:func:`gutbone.stats.mantel_haenszel.pool_mh`); the table must then have the columns
     ``study,events1,n1,events2,n2`` and the measure be RR (default), OR or RD.
 
-    :param path: CSV in one of the input forms of DESIGN.md.
+    :param path: CSV in one of the input forms of docs/statistics.md ("Input").
     :param measure: ``MD``, ``SMD``, ``RR``, ``OR``, ``RD`` (or None for the form's default).
     :param model: ``"FE"``, a tau^2 estimator of :data:`gutbone.stats.meta.MODELS`, or
         ``"MH"``.

@@ -56,7 +56,7 @@ from scipy import special
 
 from gutbone.errors import Problem, StatsError
 from gutbone.stats.effect_sizes import log_odds_ratio, log_risk_ratio, risk_difference
-from gutbone.stats.meta import base_conventions, subgroup_difference
+from gutbone.stats.meta import base_conventions, with_subgroups
 from gutbone.stats.results import RATIO_MEASURES, LeaveOneOut, MetaResult, SubgroupResult
 from gutbone.stats.study_table import StudyTable
 
@@ -76,6 +76,7 @@ MH_MEASURES: tuple[str, ...] = ("RR", "OR", "RD")
 RD_VARIANCES: tuple[str, ...] = ("GR", "Sato")
 
 _FloatArray = NDArray[np.float64]
+_BoolArray = NDArray[np.bool_]
 
 
 def mh_conventions(measure: str = "RR", *, rd_variance: str = "GR") -> dict[str, str]:
@@ -348,9 +349,8 @@ def pool_mh(
     conv.update(mh_conventions(measure, rd_variance=rd_variance))
     if conventions:
         conv.update({key: value for key, value in conventions.items() if key not in conv})
-    overall = _pool_mh_core(
-        a, m1, c, m2, measure, level, labels, rd_variance, conv, tuple(notes), source, "all"
-    )
+    spec = _MHSpec(measure, level, rd_variance, conv, source)
+    overall = _pool_mh_core(a, m1, c, m2, labels, spec, tuple(notes), "all")
     if subgroups is None:
         return overall
     group_labels = [str(s) for s in subgroups]
@@ -361,70 +361,36 @@ def pool_mh(
     results = []
     for name in dict.fromkeys(group_labels):
         index = [i for i, label in enumerate(group_labels) if label == name]
+        group_studies = tuple(labels[i] for i in index)
         result = _pool_mh_core(
-            a[index],
-            m1[index],
-            c[index],
-            m2[index],
-            measure,
-            level,
-            tuple(labels[i] for i in index),
-            rd_variance,
-            conv,
-            (),
-            source,
+            a[index], m1[index], c[index], m2[index], group_studies, spec, (),
             f"subgroup {name!r}",
-        )
+        )  # fmt: skip
         results.append(SubgroupResult(name, result))
-    q_between, q_between_p, extra = subgroup_difference(results)
-    return replace(
-        overall,
-        subgroups=tuple(results),
-        q_between=q_between,
-        q_between_p=q_between_p,
-        notes=overall.notes + extra,
-    )
+    return with_subgroups(overall, results)
 
 
-def _pool_mh_core(
-    a: _FloatArray,
-    m1: _FloatArray,
-    c: _FloatArray,
-    m2: _FloatArray,
-    measure: str,
-    level: float,
-    labels: tuple[str, ...],
-    rd_variance: str,
-    conv: Mapping[str, str],
-    notes: tuple[str, ...],
-    source: str,
-    scope: str,
-) -> MetaResult:
-    k = a.size
-    terms = _terms(a, m1 - a, c, m2 - c, measure, rd_variance)
-    sums = terms.sum(axis=0)
-    est_arr, var_arr, ok = _finish(sums[None, :], measure, rd_variance)
-    if not ok[0]:
-        error = _not_estimable(measure, sums, source)
-        if scope != "all":
-            problem = error.problems[0]
-            error = StatsError([replace(problem, message=f"{scope}: {problem.message}")])
-        raise error
-    est, var = float(est_arr[0]), float(var_arr[0])
-    se = math.sqrt(var)
-    crit = float(special.ndtri(0.5 + level / 2))
-    stat = est / se
-    p = float(2 * special.ndtr(-abs(stat)))
-    yi, vi, corrected, double = _study_yivi(a, m1, c, m2, measure)
-    q, q_df, q_p, i2, h2 = _heterogeneity(yi, vi, est)
-    weights = terms[:, 0]
-    note_list = list(notes)
-    note_list.append(
+@dataclass(frozen=True)
+class _MHSpec:
+    """The options of one Mantel-Haenszel analysis, shared by its overall and subgroup fits."""
+
+    measure: str
+    level: float
+    rd_variance: str
+    conventions: Mapping[str, str]
+    source: str
+
+
+def _mh_notes(
+    labels: tuple[str, ...], measure: str, corrected: _BoolArray, double: _BoolArray
+) -> list[str]:
+    """The notes every Mantel-Haenszel result carries: corrections, empty studies, scale."""
+    notes = [
         "Mantel-Haenszel pooling of the 2x2 counts (fixed effect): no continuity "
         "correction in the pooled estimate"
-    )
+    ]
     if corrected.any():
-        note_list.append(
+        notes.append(
             "0.5 added to every cell of studies with a zero cell, for their own yi/vi "
             "only (Q, I2, plots): " + ", ".join(labels[i] for i in np.flatnonzero(corrected))
         )
@@ -435,57 +401,69 @@ def _pool_mh_core(
             if measure == "RD"
             else f"they add nothing to the MH {measure}"
         )
-        note_list.append(
+        notes.append(
             f"no events (or only events) in both arms: {names}; no study yi/vi (null), left "
             f"out of Q; {role}"
         )
-    if k == 1:
-        note_list.append("only one study: its own Mantel-Haenszel estimate is reported")
+    if len(labels) == 1:
+        notes.append("only one study: its own Mantel-Haenszel estimate is reported")
     if measure in RATIO_MEASURES:
-        note_list.append(f"pooled on the log {measure} scale; back-transformed values given")
-    lo, hi = est - crit * se, est + crit * se
+        notes.append(f"pooled on the log {measure} scale; back-transformed values given")
+    return notes
+
+
+def _mh_estimate(terms: _FloatArray, spec: _MHSpec, scope: str) -> tuple[float, float]:
+    """The pooled MH estimate and its standard error from the per-study terms."""
+    sums = terms.sum(axis=0)
+    est_arr, var_arr, ok = _finish(sums[None, :], spec.measure, spec.rd_variance)
+    if not ok[0]:
+        error = _not_estimable(spec.measure, sums, spec.source)
+        if scope != "all":
+            problem = error.problems[0]
+            error = StatsError([replace(problem, message=f"{scope}: {problem.message}")])
+        raise error
+    return float(est_arr[0]), math.sqrt(float(var_arr[0]))
+
+
+def _pool_mh_core(
+    a: _FloatArray,
+    m1: _FloatArray,
+    c: _FloatArray,
+    m2: _FloatArray,
+    labels: tuple[str, ...],
+    spec: _MHSpec,
+    notes: tuple[str, ...],
+    scope: str,
+) -> MetaResult:
+    measure = spec.measure
+    terms = _terms(a, m1 - a, c, m2 - c, measure, spec.rd_variance)
+    est, se = _mh_estimate(terms, spec, scope)
+    half = float(special.ndtri(0.5 + spec.level / 2)) * se
+    stat = est / se
+    yi, vi, corrected, double = _study_yivi(a, m1, c, m2, measure)
+    q, q_df, q_p, i2, h2 = _heterogeneity(yi, vi, est)
+    lo, hi = est - half, est + half
     back = None
     if measure in RATIO_MEASURES:
         back = {
-            "estimate": math.exp(est),
-            "ci_lower": math.exp(lo),
-            "ci_upper": math.exp(hi),
-            "pi_lower": math.exp(lo),
-            "pi_upper": math.exp(hi),
-        }
+            key: math.exp(value)
+            for key, value in (
+                ("estimate", est), ("ci_lower", lo), ("ci_upper", hi), ("pi_lower", lo),
+                ("pi_upper", hi),
+            )
+        }  # fmt: skip
+    weights = terms[:, 0]
     total = float(weights.sum())
-    pct = 100.0 * weights / total if total > 0 else np.full(k, math.nan)
+    pct = 100.0 * weights / total if total > 0 else np.full(a.size, math.nan)
     return MetaResult(
-        k=k,
-        estimate=est,
-        se=se,
-        ci_lower=lo,
-        ci_upper=hi,
-        z=stat,
-        p=p,
-        tau2=0.0,
-        i2=i2,
-        h2=h2,
-        q=q,
-        q_df=q_df,
-        q_p=q_p,
-        pi_lower=lo,
-        pi_upper=hi,
-        model="MH",
-        measure=measure,
-        weights=tuple(pct.tolist()),
-        conventions=dict(conv),
-        studies=labels,
-        yi=tuple(yi.tolist()),
-        vi=tuple(vi.tolist()),
-        test="z",
-        df=None,
-        level=level,
-        hksj=False,
-        tau=0.0,
-        back_transformed=back,
-        notes=tuple(note_list),
-    )
+        k=a.size, estimate=est, se=se, ci_lower=lo, ci_upper=hi, z=stat,
+        p=float(2 * special.ndtr(-abs(stat))), tau2=0.0, i2=i2, h2=h2, q=q, q_df=q_df,
+        q_p=q_p, pi_lower=lo, pi_upper=hi, model="MH", measure=measure,
+        weights=tuple(pct.tolist()), conventions=dict(spec.conventions), studies=labels,
+        yi=tuple(yi.tolist()), vi=tuple(vi.tolist()), test="z", df=None, level=spec.level,
+        hksj=False, tau=0.0, back_transformed=back,
+        notes=(*notes, *_mh_notes(labels, measure, corrected, double)),
+    )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------------

@@ -47,7 +47,8 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
+from typing import TypedDict, Unpack
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -68,11 +69,29 @@ __all__ = [
     "pool",
     "pooled_estimate",
     "pool_subgroups",
+    "PoolOptions",
+    "with_subgroups",
     "qprofile_tau2_ci",
     "base_conventions",
     "validate_yi_vi",
     "subgroup_difference",
 ]
+
+
+class PoolOptions(TypedDict, total=False):
+    """The keyword options of :func:`pool`, shared by :func:`pool_subgroups` (same meanings)."""
+
+    model: str
+    hksj: bool
+    level: float
+    measure: str
+    studies: Sequence[str] | None
+    pi_method: str
+    conventions: Mapping[str, str] | None
+    notes: Sequence[str]
+    heterogeneity_ci: bool
+
+
 
 _LOG_MAX_DOUBLE = math.log(sys.float_info.max)
 
@@ -435,7 +454,7 @@ def pool(
             key: _exp(getattr(core, key))
             for key in ("estimate", "ci_lower", "ci_upper", "pi_lower", "pi_upper")
         }
-    scalars = {f: getattr(core, f) for f in _SCALAR_FIELDS}
+    scalars = {f.name: getattr(core, f.name) for f in fields(PooledEstimate)}
     return MetaResult(
         **scalars,
         measure=measure,
@@ -454,13 +473,6 @@ def pool(
         back_transformed=back,
         notes=(*notes, *_pool_notes(core, ci)),
     )
-
-
-_SCALAR_FIELDS = (
-    "k", "estimate", "se", "ci_lower", "ci_upper", "z", "p", "tau2", "i2", "h2", "q", "q_df",
-    "q_p", "pi_lower", "pi_upper", "model", "test", "df", "level", "hksj", "converged",
-    "iterations",
-)  # fmt: skip
 
 
 def _i2(tau2: float, vt: float) -> float:
@@ -498,19 +510,7 @@ def _pool_notes(core: PooledEstimate, ci: tuple[float, float]) -> list[str]:
 
 
 def pool_subgroups(
-    yi: ArrayLike,
-    vi: ArrayLike,
-    subgroups: Sequence[str],
-    *,
-    model: str = "REML",
-    hksj: bool = False,
-    level: float = 0.95,
-    measure: str = "GEN",
-    studies: Sequence[str] | None = None,
-    pi_method: str = "z",
-    conventions: Mapping[str, str] | None = None,
-    notes: Sequence[str] = (),
-    heterogeneity_ci: bool = True,
+    yi: ArrayLike, vi: ArrayLike, subgroups: Sequence[str], **options: Unpack[PoolOptions]
 ) -> MetaResult:
     """Pool all studies, then each subgroup, and test for subgroup differences.
 
@@ -527,19 +527,7 @@ def pool_subgroups(
     >>> [g.subgroup for g in r.subgroups], round(r.q_between, 3)
     (['a', 'b'], 49.0)
     """
-    overall = pool(
-        yi,
-        vi,
-        model=model,
-        hksj=hksj,
-        level=level,
-        measure=measure,
-        studies=studies,
-        pi_method=pi_method,
-        conventions=conventions,
-        notes=notes,
-        heterogeneity_ci=heterogeneity_ci,
-    )
+    overall = pool(yi, vi, **options)
     y = np.asarray(overall.yi)
     v = np.asarray(overall.vi)
     labels = [str(s) for s in subgroups]
@@ -547,28 +535,30 @@ def pool_subgroups(
         raise StatsError(
             [Problem("-", 0, "subgroup", f"{len(labels)} subgroup labels for {overall.k} studies")]
         )
-    order = list(dict.fromkeys(labels))
+    hksj = options.get("hksj", False)
     results = []
-    for name in order:
+    for name in dict.fromkeys(labels):
         index = [i for i, label in enumerate(labels) if label == name]
         group_hksj = hksj and len(index) >= 2
-        group_notes = []
-        if hksj and not group_hksj:
-            group_notes.append("single study: no Hartung-Knapp adjustment")
-        result = pool(
-            y[index],
-            v[index],
-            model=model,
-            hksj=group_hksj,
-            level=level,
-            measure=measure,
-            studies=[overall.studies[i] for i in index],
-            pi_method=pi_method,
-            conventions=conventions,
-            notes=group_notes,
-            heterogeneity_ci=heterogeneity_ci,
-        )
-        results.append(SubgroupResult(name, result))
+        single = ["single study: no Hartung-Knapp adjustment"] if hksj and not group_hksj else []
+        group: PoolOptions = {
+            **options,
+            "hksj": group_hksj,
+            "studies": [overall.studies[i] for i in index],
+            "notes": single,
+        }
+        results.append(SubgroupResult(name, pool(y[index], v[index], **group)))
+    return with_subgroups(overall, results)
+
+
+def with_subgroups(overall: MetaResult, results: Sequence[SubgroupResult]) -> MetaResult:
+    """The overall result with its subgroup results and the test for subgroup differences.
+
+    :param overall: the analysis of all studies.
+    :param results: one result per subgroup, in the order to report them.
+    :returns: ``overall`` with ``subgroups``, ``q_between``, ``q_between_p`` and a note
+        when there is a single subgroup.
+    """
     q_between, q_between_p, extra = subgroup_difference(results)
     return replace(
         overall,

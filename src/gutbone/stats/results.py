@@ -1,4 +1,6 @@
-"""Result types of the statistics engine; field names are the JSON keys of DESIGN.md.
+"""Result types of the statistics engine (JSON keys: docs/statistics.md).
+
+Field names are the JSON keys of ``gutbone meta --format json``.
 
 They live apart from the code that computes them, so the pooling, Mantel-Haenszel,
 leave-one-out, bias and regression modules can all return (and read) them without
@@ -72,79 +74,6 @@ class SubgroupResult:
 
 
 @dataclass(frozen=True)
-class MetaResult:
-    """Result of a meta-analysis; field names are the JSON keys of DESIGN.md.
-
-    Numbers that do not exist for the data (a Q p value for one study...) are NaN and
-    become ``null`` in :meth:`to_json_dict`. ``z`` holds the t statistic when
-    ``test == "t"`` (HKSJ), with ``df`` its degrees of freedom.
-    """
-
-    k: int
-    estimate: float
-    se: float
-    ci_lower: float
-    ci_upper: float
-    z: float
-    p: float
-    tau2: float
-    i2: float
-    h2: float
-    q: float
-    q_df: int
-    q_p: float
-    pi_lower: float
-    pi_upper: float
-    model: str
-    measure: str
-    weights: tuple[float, ...]
-    subgroups: tuple[SubgroupResult, ...] | None = None
-    q_between: float | None = None
-    q_between_p: float | None = None
-    conventions: Mapping[str, str] = field(default_factory=dict)
-    # extra keys
-    studies: tuple[str, ...] = ()
-    yi: tuple[float, ...] = ()
-    vi: tuple[float, ...] = ()
-    test: str = "z"
-    df: float | None = None
-    level: float = 0.95
-    hksj: bool = False
-    tau: float = 0.0
-    tau2_ci_lower: float = math.nan
-    tau2_ci_upper: float = math.nan
-    i2_ci_lower: float = math.nan
-    i2_ci_upper: float = math.nan
-    h2_ci_lower: float = math.nan
-    h2_ci_upper: float = math.nan
-    converged: bool = True
-    iterations: int = 0
-    back_transformed: Mapping[str, float] | None = None
-    notes: tuple[str, ...] = ()
-
-    def to_json_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict (NaN and infinities become ``None``).
-
-        >>> from gutbone.stats.meta import pool
-        >>> d = pool([0.1, 0.3], [0.01, 0.02], model="FE").to_json_dict()
-        >>> sorted(k for k in d if k in ("k", "estimate", "weights"))
-        ['estimate', 'k', 'weights']
-        """
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "subgroups":
-                if value is None:
-                    continue
-                out[f.name] = [group.to_json_dict() for group in value]
-            elif f.name in ("q_between", "q_between_p") and self.subgroups is None:
-                continue
-            else:
-                out[f.name] = jsonable(value)
-        return out
-
-
-@dataclass(frozen=True)
 class PooledEstimate:
     """The pooled estimate alone: the scalar part of :class:`MetaResult`.
 
@@ -183,6 +112,59 @@ class PooledEstimate:
         2
         """
         return {f.name: jsonable(getattr(self, f.name)) for f in fields(self)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetaResult(PooledEstimate):
+    """Result of a meta-analysis; field names are the JSON keys of ``gutbone meta --format json``.
+
+    The pooled numbers are the fields of :class:`PooledEstimate`; the rest are the per-study
+    values, subgroups, heterogeneity intervals, conventions and notes. Numbers that do not
+    exist for the data (a Q p value for one study...) are NaN and become ``null`` in
+    :meth:`to_json_dict`. ``z`` holds the t statistic when ``test == "t"`` (HKSJ), with
+    ``df`` its degrees of freedom.
+    """
+
+    measure: str
+    weights: tuple[float, ...]
+    subgroups: tuple[SubgroupResult, ...] | None = None
+    q_between: float | None = None
+    q_between_p: float | None = None
+    conventions: Mapping[str, str] = field(default_factory=dict)
+    # extra keys
+    studies: tuple[str, ...] = ()
+    yi: tuple[float, ...] = ()
+    vi: tuple[float, ...] = ()
+    tau: float = 0.0
+    tau2_ci_lower: float = math.nan
+    tau2_ci_upper: float = math.nan
+    i2_ci_lower: float = math.nan
+    i2_ci_upper: float = math.nan
+    h2_ci_lower: float = math.nan
+    h2_ci_upper: float = math.nan
+    back_transformed: Mapping[str, float] | None = None
+    notes: tuple[str, ...] = ()
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict (NaN and infinities become ``None``).
+
+        >>> from gutbone.stats.meta import pool
+        >>> d = pool([0.1, 0.3], [0.01, 0.02], model="FE").to_json_dict()
+        >>> sorted(k for k in d if k in ("k", "estimate", "weights"))
+        ['estimate', 'k', 'weights']
+        """
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "subgroups":
+                if value is None:
+                    continue
+                out[f.name] = [group.to_json_dict() for group in value]
+            elif f.name in ("q_between", "q_between_p") and self.subgroups is None:
+                continue
+            else:
+                out[f.name] = jsonable(value)
+        return out
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 r"""Read and check study-level CSV tables for ``gutbone meta``.
 
-One of these column sets is required (DESIGN.md), plus an optional ``subgroup``:
+One of these column sets is required (docs/statistics.md, "Input"), plus an optional ``subgroup``:
 
 ========  ======================================
 form      columns
@@ -160,68 +160,39 @@ def read_study_table(path: str | os.PathLike[str]) -> StudyTable:
     """
     name = os.fspath(path)
     table = read_csv(name, name)
-    header = list(table.header)
-    problems: list[Problem] = []
-    form, form_problems = _match_form(name, header)
-    problems.extend(form_problems)
+    form, problems = _match_form(name, list(table.header))
     if form is None or problems:
         raise InputError(problems)
     numeric = FORMS[form]
-    position = {col: header.index(col) for col in header if col}
-    has_subgroup = "subgroup" in position
-    has_english = "study_en" in position
+    named = [col for col in table.header if col]
+    has_subgroup = "subgroup" in named
+    has_english = "study_en" in named
     studies: list[str] = []
     rows: list[int] = []
     subgroups: list[str] = []
     studies_en: list[str] = []
     columns: dict[str, list[float]] = {col: [] for col in numeric}
     other: dict[str, list[str]] = {
-        col: [] for col in position if col not in numeric and col not in ("study", "study_en")
+        col: [] for col in dict.fromkeys(named) if col not in (*numeric, "study", "study_en")
     }
-    first_row_of: dict[str, int] = {}
-    for offset, record in table.rows:
-        if len(record) > len(header):
-            problems.append(
-                Problem(
-                    name,
-                    offset,
-                    "-",
-                    f"{len(record)} cells but the header has {len(header)} columns",
-                )
-            )
-
-        def cell(col: str, record: tuple[str, ...] = record) -> str:
-            index = position[col]
-            return record[index] if index < len(record) else ""
-
-        study = cell("study")
-        if not study:
-            problems.append(Problem(name, offset, "study", "blank study name"))
-        elif study in first_row_of:
-            problems.append(
-                Problem(
-                    name,
-                    offset,
-                    "study",
-                    f"duplicate study name {study!r} (first on row {first_row_of[study]})",
-                )
-            )
-        else:
-            first_row_of[study] = offset
-        row_values = {col: _cell_number(name, offset, col, cell(col), problems) for col in numeric}
+    for offset, record, study in table.keyed_rows("study", problems):
+        row_values = {
+            col: _cell_number(name, offset, col, table.cell(record, col), problems)
+            for col in numeric
+        }
         problems.extend(_check_row(name, offset, form, row_values))
         studies.append(study)
-        studies_en.append(cell("study_en") if has_english else "")
+        studies_en.append(table.cell(record, "study_en") if has_english else "")
         rows.append(offset)
         if has_subgroup:
-            group = cell("subgroup")
+            group = table.cell(record, "subgroup")
             if not group:
                 problems.append(Problem(name, offset, "subgroup", "blank subgroup label"))
             subgroups.append(group)
         for col in numeric:
             columns[col].append(row_values[col])
         for col, values in other.items():
-            values.append(cell(col))
+            values.append(table.cell(record, col))
     if not studies and not problems:
         problems.append(Problem(name, 2, "-", "no study rows after the header"))
     if problems:

@@ -96,68 +96,26 @@ def read_variant_table(path: str | os.PathLike[str]) -> VariantTable:
     """
     source = os.fspath(path)
     table = read_csv(path, source)
-    header = list(table.header)
-    problems: list[Problem] = []
-    index = {name: position for position, name in enumerate(header)}
-    for name in REQUIRED_COLUMNS:
-        if name not in index:
-            problems.append(
-                Problem(
-                    source,
-                    1,
-                    name,
-                    f"missing column (required columns: {', '.join(REQUIRED_COLUMNS)})",
-                )
-            )
-    if problems:
-        raise InputError(problems)
-
-    raw = table.rows
-    if not raw:
+    missing = [name for name in REQUIRED_COLUMNS if name not in table.header]
+    if missing:
+        expected = f"missing column (required columns: {', '.join(REQUIRED_COLUMNS)})"
+        raise InputError([Problem(source, 1, name, expected) for name in missing])
+    if not table.rows:
         raise InputError([Problem(source, 2, "-", "no variant rows after the header")])
-
-    def cell(cells: tuple[str, ...], name: str) -> str:
-        position = index[name]
-        return cells[position] if position < len(cells) else ""
-
-    se_exposure_absent = all(cell(cells, "se_exposure") == "" for _, cells in raw)
+    se_exposure_absent = all(table.cell(cells, "se_exposure") == "" for _, cells in table.rows)
+    numeric = [c for c in _NUMERIC_COLUMNS if not (c == "se_exposure" and se_exposure_absent)]
     columns: dict[str, list[float]] = {name: [] for name in _NUMERIC_COLUMNS}
     variants: list[str] = []
     rows: list[int] = []
-    first_seen: dict[str, int] = {}
-    for row_number, cells in raw:
-        if len(cells) > len(header):
-            problems.append(
-                Problem(
-                    source,
-                    row_number,
-                    "-",
-                    f"{len(cells)} cells but the header has {len(header)} columns",
-                )
-            )
-        name = cell(cells, "variant")
-        if not name:
-            problems.append(Problem(source, row_number, "variant", "blank variant name"))
-        elif name in first_seen:
-            problems.append(
-                Problem(
-                    source,
-                    row_number,
-                    "variant",
-                    f"duplicate variant name {name!r} (first on row {first_seen[name]})",
-                )
-            )
-        else:
-            first_seen[name] = row_number
+    problems: list[Problem] = []
+    for row_number, cells, name in table.keyed_rows("variant", problems):
         variants.append(name)
         rows.append(row_number)
-        for column in _NUMERIC_COLUMNS:
-            if column == "se_exposure" and se_exposure_absent:
-                continue
-            value = _cell_number(source, row_number, column, cell(cells, column), problems)
-            if value is None:
-                continue
-            columns[column].append(value)
+        for column in numeric:
+            text = table.cell(cells, column)
+            value = _cell_number(source, row_number, column, text, problems)
+            if value is not None:
+                columns[column].append(value)
     if problems:
         raise InputError(problems)
     return VariantTable(
