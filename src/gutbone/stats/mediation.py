@@ -34,6 +34,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import stats
 
 from gutbone.errors import Problem, StatsError
@@ -339,6 +340,23 @@ def _delta_values(
     return values
 
 
+def _draw_summary(
+    name: str, draws: NDArray[np.float64], quantiles: tuple[float, float]
+) -> dict[str, float]:
+    """Standard error, percentile interval and two-sided p value of Monte Carlo draws.
+
+    The p value is ``2 (min(#draws <= 0, #draws >= 0) + 1) / (n + 1)``, capped at 1.
+    """
+    lo, hi = np.quantile(draws, quantiles)
+    extreme = min(int(np.sum(draws <= 0)), int(np.sum(draws >= 0)))
+    return {
+        f"{name}_se": float(np.std(draws, ddof=1)),
+        f"{name}_ci_lower": float(lo),
+        f"{name}_ci_upper": float(hi),
+        f"{name}_p": min(1.0, 2 * (extreme + 1) / (draws.size + 1)),
+    }
+
+
 def _mc_values(
     a: float,
     a_se: float,
@@ -358,27 +376,10 @@ def _mc_values(
     b_draw = rng.normal(b, b_se, draws)
     ind_draw = a_draw * b_draw
     quantiles = (alpha / 2, 1 - alpha / 2)
-    lo, hi = np.quantile(ind_draw, quantiles)
-    below = int(np.sum(ind_draw <= 0))
-    above = int(np.sum(ind_draw >= 0))
-    values.update(
-        indirect_se=float(np.std(ind_draw, ddof=1)),
-        indirect_ci_lower=float(lo),
-        indirect_ci_upper=float(hi),
-        indirect_p=min(1.0, 2 * (min(below, above) + 1) / (draws + 1)),
-    )
+    values.update(_draw_summary("indirect", ind_draw, quantiles))
     if total is not None and total_se is not None:
         c_draw = rng.normal(total, total_se, draws)
-        dir_draw = c_draw - ind_draw
-        lo, hi = np.quantile(dir_draw, quantiles)
-        below = int(np.sum(dir_draw <= 0))
-        above = int(np.sum(dir_draw >= 0))
-        values.update(
-            direct_se=float(np.std(dir_draw, ddof=1)),
-            direct_ci_lower=float(lo),
-            direct_ci_upper=float(hi),
-            direct_p=min(1.0, 2 * (min(below, above) + 1) / (draws + 1)),
-        )
+        values.update(_draw_summary("direct", c_draw - ind_draw, quantiles))
         if proportion is not None:
             prop_draw = ind_draw / c_draw
             lo, hi = np.quantile(prop_draw, quantiles)
