@@ -18,7 +18,8 @@ from __future__ import annotations
 import io
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
@@ -27,6 +28,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon, Rectangle
 from matplotlib.ticker import FuncFormatter
+from numpy.typing import NDArray
 from scipy import stats
 
 from gutbone.io import atomic_write
@@ -73,6 +75,183 @@ def _label_x(ax: Axes, ratio: bool, measure: str, xmin: float, xmax: float) -> N
         ax.set_xlabel(measure)
 
 
+def _forest_layout(result: MetaResult) -> list[tuple[str, Any]]:
+    """The forest plot's rows from top to bottom: ``(kind, payload)``."""
+    layout: list[tuple[str, Any]] = []
+    if result.subgroups:
+        index_of = {name: i for i, name in enumerate(result.studies)}
+        for j, group in enumerate(result.subgroups):
+            layout.append(("header", group.subgroup))
+            layout.extend(("study", index_of[name]) for name in group.result.studies)
+            layout.append(("subgroup", j))
+            layout.append(("gap", None))
+    else:
+        layout.extend(("study", i) for i in range(result.k))
+        layout.append(("gap", None))
+    layout.append(("summary", None))
+    return layout
+
+
+@dataclass
+class _Forest:
+    """A forest plot being drawn: the figure, its axes and the per-study numbers."""
+
+    result: MetaResult
+    names: list[str]
+    n_rows: int
+    fig: Figure
+    ax: Axes
+    yi: NDArray[np.float64]
+    lo: NDArray[np.float64]
+    hi: NDArray[np.float64]
+    weights: NDArray[np.float64]
+    xlim: tuple[float, float]
+    x_per_row: float
+    label_kw: dict[str, Any]
+
+    @classmethod
+    def create(cls, result: MetaResult, names: list[str], n_rows: int) -> _Forest:
+        """Size the figure for ``n_rows`` rows and compute the x range of everything drawn."""
+        row_height = 0.46 if any("\n" in name for name in names) else 0.32
+        z = float(stats.norm.ppf(0.5 + result.level / 2))
+        yi = np.asarray(result.yi)
+        se = np.sqrt(np.asarray(result.vi))
+        lo, hi = yi - z * se, yi + z * se
+        height = max(3.0, row_height * n_rows + 1.6)
+        fig = Figure(figsize=(10.0, height))
+        ax = fig.add_axes((0.28, 0.12, 0.44, 0.78))
+        finite = np.isfinite(lo) & np.isfinite(hi)
+        span = [result.ci_lower, result.ci_upper]
+        if finite.any():
+            span += [float(np.min(lo[finite])), float(np.max(hi[finite]))]
+        if math.isfinite(result.pi_lower) and result.tau2 > 0:
+            span += [result.pi_lower, result.pi_upper]
+        pad = 0.05 * (max(span) - min(span) or 1.0)
+        xmin, xmax = min(span) - pad, max(span) + pad
+        label_kw = {"transform": ax.get_yaxis_transform(), "va": "center", "fontsize": 9}
+        # x data units spanned by one row height, so that study boxes are drawn square
+        x_per_row = (xmax - xmin) / (0.44 * 10.0) * (0.78 * height) / (n_rows + 1.1)
+        weights = np.asarray(result.weights)
+        return cls(
+            result, names, n_rows, fig, ax, yi, lo, hi, weights, (xmin, xmax), x_per_row, label_kw
+        )
+
+    @property
+    def ratio(self) -> bool:
+        """Whether the measure is a ratio (drawn on the log scale)."""
+        return self.result.measure in RATIO_MEASURES
+
+    def _interval(self, estimate: float, lower: float, upper: float) -> str:
+        ratio = self.ratio
+        return f"{_fmt(estimate, ratio)} [{_fmt(lower, ratio)}, {_fmt(upper, ratio)}]"
+
+    def study(self, i: int, y: float) -> None:
+        """One study: its CI line and weighted box, or "not estimable" (MH, no events)."""
+        ax, kw, weights = self.ax, self.label_kw, self.weights
+        lo, hi = self.lo[i], self.hi[i]
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            ax.text(-0.02, y, self.names[i], ha="right", **kw)
+            ax.text(1.02, y, "not estimable", ha="left", color=_MUTED, **kw)
+            ax.text(1.42, y, f"{weights[i]:.1f}%", ha="right", **kw)
+            return
+        (line,) = ax.plot([lo, hi], [y, y], color=_INK, lw=1.0, zorder=2)
+        line.set_gid(f"study-ci-{i}")
+        wmax = float(weights.max()) if weights.size else 1.0
+        size = 0.2 + 0.45 * math.sqrt(weights[i] / wmax) if wmax > 0 else 0.3
+        width = size * self.x_per_row
+        box = Rectangle(
+            (self.yi[i] - width / 2, y - size / 2),
+            width,
+            size,
+            facecolor=_ACCENT,
+            edgecolor=_ACCENT,
+            zorder=3,
+        )
+        box.set_gid(f"study-{i}")
+        ax.add_patch(box)
+        ax.text(-0.02, y, self.names[i], ha="right", **kw)
+        ax.text(1.02, y, self._interval(self.yi[i], lo, hi), ha="left", **kw)
+        ax.text(1.42, y, f"{weights[i]:.1f}%", ha="right", **kw)
+
+    def header(self, subgroup: str, y: float) -> None:
+        """The bold name of a subgroup above its studies."""
+        self.ax.text(-0.02, y, str(subgroup), ha="right", fontweight="bold", **self.label_kw)
+
+    def subgroup(self, j: int, y: float) -> None:
+        """A subgroup's diamond and subtotal."""
+        assert self.result.subgroups is not None
+        g = self.result.subgroups[j].result
+        _diamond(self.ax, g.ci_lower, g.estimate, g.ci_upper, y, f"subgroup-diamond-{j}", _MUTED)
+        kw = self.label_kw
+        self.ax.text(-0.02, y, f"Subtotal (k={g.k}, I²={g.i2:.0f}%)", ha="right", **kw)
+        self.ax.text(1.02, y, self._interval(g.estimate, g.ci_lower, g.ci_upper), ha="left", **kw)
+
+    def summary(self, _payload: None, y: float) -> None:
+        """The pooled diamond, its label and, for random effects, the prediction interval."""
+        result, ax, kw = self.result, self.ax, self.label_kw
+        _diamond(ax, result.ci_lower, result.estimate, result.ci_upper, y, "summary-diamond", _INK)
+        if result.model == "MH":
+            label = f"MH fixed effect (k={result.k})"
+        else:
+            label = f"{result.model} model (k={result.k})"
+        if result.hksj:
+            label += ", HKSJ"
+        ax.text(-0.02, y, label, ha="right", fontweight="bold", **kw)
+        text = self._interval(result.estimate, result.ci_lower, result.ci_upper)
+        ax.text(1.02, y, text, ha="left", fontweight="bold", **kw)
+        ax.text(1.42, y, "100%", ha="right", **kw)
+        # Mantel-Haenszel: fixed effect, the prediction interval is the CI (not drawn)
+        if result.k > 1 and math.isfinite(result.pi_lower) and result.model != "MH":
+            (pi,) = ax.plot(
+                [result.pi_lower, result.pi_upper],
+                [y - 0.55, y - 0.55],
+                color=_INK,
+                lw=1.0,
+                ls=(0, (4, 2)),
+            )
+            pi.set_gid("prediction-interval")
+            ax.text(-0.02, y - 0.55, "Prediction interval", ha="right", **kw)
+
+    def frame(self) -> None:
+        """Reference lines, axes, column headings and the heterogeneity footer."""
+        result, ax, n_rows = self.result, self.ax, self.n_rows
+        xmin, xmax = self.xlim
+        ax.axvline(0.0, color=_MUTED, lw=0.8, zorder=1)
+        ax.axvline(result.estimate, color=_INK, lw=0.6, ls=":", zorder=1)
+        ax.set_xlim(xmin, xmax)
+        ax.set_ylim(-0.3, n_rows + 1.3)
+        ax.set_yticks([])
+        for side in ("left", "right", "top"):
+            ax.spines[side].set_visible(False)
+        measure = result.measure if result.measure != "GEN" else "Effect size"
+        _label_x(ax, self.ratio, measure, xmin, xmax)
+        head_kw: dict[str, Any] = {
+            "transform": ax.get_yaxis_transform(),
+            "va": "bottom",
+            "fontsize": 9,
+            "fontweight": "bold",
+        }
+        ax.text(-0.02, n_rows + 0.7, "Study", ha="right", **head_kw)
+        heading = f"{measure} [{100 * result.level:.0f}% CI]"
+        ax.text(1.02, n_rows + 0.7, heading, ha="left", **head_kw)
+        ax.text(1.42, n_rows + 0.7, "Weight", ha="right", **head_kw)
+        self.fig.text(0.02, 0.02, _forest_footer(result), fontsize=8, color=_INK)
+
+
+def _forest_footer(result: MetaResult) -> str:
+    if result.model == "MH":
+        footer = f"Heterogeneity: I² = {result.i2:.1f}% (Mantel-Haenszel, fixed effect)"
+    else:
+        footer = f"Heterogeneity: tau² = {result.tau2:.3g}; I² = {result.i2:.1f}%"
+    if math.isfinite(result.q_p):
+        footer += f"; Q = {result.q:.2f} (df = {result.q_df}), p = {result.q_p:.3g}"
+    if result.q_between is not None and math.isfinite(result.q_between):
+        footer += (
+            f"\nSubgroup differences: Q = {result.q_between:.2f}, p = {result.q_between_p:.3g}"
+        )
+    return footer
+
+
 def forest_plot(
     result: MetaResult, *, title: str | None = None, study_labels: Sequence[str] | None = None
 ) -> Figure:
@@ -97,162 +276,19 @@ def forest_plot(
     names = list(result.studies) if study_labels is None else list(study_labels)
     if len(names) != result.k:
         raise ValueError(f"study_labels has {len(names)} labels for {result.k} studies")
-    row_height = 0.46 if any("\n" in name for name in names) else 0.32
-    ratio = result.measure in RATIO_MEASURES
-    z = float(stats.norm.ppf(0.5 + result.level / 2))
-    yi = np.asarray(result.yi)
-    se = np.sqrt(np.asarray(result.vi))
-    lo, hi = yi - z * se, yi + z * se
-    weights = np.asarray(result.weights)
-    # layout: list of (kind, payload) from top to bottom
-    layout: list[tuple[str, object]] = []
-    if result.subgroups:
-        index_of = {name: i for i, name in enumerate(result.studies)}
-        for j, group in enumerate(result.subgroups):
-            layout.append(("header", group.subgroup))
-            for name in group.result.studies:
-                layout.append(("study", index_of[name]))
-            layout.append(("subgroup", j))
-            layout.append(("gap", None))
-    else:
-        layout.extend(("study", i) for i in range(result.k))
-        layout.append(("gap", None))
-    layout.append(("summary", None))
-    n_rows = len(layout)
-    height = max(3.0, row_height * n_rows + 1.6)
-    fig = Figure(figsize=(10.0, height))
-    ax = fig.add_axes((0.28, 0.12, 0.44, 0.78))
-    ys = {row: n_rows - row for row in range(n_rows)}
-    wmax = float(weights.max()) if weights.size else 1.0
-    # studies without an estimate of their own (Mantel-Haenszel: no events in both arms)
-    # get a "not estimable" row and no box
-    finite = np.isfinite(lo) & np.isfinite(hi)
-    span = [result.ci_lower, result.ci_upper]
-    if finite.any():
-        span += [float(np.min(lo[finite])), float(np.max(hi[finite]))]
-    if math.isfinite(result.pi_lower) and result.tau2 > 0:
-        span += [result.pi_lower, result.pi_upper]
-    xmin, xmax = min(span), max(span)
-    pad = 0.05 * (xmax - xmin or 1.0)
-    xmin, xmax = xmin - pad, xmax + pad
-    label_kw: dict[str, Any] = {
-        "transform": ax.get_yaxis_transform(),
-        "va": "center",
-        "fontsize": 9,
+    layout = _forest_layout(result)
+    forest = _Forest.create(result, names, len(layout))
+    draw: dict[str, Callable[[Any, float], None]] = {
+        "study": forest.study,
+        "header": forest.header,
+        "subgroup": forest.subgroup,
+        "summary": forest.summary,
+        "gap": lambda _payload, _y: None,
     }
-    # x data units spanned by one row height, so that study boxes are drawn square
-    x_per_row = (xmax - xmin) / (0.44 * 10.0) * (0.78 * height) / (n_rows + 1.1)
     for row, (kind, payload) in enumerate(layout):
-        y = ys[row]
-        if kind == "study" and not finite[int(payload)]:  # type: ignore[call-overload]
-            i = int(payload)  # type: ignore[call-overload]
-            ax.text(-0.02, y, names[i], ha="right", **label_kw)
-            ax.text(1.02, y, "not estimable", ha="left", color=_MUTED, **label_kw)
-            ax.text(1.42, y, f"{weights[i]:.1f}%", ha="right", **label_kw)
-        elif kind == "study":
-            i = int(payload)  # type: ignore[call-overload]
-            (line,) = ax.plot([lo[i], hi[i]], [y, y], color=_INK, lw=1.0, zorder=2)
-            line.set_gid(f"study-ci-{i}")
-            size = 0.2 + 0.45 * math.sqrt(weights[i] / wmax) if wmax > 0 else 0.3
-            width = size * x_per_row
-            box = Rectangle(
-                (yi[i] - width / 2, y - size / 2),
-                width,
-                size,
-                facecolor=_ACCENT,
-                edgecolor=_ACCENT,
-                zorder=3,
-            )
-            box.set_gid(f"study-{i}")
-            ax.add_patch(box)
-            ax.text(-0.02, y, names[i], ha="right", **label_kw)
-            ax.text(
-                1.02,
-                y,
-                f"{_fmt(yi[i], ratio)} [{_fmt(lo[i], ratio)}, {_fmt(hi[i], ratio)}]",
-                ha="left",
-                **label_kw,
-            )
-            ax.text(1.42, y, f"{weights[i]:.1f}%", ha="right", **label_kw)
-        elif kind == "header":
-            ax.text(-0.02, y, str(payload), ha="right", fontweight="bold", **label_kw)
-        elif kind == "subgroup":
-            assert result.subgroups is not None
-            group = result.subgroups[int(payload)]  # type: ignore[call-overload]
-            g = group.result
-            _diamond(
-                ax, g.ci_lower, g.estimate, g.ci_upper, y, f"subgroup-diamond-{payload}", _MUTED
-            )
-            ax.text(-0.02, y, f"Subtotal (k={g.k}, I²={g.i2:.0f}%)", ha="right", **label_kw)
-            ax.text(
-                1.02,
-                y,
-                f"{_fmt(g.estimate, ratio)} [{_fmt(g.ci_lower, ratio)}, {_fmt(g.ci_upper, ratio)}]",
-                ha="left",
-                **label_kw,
-            )
-        elif kind == "summary":
-            _diamond(
-                ax, result.ci_lower, result.estimate, result.ci_upper, y, "summary-diamond", _INK
-            )
-            if result.model == "MH":
-                label = f"MH fixed effect (k={result.k})"
-            else:
-                label = f"{result.model} model (k={result.k})"
-            if result.hksj:
-                label += ", HKSJ"
-            ax.text(-0.02, y, label, ha="right", fontweight="bold", **label_kw)
-            ax.text(
-                1.02,
-                y,
-                f"{_fmt(result.estimate, ratio)} [{_fmt(result.ci_lower, ratio)}, "
-                f"{_fmt(result.ci_upper, ratio)}]",
-                ha="left",
-                fontweight="bold",
-                **label_kw,
-            )
-            ax.text(1.42, y, "100%", ha="right", **label_kw)
-            # Mantel-Haenszel: fixed effect, the prediction interval is the CI (not drawn)
-            if result.k > 1 and math.isfinite(result.pi_lower) and result.model != "MH":
-                (pi,) = ax.plot(
-                    [result.pi_lower, result.pi_upper],
-                    [y - 0.55, y - 0.55],
-                    color=_INK,
-                    lw=1.0,
-                    ls=(0, (4, 2)),
-                )
-                pi.set_gid("prediction-interval")
-                ax.text(-0.02, y - 0.55, "Prediction interval", ha="right", **label_kw)
-    null = 0.0
-    ax.axvline(null, color=_MUTED, lw=0.8, zorder=1)
-    ax.axvline(result.estimate, color=_INK, lw=0.6, ls=":", zorder=1)
-    ax.set_xlim(xmin, xmax)
-    ax.set_ylim(-0.3, n_rows + 1.3)
-    ax.set_yticks([])
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    measure = result.measure if result.measure != "GEN" else "Effect size"
-    _label_x(ax, ratio, measure, xmin, xmax)
-    head_kw: dict[str, Any] = {
-        "transform": ax.get_yaxis_transform(),
-        "va": "bottom",
-        "fontsize": 9,
-        "fontweight": "bold",
-    }
-    ax.text(-0.02, n_rows + 0.7, "Study", ha="right", **head_kw)
-    ax.text(1.02, n_rows + 0.7, f"{measure} [{100 * result.level:.0f}% CI]", ha="left", **head_kw)
-    ax.text(1.42, n_rows + 0.7, "Weight", ha="right", **head_kw)
-    if result.model == "MH":
-        footer = f"Heterogeneity: I² = {result.i2:.1f}% (Mantel-Haenszel, fixed effect)"
-    else:
-        footer = f"Heterogeneity: tau² = {result.tau2:.3g}; I² = {result.i2:.1f}%"
-    if math.isfinite(result.q_p):
-        footer += f"; Q = {result.q:.2f} (df = {result.q_df}), p = {result.q_p:.3g}"
-    if result.q_between is not None and math.isfinite(result.q_between):
-        footer += (
-            f"\nSubgroup differences: Q = {result.q_between:.2f}, p = {result.q_between_p:.3g}"
-        )
-    fig.text(0.02, 0.02, footer, fontsize=8, color=_INK)
+        draw[kind](payload, len(layout) - row)
+    forest.frame()
+    fig = forest.fig
     if title:
         fig.suptitle(title, fontsize=11)
     return fig
