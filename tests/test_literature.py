@@ -23,7 +23,7 @@ from gutbone.query.projection import build_projection
 from gutbone.rdf import build_graph, node_iri
 from gutbone.resources import data_dir
 from gutbone.store import memory_store
-from gutbone.views.report import MECHANISTIC_PREDICATES
+from gutbone.views.answers import MECHANISTIC_PREDICATES
 
 LITERATURE_FILES = ("literature.csv", "mr_literature.csv")
 MOUSE, HUMAN = "NCBITaxon:10090", "NCBITaxon:9606"

@@ -195,6 +195,7 @@ def _report(args: argparse.Namespace) -> int:
     report = build_report(
         result.data,
         result.validation,
+        outcome_checks=result.outcome_checks,
         triples=len(result.graph),
         graph_files=list(graph),
         max_nodes=args.max_nodes,
