@@ -225,51 +225,70 @@ def mediate(
     if problems:
         raise StatsError(problems)
     with np.errstate(all="ignore"):  # extreme inputs give inf/NaN (null in JSON), not errors
-        return _mediate_checked(
-            np.float64(a),
-            np.float64(a_se),
-            np.float64(b),
-            np.float64(b_se),
+        paths = _Paths(
+            np.float64(a), np.float64(a_se), np.float64(b), np.float64(b_se),
             None if total is None else np.float64(total),
             None if total_se is None else np.float64(total_se),
-            method=method, alpha=alpha, aroian=aroian, draws=draws, seed=seed,
         )  # fmt: skip
+        return _mediate_checked(
+            paths, method=method, alpha=alpha, aroian=aroian, draws=draws, seed=seed
+        )
+
+
+@dataclass(frozen=True)
+class _Paths:
+    """The path coefficients of a mediation (numpy scalars: overflow gives inf, not errors)."""
+
+    a: float
+    a_se: float
+    b: float
+    b_se: float
+    total: float | None
+    total_se: float | None
+
+    @property
+    def indirect(self) -> float:
+        """``a * b``."""
+        return self.a * self.b
+
+    @property
+    def direct(self) -> float | None:
+        """``total - a * b`` (None without a total effect)."""
+        return None if self.total is None else self.total - self.indirect
+
+    @property
+    def proportion(self) -> float | None:
+        """``a * b / total`` (None without a total effect, or when it is 0)."""
+        return None if self.total is None or self.total == 0 else self.indirect / self.total
+
+    def as_floats(self) -> dict[str, float | None]:
+        """The inputs as Python floats, by :class:`MediationResult` field name."""
+        return {
+            f.name: None if getattr(self, f.name) is None else float(getattr(self, f.name))
+            for f in fields(self)
+        }
 
 
 def _mediate_checked(
-    a: float,
-    a_se: float,
-    b: float,
-    b_se: float,
-    total: float | None,
-    total_se: float | None,
-    *,
-    method: str,
-    alpha: float,
-    aroian: bool,
-    draws: int,
-    seed: int,
+    paths: _Paths, *, method: str, alpha: float, aroian: bool, draws: int, seed: int
 ) -> MediationResult:
-    """:func:`mediate` on checked inputs (numpy scalars, so overflow gives inf)."""
+    """:func:`mediate` on checked inputs."""
     z = float(stats.norm.isf(alpha / 2))
-    indirect = a * b
-    first = a**2 * b_se**2 + b**2 * a_se**2
-    delta_se = math.sqrt(first + (a_se**2 * b_se**2 if aroian else 0.0))
-
-    direct = proportion = None
-    if total is not None:
-        direct = total - indirect
-        proportion = indirect / total if total != 0 else None
-
+    a, b = paths.a, paths.b
+    first = a**2 * paths.b_se**2 + b**2 * paths.a_se**2
+    delta_se = math.sqrt(first + (paths.a_se**2 * paths.b_se**2 if aroian else 0.0))
+    direct, proportion = paths.direct, paths.proportion
     if method == "delta":
-        values = _delta_values(a, a_se, b, b_se, total, total_se, delta_se, z)
+        values = _delta_values(paths, delta_se, z)
     else:
-        values = _mc_values(a, a_se, b, b_se, total, total_se, alpha, draws, seed)
-    notes = _mediation_notes(indirect, direct, proportion, total, total_se, alpha, z)
+        values = _mc_values(paths, alpha, draws, seed)
+    notes = _mediation_notes(
+        paths.indirect, direct, proportion, paths.total, paths.total_se, alpha, z
+    )
     conventions = _mediation_conventions(method, aroian, alpha, draws, seed)
     values = {key: float(value) for key, value in values.items()}
     return MediationResult(
-        indirect=float(indirect),
+        indirect=float(paths.indirect),
         indirect_se=values["indirect_se"],
         indirect_ci_lower=values["indirect_ci_lower"],
         indirect_ci_upper=values["indirect_ci_upper"],
@@ -283,12 +302,7 @@ def _mediate_checked(
         proportion_se=values.get("proportion_se"),
         proportion_ci_lower=values.get("proportion_ci_lower"),
         proportion_ci_upper=values.get("proportion_ci_upper"),
-        a=float(a),
-        a_se=float(a_se),
-        b=float(b),
-        b_se=float(b_se),
-        total=None if total is None else float(total),
-        total_se=None if total_se is None else float(total_se),
+        **paths.as_floats(),  # type: ignore[arg-type]
         method=method,
         se_order=("second" if aroian else "first") if method == "delta" else "-",
         alpha=alpha,
@@ -299,20 +313,10 @@ def _mediate_checked(
     )
 
 
-def _delta_values(
-    a: float,
-    a_se: float,
-    b: float,
-    b_se: float,
-    total: float | None,
-    total_se: float | None,
-    delta_se: float,
-    z: float,
-) -> dict[str, float]:
+def _delta_values(paths: _Paths, delta_se: float, z: float) -> dict[str, float]:
     """Delta-method standard errors, intervals and p values."""
-    indirect = a * b
-    direct = None if total is None else total - indirect
-    proportion = None if total is None or total == 0 else indirect / total
+    indirect, direct, proportion = paths.indirect, paths.direct, paths.proportion
+    total, total_se = paths.total, paths.total_se
     values: dict[str, float] = {}
     values["indirect_se"] = delta_se
     values["indirect_ci_lower"] = indirect - z * delta_se
@@ -327,9 +331,10 @@ def _delta_values(
             direct_p=_wald_p(direct, direct_se),
         )
     if proportion is not None and total is not None and total_se is not None:
+        a, b = paths.a, paths.b
         prop_se = math.sqrt(
-            (b / total) ** 2 * a_se**2
-            + (a / total) ** 2 * b_se**2
+            (b / total) ** 2 * paths.a_se**2
+            + (a / total) ** 2 * paths.b_se**2
             + (a * b / total / total) ** 2 * total_se**2
         )
         values.update(
@@ -357,30 +362,20 @@ def _draw_summary(
     }
 
 
-def _mc_values(
-    a: float,
-    a_se: float,
-    b: float,
-    b_se: float,
-    total: float | None,
-    total_se: float | None,
-    alpha: float,
-    draws: int,
-    seed: int,
-) -> dict[str, float]:
+def _mc_values(paths: _Paths, alpha: float, draws: int, seed: int) -> dict[str, float]:
     """Monte Carlo standard errors, percentile intervals and p values."""
     values: dict[str, float] = {}
-    proportion = None if total is None or total == 0 else a * b / total
+    total, total_se = paths.total, paths.total_se
     rng = np.random.default_rng(seed)
-    a_draw = rng.normal(a, a_se, draws)
-    b_draw = rng.normal(b, b_se, draws)
+    a_draw = rng.normal(paths.a, paths.a_se, draws)
+    b_draw = rng.normal(paths.b, paths.b_se, draws)
     ind_draw = a_draw * b_draw
     quantiles = (alpha / 2, 1 - alpha / 2)
     values.update(_draw_summary("indirect", ind_draw, quantiles))
     if total is not None and total_se is not None:
         c_draw = rng.normal(total, total_se, draws)
         values.update(_draw_summary("direct", c_draw - ind_draw, quantiles))
-        if proportion is not None:
+        if paths.proportion is not None:
             prop_draw = ind_draw / c_draw
             lo, hi = np.quantile(prop_draw, quantiles)
             values.update(
