@@ -50,6 +50,34 @@ exit codes: 0 ok, 1 bad value (the option is named on stderr), 2 usage error.
 """
 
 
+_FORMAT: tuple[str, dict[str, Any]] = (
+    "--format", {"choices": ("table", "json"), "default": "table", "help": "output format"}
+)
+_MR_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("--method", {"choices": ("ivw", "egger", "median", "all"), "default": "all",
+                  "help": "methods to run (default: all)"}),
+    _FORMAT,
+    ("--bootstrap", {"type": bounded_int(1, MAX_BOOTSTRAP), "default": DEFAULT_BOOTSTRAP_SAMPLES,
+                     "metavar": "N", "help": "bootstrap samples of the median methods "
+                     f"(default {DEFAULT_BOOTSTRAP_SAMPLES}, at most {MAX_BOOTSTRAP:,})"}),
+    ("--seed", {"type": bounded_int(0, MAX_SEED), "default": DEFAULT_SEED,
+                "help": f"bootstrap seed, 0 to 2**32-1 (default {DEFAULT_SEED})"}),
+)  # fmt: skip
+_MEDIATE_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("--a", {"required": True, "metavar": "B,SE", "help": "exposure -> mediator: beta,se"}),
+    ("--b", {"required": True, "metavar": "B,SE", "help": "mediator -> outcome: beta,se"}),
+    ("--total", {"metavar": "B,SE", "help": "exposure -> outcome (total): beta,se"}),
+    ("--method", {"choices": ("delta", "mc"), "default": "delta", "help": "default: delta"}),
+    ("--aroian", {"action": "store_true",
+                  "help": "second-order SE of a*b (delta method only)"}),
+    ("--draws", {"type": bounded_int(1, MAX_DRAWS), "default": DEFAULT_DRAWS, "metavar": "N",
+                 "help": f"Monte Carlo draws (default {DEFAULT_DRAWS}, at most {MAX_DRAWS:,})"}),
+    ("--seed", {"type": bounded_int(0, MAX_SEED), "default": DEFAULT_MC_SEED,
+                "help": f"Monte Carlo seed, 0 to 2**32-1 ({DEFAULT_MC_SEED})"}),
+    _FORMAT,
+)  # fmt: skip
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``mr`` and ``mediate`` sub-commands."""
     mr = subparsers.add_parser(
@@ -60,29 +88,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     mr.add_argument("variants", metavar="VARIANTS.csv", help="variant associations (CSV)")
-    mr.add_argument(
-        "--method",
-        choices=("ivw", "egger", "median", "all"),
-        default="all",
-        help="methods to run (default: all)",
-    )
-    mr.add_argument("--format", choices=("table", "json"), default="table", help="output format")
-    mr.add_argument(
-        "--bootstrap",
-        type=bounded_int(1, MAX_BOOTSTRAP),
-        default=DEFAULT_BOOTSTRAP_SAMPLES,
-        metavar="N",
-        help="bootstrap samples of the median methods "
-        f"(default {DEFAULT_BOOTSTRAP_SAMPLES}, at most {MAX_BOOTSTRAP:,})",
-    )
-    mr.add_argument(
-        "--seed",
-        type=bounded_int(0, MAX_SEED),
-        default=DEFAULT_SEED,
-        help=f"bootstrap seed, 0 to 2**32-1 (default {DEFAULT_SEED})",
-    )
+    for flag, options in _MR_OPTIONS:
+        mr.add_argument(flag, **options)
     mr.set_defaults(handler=_run_mr)
-
     med = subparsers.add_parser(
         "mediate",
         help="two-step MR mediation (product of coefficients)",
@@ -90,27 +98,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog=_MEDIATE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    med.add_argument("--a", required=True, metavar="B,SE", help="exposure -> mediator: beta,se")
-    med.add_argument("--b", required=True, metavar="B,SE", help="mediator -> outcome: beta,se")
-    med.add_argument("--total", metavar="B,SE", help="exposure -> outcome (total): beta,se")
-    med.add_argument("--method", choices=("delta", "mc"), default="delta", help="default: delta")
-    med.add_argument(
-        "--aroian", action="store_true", help="second-order SE of a*b (delta method only)"
-    )
-    med.add_argument(
-        "--draws",
-        type=bounded_int(1, MAX_DRAWS),
-        default=DEFAULT_DRAWS,
-        metavar="N",
-        help=f"Monte Carlo draws (default {DEFAULT_DRAWS}, at most {MAX_DRAWS:,})",
-    )
-    med.add_argument(
-        "--seed",
-        type=bounded_int(0, MAX_SEED),
-        default=DEFAULT_MC_SEED,
-        help=f"Monte Carlo seed, 0 to 2**32-1 ({DEFAULT_MC_SEED})",
-    )
-    med.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+    for flag, options in _MEDIATE_OPTIONS:
+        med.add_argument(flag, **options)
     med.set_defaults(handler=_run_mediate)
 
 
