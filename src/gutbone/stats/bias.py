@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from gutbone.errors import Problem, StatsError
@@ -39,6 +39,8 @@ from gutbone.stats.meta import pool, pooled_estimate, validate_yi_vi
 from gutbone.stats.regression import meta_regression
 from gutbone.stats.results import MetaResult, jsonable
 from gutbone.stats.tau2 import DesignProfile, estimate
+
+_FloatArray = NDArray[np.float64]
 
 __all__ = [
     "EggerResult",
@@ -273,6 +275,36 @@ def _sei_slope(y: np.ndarray, v: np.ndarray, sei: np.ndarray, model: str) -> flo
     return float(profile.fit(tau2)[1][1])
 
 
+def _missing_side(y: _FloatArray, v: _FloatArray, model: str) -> str:
+    """The side of the funnel where studies are missing, as metafor's trimfill chooses it."""
+    sei = np.sqrt(v)
+    if np.ptp(sei) <= 1e-12 * float(np.max(sei)):
+        return "left"  # equal standard errors: no slope to read the side from
+    return "right" if _sei_slope(y, v, sei, model) < 0 else "left"
+
+
+def _l0_iterations(
+    ys: _FloatArray, vs: _FloatArray, model: str, maxiter: int
+) -> tuple[int, float, int, bool]:
+    """Iterate the L0 estimator on sorted, side-oriented effects.
+
+    :returns: ``(k0, last estimate, iterations, converged)``.
+    """
+    k = ys.size
+    k0, theta, iterations = 0, 0.0, 0
+    for iterations in range(1, maxiter + 1):  # noqa: B007 - returned after the loop
+        theta = pooled_estimate(ys[: k - k0], vs[: k - k0], model=model).estimate
+        dev = ys - theta
+        ranks = _ranks_with_tolerance(np.abs(dev))
+        s_plus = float(np.sum(ranks[dev > 0]))
+        l0 = (4.0 * s_plus - k * (k + 1)) / (2.0 * k - 1.0)
+        new = min(max(0, round(l0)), k - 2)
+        if new == k0:
+            return k0, theta, iterations, True
+        k0 = new
+    return k0, theta, iterations, False
+
+
 def trim_and_fill(
     yi: ArrayLike,
     vi: ArrayLike,
@@ -309,34 +341,14 @@ def trim_and_fill(
     k = y.size
     _need(k, 3, "trim-and-fill")
     labels = tuple(studies) if studies is not None else tuple(map(str, range(1, k + 1)))
-    if side is None:
-        sei = np.sqrt(v)
-        if np.ptp(sei) <= 1e-12 * float(np.max(sei)):
-            side = "left"  # equal standard errors: no slope to read the side from
-        else:
-            side = "right" if _sei_slope(y, v, sei, model) < 0 else "left"
+    side = _missing_side(y, v, model) if side is None else side
     if side not in ("left", "right"):
         raise StatsError([Problem("-", 0, "side", f"{side!r} is not left|right")])
     sign = 1.0 if side == "left" else -1.0
     ys = sign * y
     order = np.argsort(ys, kind="stable")
     ys_sorted, vs_sorted = ys[order], v[order]
-    k0 = 0
-    converged = False
-    iterations = 0
-    theta = 0.0
-    for iterations in range(1, maxiter + 1):  # noqa: B007 - used after the loop
-        keep = k - k0
-        theta = pooled_estimate(ys_sorted[:keep], vs_sorted[:keep], model=model).estimate
-        dev = ys_sorted - theta
-        ranks = _ranks_with_tolerance(np.abs(dev))
-        s_plus = float(np.sum(ranks[dev > 0]))
-        l0 = (4.0 * s_plus - k * (k + 1)) / (2.0 * k - 1.0)
-        new = min(max(0, round(l0)), k - 2)
-        if new == k0:
-            converged = True
-            break
-        k0 = new
+    k0, theta, iterations, converged = _l0_iterations(ys_sorted, vs_sorted, model, maxiter)
     if k0 > 0:
         trimmed = order[k - k0 :]
         filled_ys = 2.0 * theta - ys_sorted[k - k0 :]
