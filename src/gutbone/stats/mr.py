@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
@@ -424,17 +424,9 @@ def mr_egger(
     xtwx = design.T @ (design * w[:, None])
     spread = np.sum(w * (x - np.sum(w * x) / np.sum(w)) ** 2)
     if not spread > 1e-12 * np.sum(w * x**2):
-        raise StatsError(
-            [
-                Problem(
-                    source,
-                    0,
-                    "beta_exposure",
-                    "MR-Egger slope is not identifiable: |beta_exposure| is the same for "
-                    "every variant",
-                )
-            ]
-        )
+        message = "MR-Egger slope is not identifiable: |beta_exposure| is the same for every "
+        message += "variant"
+        raise StatsError([Problem(source, 0, "beta_exposure", message)])
     cov = np.linalg.inv(xtwx)
     coef = cov @ (design.T @ (w * y))
     residual = y - design @ coef
@@ -556,27 +548,12 @@ def mr_median(
         raise ValueError(f"weighting must be 'weighted' or 'simple', got {weighting!r}")
     if n_boot < 2:
         raise ValueError(f"n_boot must be >= 2, got {n_boot}")
-    bx, sx, by, sy = _arrays(
-        beta_exposure,
-        se_exposure,
-        beta_outcome,
-        se_outcome,
-        method="median",
-        source=source,
-        need_se_exposure=True,
-    )
+    bx, sx, by, sy = _arrays(beta_exposure, se_exposure, beta_outcome, se_outcome,
+                             method="median", source=source, need_se_exposure=True)  # fmt: skip
     assert sx is not None  # checked by _arrays
     if np.any(bx == 0):
-        raise StatsError(
-            [
-                Problem(
-                    source,
-                    0,
-                    "beta_exposure",
-                    "a beta_exposure is 0: its ratio estimate is undefined",
-                )
-            ]
-        )
+        message = "a beta_exposure is 0: its ratio estimate is undefined"
+        raise StatsError([Problem(source, 0, "beta_exposure", message)])
     ratio = by / bx
     weights = bx**2 / sy**2 if weighting == "weighted" else np.ones_like(bx)
     estimate = weighted_median(ratio, weights)
@@ -634,6 +611,22 @@ def _conventions(n_boot: int, seed: int, alpha: float) -> Mapping[str, str]:
     )
 
 
+def _check_methods(
+    args: tuple[Sequence[float], Sequence[float] | None, Sequence[float], Sequence[float]],
+    wanted: Collection[str],
+    source: str,
+) -> None:
+    """Check the inputs of every requested method first, so that one error lists them all."""
+    problems: list[Problem] = []
+    for name in sorted(wanted):
+        try:
+            _arrays(*args, method=name, source=source, need_se_exposure=name == "median")
+        except StatsError as exc:
+            problems.extend(p for p in exc.problems if p not in problems)
+    if problems:
+        raise StatsError(problems)
+
+
 def mr_all(
     beta_exposure: Sequence[float],
     se_exposure: Sequence[float] | None,
@@ -665,24 +658,8 @@ def mr_all(
     if method not in ("ivw", "egger", "median", "all"):
         raise ValueError(f"method must be ivw, egger, median or all, got {method!r}")
     wanted = {"ivw", "egger", "median"} if method == "all" else {method}
-    # Check every requested method before computing, so that one error lists them all.
-    problems: list[Problem] = []
-    for name in sorted(wanted):
-        try:
-            _arrays(
-                beta_exposure,
-                se_exposure,
-                beta_outcome,
-                se_outcome,
-                method=name,
-                source=source,
-                need_se_exposure=name == "median",
-            )
-        except StatsError as exc:
-            problems.extend(p for p in exc.problems if p not in problems)
-    if problems:
-        raise StatsError(problems)
     args = (beta_exposure, se_exposure, beta_outcome, se_outcome)
+    _check_methods(args, wanted, source)
     ivw = mr_ivw(*args, model="random", alpha=alpha, source=source)
     ivw_fe = mr_ivw(*args, model="fixed", alpha=alpha, source=source)
     egger = mr_egger(*args, alpha=alpha, source=source) if "egger" in wanted else None
@@ -692,16 +669,9 @@ def mr_all(
         weightings: tuple[Literal["weighted", "simple"], ...] = ("weighted", "simple")
         for weighting in weightings:
             medians[weighting] = mr_median(
-                beta_exposure,
-                se_exposure,
-                beta_outcome,
-                se_outcome,
-                weighting=weighting,
-                n_boot=n_boot,
-                seed=seed,
-                alpha=alpha,
-                source=source,
-            )
+                beta_exposure, se_exposure, beta_outcome, se_outcome, weighting=weighting,
+                n_boot=n_boot, seed=seed, alpha=alpha, source=source,
+            )  # fmt: skip
     f_mean = None
     if se_exposure is not None:
         bx = np.asarray(beta_exposure, dtype=float)
