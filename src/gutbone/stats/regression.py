@@ -176,6 +176,22 @@ def _check_design(X: _FloatArray, names: Sequence[str], k: int) -> None:
         raise StatsError([Problem("-", 0, "mods", f"{what}: its effect cannot be estimated")])
 
 
+def _design_matrix(
+    mods: ArrayLike | Mapping[str, Sequence[str] | Sequence[float]],
+    names: Sequence[str] | None,
+    k: int,
+) -> tuple[Design, _FloatArray, tuple[str, ...]]:
+    """The moderators, the design matrix with its intercept, and the coefficient names."""
+    design = _as_design(mods, names)
+    if design.columns.shape[0] != k:
+        rows = design.columns.shape[0]
+        raise StatsError([Problem("-", 0, "mods", f"{rows} moderator rows for {k} studies")])
+    X = np.column_stack([np.ones(k), design.columns])
+    coef_names = ("intrcpt", *design.names)
+    _check_design(X, coef_names, k)
+    return design, X, coef_names
+
+
 def meta_regression(
     yi: ArrayLike,
     vi: ArrayLike,
@@ -205,14 +221,7 @@ def meta_regression(
     """
     y, v = validate_yi_vi(yi, vi, model)
     k = y.size
-    design = _as_design(mods, names)
-    if design.columns.shape[0] != k:
-        raise StatsError(
-            [Problem("-", 0, "mods", f"{design.columns.shape[0]} moderator rows for {k} studies")]
-        )
-    X = np.column_stack([np.ones(k), design.columns])
-    coef_names = ("intrcpt", *design.names)
-    _check_design(X, coef_names, k)
+    design, X, coef_names = _design_matrix(mods, names, k)
     profile = tau2_estimators.DesignProfile(y, v, X)
     fit = tau2_estimators.estimate(profile, model)
     tau2 = float(fit.tau2[0])
@@ -235,6 +244,9 @@ def meta_regression(
         )
     if math.isnan(heterogeneity["r2"]):
         note_list.append("R2 is undefined: the intercept-only model has no heterogeneity")
+    moderators = {
+        n: tuple(col.tolist()) for n, col in zip(design.names, design.columns.T, strict=True)
+    }
     return MetaRegressionResult(
         k=k,
         coefficients=coefficients,
@@ -259,9 +271,7 @@ def meta_regression(
         yi=tuple(y.tolist()),
         vi=tuple(v.tolist()),
         weights=tuple((100.0 * w / w.sum()).tolist()),
-        moderators={
-            n: tuple(col.tolist()) for n, col in zip(design.names, design.columns.T, strict=True)
-        },
+        moderators=moderators,
         vcov=tuple(tuple(row) for row in vb.tolist()),
         conventions=regression_conventions(hksj),
         notes=tuple(note_list),
