@@ -275,6 +275,36 @@ def _heterogeneity(y: _FloatArray, v: _FloatArray) -> tuple[float, float, float,
     return q, q_p, mu, vt
 
 
+def _wald_or_t(
+    y: _FloatArray, weights: _FloatArray, est: float, hksj: bool, alpha: float
+) -> tuple[float, float | None, float, float, float]:
+    """Standard error, df, critical value, statistic and p of the pooled estimate.
+
+    With ``hksj`` the Hartung-Knapp scaling (not truncated) and t on k - 1 df, else z.
+    """
+    k, sw = y.size, float(weights.sum())
+    if hksj:
+        r = y - est
+        se = math.sqrt(float((weights * r * r).sum()) / (k - 1) / sw)
+        crit = float(special.stdtrit(k - 1, 1 - alpha / 2))
+        stat = est / se if se > 0 else math.nan
+        pval = float(2 * special.stdtr(k - 1, -abs(stat))) if se > 0 else math.nan
+        return se, float(k - 1), crit, stat, pval
+    se = math.sqrt(1.0 / sw)
+    stat = est / se
+    return se, None, float(special.ndtri(1 - alpha / 2)), stat, float(2 * special.ndtr(-abs(stat)))
+
+
+def _i2_h2(model: str, k: int, q: float, tau2: float, vt: float) -> tuple[float, float]:
+    """I^2 (percent) and H^2: from Q for the fixed-effect model, else from tau^2 and vt."""
+    if model == "FE":
+        i2 = 100.0 * max(0.0, (q - (k - 1)) / q) if k > 1 and q > 0 else 0.0
+        return i2, q / (k - 1) if k > 1 else math.nan
+    if k > 1 and math.isfinite(vt):
+        return 100.0 * tau2 / (tau2 + vt), (tau2 + vt) / vt
+    return math.nan, math.nan
+
+
 def _pool_core(
     y: _FloatArray, v: _FloatArray, model: str, hksj: bool, level: float, pi_method: str
 ) -> tuple[PooledEstimate, _FloatArray, float]:
@@ -288,22 +318,7 @@ def _pool_core(
     alpha = 1.0 - level
     q, q_p, _, vt = _heterogeneity(y, v)
     z_crit = float(special.ndtri(1 - alpha / 2))
-    if hksj:
-        r = y - est
-        s2 = float((weights * r * r).sum()) / (k - 1)
-        se = math.sqrt(s2 / sw)
-        df: float | None = float(k - 1)
-        test = "t"
-        crit = float(special.stdtrit(k - 1, 1 - alpha / 2))
-        stat = est / se if se > 0 else math.nan
-        pval = float(2 * special.stdtr(k - 1, -abs(stat))) if se > 0 else math.nan
-    else:
-        se = math.sqrt(1.0 / sw)
-        df = None
-        test = "z"
-        crit = z_crit
-        stat = est / se
-        pval = float(2 * special.ndtr(-abs(stat)))
+    se, df, crit, stat, pval = _wald_or_t(y, weights, est, hksj, alpha)
     if hksj:
         pi_crit = crit
     elif pi_method == "t(k-2)":
@@ -311,14 +326,7 @@ def _pool_core(
     else:
         pi_crit = z_crit
     pi_half = pi_crit * math.sqrt(tau2 + se * se)
-    if model == "FE":
-        i2 = 100.0 * max(0.0, (q - (k - 1)) / q) if k > 1 and q > 0 else 0.0
-        h2 = q / (k - 1) if k > 1 else math.nan
-    elif k > 1 and math.isfinite(vt):
-        i2 = 100.0 * tau2 / (tau2 + vt)
-        h2 = (tau2 + vt) / vt
-    else:
-        i2, h2 = math.nan, math.nan
+    i2, h2 = _i2_h2(model, k, q, tau2, vt)
     result = PooledEstimate(
         k=k,
         estimate=est,
@@ -336,7 +344,7 @@ def _pool_core(
         pi_lower=est - pi_half,
         pi_upper=est + pi_half,
         model=model,
-        test=test,
+        test="t" if hksj else "z",
         df=df,
         level=level,
         hksj=hksj,
