@@ -38,6 +38,7 @@ from typing import Any
 import matplotlib
 import numpy as np
 from matplotlib import font_manager
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
@@ -88,6 +89,26 @@ def _p(value: float | None) -> str:
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
+def _method_lines(ax: Axes, result: MRResult, xmax: float) -> None:
+    """The fitted line of each MR method from 0 to ``xmax`` (MR-Egger dashed, with intercept)."""
+    xs = np.array([0.0, xmax])
+    for name in ("ivw", "egger", "weighted_median", "simple_median"):
+        fit = getattr(result, name)
+        if fit is None:
+            continue
+        label, colour = MR_METHOD_LABELS[name]
+        intercept = fit.intercept if name == "egger" else 0.0
+        (line,) = ax.plot(
+            xs,
+            intercept + fit.estimate * xs,
+            color=colour,
+            lw=1.4,
+            ls="--" if name == "egger" else "-",
+            label=f"{label}: {_fmt(fit.estimate)}",
+        )
+        line.set_gid(f"line-{name}")
+
+
 def mr_scatter(
     beta_exposure: Sequence[float],
     se_exposure: Sequence[float] | None,
@@ -130,23 +151,7 @@ def mr_scatter(
             artist.set_gid("variant-ci-x")
     points = ax.scatter(bx, by, s=22, color=_INK, zorder=3, label="variants")
     points.set_gid("variants")
-    xmax = float(max(bx.max(), 0.0)) * 1.1 or 1.0
-    xs = np.array([0.0, xmax])
-    for name in ("ivw", "egger", "weighted_median", "simple_median"):
-        fit = getattr(result, name)
-        if fit is None:
-            continue
-        label, colour = MR_METHOD_LABELS[name]
-        intercept = fit.intercept if name == "egger" else 0.0  # type: ignore[attr-defined]
-        (line,) = ax.plot(
-            xs,
-            intercept + fit.estimate * xs,
-            color=colour,
-            lw=1.4,
-            ls="--" if name == "egger" else "-",
-            label=f"{label}: {_fmt(fit.estimate)}",
-        )
-        line.set_gid(f"line-{name}")
+    _method_lines(ax, result, float(max(bx.max(), 0.0)) * 1.1 or 1.0)
     ax.axhline(0.0, color=_MUTED, lw=0.6)
     ax.axvline(0.0, color=_MUTED, lw=0.6)
     ax.set_xlabel(f"Variant effect on {exposure}")
@@ -292,6 +297,27 @@ def _with_ci(value: float | None, lo: float | None, hi: float | None, scale: flo
     return text
 
 
+def _mediation_labels(result: MediationResult) -> tuple[str, str, str, list[str]]:
+    """The path labels (a, b, direct) and the summary lines of a computed mediation."""
+    a_text = f"a = {_fmt(result.a)} (SE {_fmt(result.a_se)})"
+    b_text = f"b = {_fmt(result.b)} (SE {_fmt(result.b_se)})"
+    direct = (
+        f"direct = {_fmt(result.direct)} (SE {_fmt(result.direct_se)})"
+        if result.direct is not None
+        else "direct: total effect not given"
+    )
+    lines = []
+    if result.proportion is not None:
+        low, high = result.proportion_ci_lower, result.proportion_ci_upper
+        lines.append("proportion mediated " + _with_ci(result.proportion, low, high, 100.0, "%"))
+    lines.append(
+        "indirect a×b = "
+        + _with_ci(result.indirect, result.indirect_ci_lower, result.indirect_ci_upper)
+        + f", p = {_p(result.indirect_p)}"
+    )
+    return a_text, b_text, direct, lines
+
+
 def mediation_diagram(
     result: MediationResult | None = None,
     *,
@@ -328,30 +354,7 @@ def mediation_diagram(
     _arrow(ax, (0.6, 0.55), (0.75, 0.28), "arrow-b")
     _arrow(ax, (0.33, 0.2), (0.67, 0.2), "arrow-direct")
     if result is not None:
-        a_text = f"a = {_fmt(result.a)} (SE {_fmt(result.a_se)})"
-        b_text = f"b = {_fmt(result.b)} (SE {_fmt(result.b_se)})"
-        direct = (
-            f"direct = {_fmt(result.direct)} (SE {_fmt(result.direct_se)})"
-            if result.direct is not None
-            else "direct: total effect not given"
-        )
-        lines = []
-        if result.proportion is not None:
-            lines.append(
-                "proportion mediated "
-                + _with_ci(
-                    result.proportion,
-                    result.proportion_ci_lower,
-                    result.proportion_ci_upper,
-                    100.0,
-                    "%",
-                )  # fmt: skip
-            )
-        lines.append(
-            "indirect a×b = "
-            + _with_ci(result.indirect, result.indirect_ci_lower, result.indirect_ci_upper)
-            + f", p = {_p(result.indirect_p)}"
-        )
+        a_text, b_text, direct, lines = _mediation_labels(result)
     else:
         a_text, b_text, direct = "a", "b", "direct"
         low, high = proportion_ci if proportion_ci is not None else (None, None)
