@@ -205,6 +205,12 @@ def egger_test(
         )
     if variant != "classical":
         raise StatsError([Problem("-", 0, "egger", f"{variant!r} is not classical|mixed")])
+    return _classical_egger(y, v, sei)
+
+
+def _classical_egger(y: _FloatArray, v: _FloatArray, sei: _FloatArray) -> EggerResult:
+    """Weighted regression of yi on sei (weights 1/vi, multiplicative dispersion, t on k-2)."""
+    k = y.size
     X = np.column_stack([np.ones(k), sei])
     w = 1.0 / v
     inv = np.linalg.inv(X.T @ (w[:, None] * X))
@@ -219,17 +225,8 @@ def egger_test(
     se = np.sqrt(np.diag(inv) * rss / df)
     stat = float(beta[1] / se[1])
     p = float(2 * stats.t.sf(abs(stat), df))
-    return EggerResult(
-        "classical",
-        float(beta[0]),
-        float(se[0]),
-        float(beta[1]),
-        float(se[1]),
-        stat,
-        float(df),
-        p,
-        k,
-    )
+    b0, se0, b1, se1 = float(beta[0]), float(se[0]), float(beta[1]), float(se[1])
+    return EggerResult("classical", b0, se0, b1, se1, stat, float(df), p, k)
 
 
 def begg_test(yi: ArrayLike, vi: ArrayLike) -> BeggResult:

@@ -166,6 +166,18 @@ def _wald_p(estimate: float, se: float) -> float:
     return float(2 * stats.norm.sf(abs(estimate / se)))
 
 
+def _check_options(method: str, aroian: bool, alpha: float, draws: int) -> None:
+    """Refuse an unknown method, Aroian with Monte Carlo, a bad alpha or too few draws."""
+    if method not in ("delta", "mc"):
+        raise ValueError(f"method must be 'delta' or 'mc', got {method!r}")
+    if aroian and method != "delta":
+        raise ValueError("aroian applies to method='delta' only")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    if method == "mc" and draws < 100:
+        raise ValueError(f"draws must be >= 100, got {draws}")
+
+
 def mediate(
     a: float,
     a_se: float,
@@ -205,21 +217,11 @@ def mediate(
     >>> round(r.indirect / r.indirect_se, 3)
     4.983
     """
-    if method not in ("delta", "mc"):
-        raise ValueError(f"method must be 'delta' or 'mc', got {method!r}")
-    if aroian and method != "delta":
-        raise ValueError("aroian applies to method='delta' only")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
-    if method == "mc" and draws < 100:
-        raise ValueError(f"draws must be >= 100, got {draws}")
+    _check_options(method, aroian, alpha, draws)
     problems: list[Problem] = []
-    _check("a", a, se=False, problems=problems)
-    _check("a_se", a_se, se=True, problems=problems)
-    _check("b", b, se=False, problems=problems)
-    _check("b_se", b_se, se=True, problems=problems)
-    _check("total", total, se=False, problems=problems)
-    _check("total_se", total_se, se=True, problems=problems)
+    values = {"a": a, "a_se": a_se, "b": b, "b_se": b_se, "total": total, "total_se": total_se}
+    for name, value in values.items():
+        _check(name, value, se=name.endswith("_se"), problems=problems)
     if total is None and total_se is not None:
         problems.append(Problem("mediate", 0, "total_se", "given without total"))
     if problems:
