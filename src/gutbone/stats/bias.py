@@ -35,7 +35,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from gutbone.errors import Problem, StatsError
-from gutbone.stats.meta import pool, pooled_estimate, validate_yi_vi
+from gutbone.stats.meta import pool, pooled_estimate, study_labels, validate_yi_vi
 from gutbone.stats.regression import meta_regression
 from gutbone.stats.results import MetaResult, jsonable
 from gutbone.stats.tau2 import DesignProfile, estimate
@@ -337,7 +337,7 @@ def trim_and_fill(
     y, v = validate_yi_vi(yi, vi, model)
     k = y.size
     _need(k, 3, "trim-and-fill")
-    labels = tuple(studies) if studies is not None else tuple(map(str, range(1, k + 1)))
+    labels = study_labels(studies, k)
     side = _missing_side(y, v, model) if side is None else side
     if side not in ("left", "right"):
         raise StatsError([Problem("-", 0, "side", f"{side!r} is not left|right")])

@@ -22,7 +22,7 @@ from scipy import special
 
 from gutbone.errors import Problem, StatsError
 from gutbone.stats import tau2 as tau2_estimators
-from gutbone.stats.meta import validate_yi_vi
+from gutbone.stats.meta import study_labels, validate_yi_vi
 from gutbone.stats.results import LeaveOneOut
 
 __all__ = ["LeaveOneOutProfile", "leave_one_out"]
@@ -211,7 +211,7 @@ def leave_one_out(
         raise StatsError(
             [Problem("-", 0, "yi", f"leave-one-out needs at least 3 studies, got {k}")]
         )
-    labels = tuple(studies) if studies is not None else tuple(map(str, range(1, k + 1)))
+    labels = study_labels(studies, k)
     full = tau2_estimators.estimate(tau2_estimators.MeanProfile(y0, v), model)
     tau0 = float(full.tau2[0])
     w_full = 1.0 / (v + tau0)

@@ -56,7 +56,7 @@ from scipy import special
 
 from gutbone.errors import Problem, StatsError
 from gutbone.stats.effect_sizes import log_odds_ratio, log_risk_ratio, risk_difference
-from gutbone.stats.meta import base_conventions, with_subgroups
+from gutbone.stats.meta import base_conventions, study_labels, with_subgroups
 from gutbone.stats.results import RATIO_MEASURES, LeaveOneOut, MetaResult, SubgroupResult
 from gutbone.stats.study_table import StudyTable
 
@@ -338,9 +338,7 @@ def pool_mh(
     _check_options(measure, rd_variance, source)
     a, m1, c, m2 = _check_counts(events1, n1, events2, n2)
     k = a.size
-    labels = tuple(studies) if studies is not None else tuple(map(str, range(1, k + 1)))
-    if len(labels) != k:
-        raise StatsError([Problem(source, 0, "study", f"{len(labels)} labels for {k} studies")])
+    labels = study_labels(studies, k, source)
     conv = {
         key: value
         for key, value in base_conventions().items()
@@ -507,7 +505,7 @@ def mh_leave_one_out(
         raise StatsError(
             [Problem("-", 0, "events1", f"leave-one-out needs at least 3 studies, got {k}")]
         )
-    labels = tuple(studies) if studies is not None else tuple(map(str, range(1, k + 1)))
+    labels = study_labels(studies, k)
     terms = _terms(a, m1 - a, c, m2 - c, measure, rd_variance)
     sums = terms.sum(axis=0)[None, :] - terms
     est, var, _ok = _finish(sums, measure, rd_variance)

@@ -74,6 +74,7 @@ __all__ = [
     "qprofile_tau2_ci",
     "base_conventions",
     "validate_yi_vi",
+    "study_labels",
     "subgroup_difference",
 ]
 
@@ -148,6 +149,20 @@ def base_conventions(*, pi_method: str = "z", hksj: bool = False) -> dict[str, s
         "same tau2 estimator (metafor trimfill)",
         "leave_one_out": "each study left out in turn, same model and options",
     }
+
+
+def study_labels(studies: Sequence[str] | None, k: int, source: str = "-") -> tuple[str, ...]:
+    """The study labels, ``"1"``, ``"2"``... when none are given.
+
+    :raises StatsError: when the number of labels is not ``k``.
+
+    >>> study_labels(None, 3)
+    ('1', '2', '3')
+    """
+    labels = tuple(studies) if studies is not None else tuple(map(str, range(1, k + 1)))
+    if len(labels) != k:
+        raise StatsError([Problem(source, 0, "study", f"{len(labels)} labels for {k} studies")])
+    return labels
 
 
 def validate_yi_vi(
@@ -402,6 +417,12 @@ def _exp(value: float) -> float:
     return math.inf if value > _LOG_MAX_DOUBLE else math.exp(value)
 
 
+def _back_transformed(core: PooledEstimate) -> dict[str, float]:
+    """The estimate, CI and prediction interval of a log ratio on the ratio scale."""
+    keys = ("estimate", "ci_lower", "ci_upper", "pi_lower", "pi_upper")
+    return {key: _exp(getattr(core, key)) for key in keys}
+
+
 def pool(
     yi: ArrayLike,
     vi: ArrayLike,
@@ -444,9 +465,7 @@ def pool(
     """
     y, v = validate_yi_vi(yi, vi, model)
     k = y.size
-    labels = tuple(studies) if studies is not None else tuple(map(str, range(1, k + 1)))
-    if len(labels) != k:
-        raise StatsError([Problem("-", 0, "study", f"{len(labels)} labels for {k} studies")])
+    labels = study_labels(studies, k)
     _check_options(k, hksj, pi_method)
     core, weights, vt = _pool_core(y, v, model, hksj, level, pi_method)
     conv = base_conventions(pi_method=pi_method, hksj=hksj)
@@ -456,12 +475,6 @@ def pool(
     ci = (math.nan, math.nan)
     if k > 1 and heterogeneity_ci:
         ci = qprofile_tau2_ci(y, v, level=level)
-    back = None
-    if measure in RATIO_MEASURES:
-        back = {
-            key: _exp(getattr(core, key))
-            for key in ("estimate", "ci_lower", "ci_upper", "pi_lower", "pi_upper")
-        }
     scalars = {f.name: getattr(core, f.name) for f in fields(PooledEstimate)}
     return MetaResult(
         **scalars,
@@ -478,7 +491,7 @@ def pool(
         i2_ci_upper=_i2(ci[1], vt),
         h2_ci_lower=_h2(ci[0], vt),
         h2_ci_upper=_h2(ci[1], vt),
-        back_transformed=back,
+        back_transformed=_back_transformed(core) if measure in RATIO_MEASURES else None,
         notes=(*notes, *_pool_notes(core, ci)),
     )
 

@@ -40,7 +40,7 @@ from scipy import special
 
 from gutbone.errors import Problem, StatsError
 from gutbone.stats import tau2 as tau2_estimators
-from gutbone.stats.meta import qprofile_tau2_ci, validate_yi_vi
+from gutbone.stats.meta import qprofile_tau2_ci, study_labels, validate_yi_vi
 from gutbone.stats.results import Coefficient, MetaRegressionResult
 
 __all__ = ["Design", "design_matrix", "meta_regression", "regression_conventions"]
@@ -235,7 +235,7 @@ def meta_regression(
     qm, qm_p = _omnibus(beta, vb, hksj, df)
     heterogeneity = _residual_heterogeneity(y, v, X, profile, tau2, model)
     ci = qprofile_tau2_ci(y, v, level=level, X=X)
-    labels = tuple(studies) if studies is not None else tuple(map(str, range(1, k + 1)))
+    labels = study_labels(studies, k)
     note_list = list(notes)
     if not bool(fit.converged[0]):
         note_list.append(
