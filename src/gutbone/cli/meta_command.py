@@ -110,6 +110,12 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run_meta)
 
 
+def _table_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options shared by pooling and meta-regression: effect sizes, model, level."""
+    names = ("measure", "model", "hksj", "level", "md_variance", "hedges", "drop00")
+    return {name: getattr(args, name) for name in names}
+
+
 def run_meta(args: argparse.Namespace) -> int:
     """Run the analysis, print it, write the plots; return the exit code."""
     if not 0.5 <= args.level < 1:
@@ -120,16 +126,10 @@ def run_meta(args: argparse.Namespace) -> int:
         raise StatsError([_problem("bubble", "--bubble needs --mods (a meta-regression)")])
     analysis = analyse_csv(
         args.studies,
-        measure=args.measure,
-        model=args.model,
-        hksj=args.hksj,
-        level=args.level,
-        md_variance=args.md_variance,
-        hedges=args.hedges,
+        **_table_options(args),
         pi_method=args.pi_method,
         egger=args.egger,
         rd_variance=args.mh_rd_variance,
-        drop00=args.drop00,
     )
     if not analysis.result.converged:
         print(f"warning: {args.model} estimation did not converge", file=sys.stderr)
@@ -162,17 +162,7 @@ def _emit(text: str, svgs: list[tuple[str, bytes]]) -> int:
 def _run_regression(args: argparse.Namespace) -> int:
     """``--mods``: meta-regression of the table's effect sizes on the named columns."""
     names = [name.strip() for name in args.mods.split(",") if name.strip()]
-    result = regression_from_csv(
-        args.studies,
-        names,
-        measure=args.measure,
-        model=args.model,
-        hksj=args.hksj,
-        level=args.level,
-        md_variance=args.md_variance,
-        hedges=args.hedges,
-        drop00=args.drop00,
-    )
+    result = regression_from_csv(args.studies, names, **_table_options(args))
     if not result.converged:
         print(f"warning: {args.model} estimation did not converge", file=sys.stderr)
     svgs: list[tuple[str, bytes]] = []
