@@ -727,6 +727,40 @@ def _options(node_count: int) -> dict[str, Any]:
     }
 
 
+def _add_edges(net: Network, data: CuratedData, edges: Sequence[Edge], *, curved: bool) -> None:
+    """Add the assertions, coloured by sign, as wide as their evidence weight.
+
+    Parallel assertions between the same two nodes curve apart.
+    """
+    vocabulary = load_vocabulary()
+    pair_count: dict[tuple[str, str], int] = defaultdict(int)
+    for edge in edges:
+        evidence = vocabulary.evidence_types.get(edge.evidence_type)
+        weight = float(evidence.weight) if evidence else 0.1
+        key = (min(edge.subject, edge.object), max(edge.subject, edge.object))
+        index = pair_count[key]
+        pair_count[key] += 1
+        colour = SIGN_STYLES.get(edge.sign, SIGN_STYLES[0])[0]
+        net.add_edge(
+            edge.subject,
+            edge.object,
+            id=edge.id,
+            title=edge_tooltip(edge, data),
+            color={"color": colour, "highlight": "#000000", "hover": colour},
+            width=round(1.0 + 5.0 * weight, 2),
+            arrows="" if edge.predicate in _SYMMETRIC else "to",
+            dashes=edge.evidence_type == "hypothesis",
+            smooth={"enabled": True, "type": "curvedCW", "roundness": round(0.08 + 0.12 * index, 2)}
+            if index
+            else {"enabled": curved, "type": "continuous", "roundness": 0.2},
+            predicate=edge.predicate,
+            sign=edge.sign,
+            evidence=edge.evidence_type,
+            sources=list(edge.sources),
+            weight=weight,
+        )
+
+
 def build_network(data: CuratedData, sub: Subgraph) -> Network:
     """A pyvis network holding the styled nodes and assertions of ``sub``.
 
@@ -736,7 +770,6 @@ def build_network(data: CuratedData, sub: Subgraph) -> Network:
     ``evidence``, ``sources`` and ``weight``; nodes also carry their layered position
     (``x``, ``y``, ``layer``; x fixed) and ``synonyms`` (searched by the page).
     """
-    vocabulary = load_vocabulary()
     net = Network(directed=True, cdn_resources="in_line")
     path_nodes = {n for p in sub.paths for n in p.nodes}
     looked_up = [lookup_edge(data, e) for e in sub.edges]
@@ -744,7 +777,6 @@ def build_network(data: CuratedData, sub: Subgraph) -> Network:
         {n: (data.nodes[n].category, data.nodes[n].label) for n in sub.nodes},
         ((e.subject, e.object) for e in looked_up),
     )
-    curved = len(looked_up) <= _CURVED_EDGE_LIMIT
     for node_id in sub.nodes:
         node = data.nodes[node_id]
         style = category_style(node.category)
@@ -771,32 +803,7 @@ def build_network(data: CuratedData, sub: Subgraph) -> Network:
             size=22 if node.category == "BoneOutcome" else 15,
             category=node.category,
         )
-    pair_count: dict[tuple[str, str], int] = defaultdict(int)
-    for edge in looked_up:
-        evidence = vocabulary.evidence_types.get(edge.evidence_type)
-        weight = float(evidence.weight) if evidence else 0.1
-        key = (min(edge.subject, edge.object), max(edge.subject, edge.object))
-        index = pair_count[key]
-        pair_count[key] += 1
-        colour = SIGN_STYLES.get(edge.sign, SIGN_STYLES[0])[0]
-        net.add_edge(
-            edge.subject,
-            edge.object,
-            id=edge.id,
-            title=edge_tooltip(edge, data),
-            color={"color": colour, "highlight": "#000000", "hover": colour},
-            width=round(1.0 + 5.0 * weight, 2),
-            arrows="" if edge.predicate in _SYMMETRIC else "to",
-            dashes=edge.evidence_type == "hypothesis",
-            smooth={"enabled": True, "type": "curvedCW", "roundness": round(0.08 + 0.12 * index, 2)}
-            if index
-            else {"enabled": curved, "type": "continuous", "roundness": 0.2},
-            predicate=edge.predicate,
-            sign=edge.sign,
-            evidence=edge.evidence_type,
-            sources=list(edge.sources),
-            weight=weight,
-        )
+    _add_edges(net, data, looked_up, curved=len(looked_up) <= _CURVED_EDGE_LIMIT)
     return net
 
 
@@ -823,6 +830,23 @@ def _path_rows(data: CuratedData, paths: Sequence[PathHighlight]) -> list[dict[s
             }
         )
     return rows
+
+
+def _legend(
+    data: CuratedData, sub: Subgraph, categories: list[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Legend entries: one per category drawn, one per sign drawn (and hypotheses)."""
+    legend_nodes = [
+        {"icon": _icon(category_style(c).shape, category_style(c).colour), "label": c}
+        for c in categories
+    ]
+    signs = sorted({lookup_edge(data, e).sign for e in sub.edges}, reverse=True)
+    legend_edges = [
+        {"icon": _line_icon(SIGN_STYLES[s][0]), "label": SIGN_STYLES[s][1]} for s in signs
+    ]
+    if any(lookup_edge(data, e).evidence_type == "hypothesis" for e in sub.edges):
+        legend_edges.append({"icon": _line_icon("#555", dashed=True), "label": "hypothesis"})
+    return legend_nodes, legend_edges
 
 
 def render_view(
@@ -852,16 +876,7 @@ def render_view(
     net = build_network(data, sub)
     nodes, edges, _heading, _height, _width, _options_json = net.get_network_data()
     categories = sorted({data.nodes[n].category for n in sub.nodes})
-    legend_nodes = [
-        {"icon": _icon(category_style(c).shape, category_style(c).colour), "label": c}
-        for c in categories
-    ]
-    signs = sorted({lookup_edge(data, e).sign for e in sub.edges}, reverse=True)
-    legend_edges = [
-        {"icon": _line_icon(SIGN_STYLES[s][0]), "label": SIGN_STYLES[s][1]} for s in signs
-    ]
-    if any(lookup_edge(data, e).evidence_type == "hypothesis" for e in sub.edges):
-        legend_edges.append({"icon": _line_icon("#555", dashed=True), "label": "hypothesis"})
+    legend_nodes, legend_edges = _legend(data, sub, categories)
     vocabulary = load_vocabulary()
     weight_text = ", ".join(f"{t.label} {t.weight}" for t in vocabulary.evidence_types.values())
     layers = sorted({n["layer"] for n in nodes})
