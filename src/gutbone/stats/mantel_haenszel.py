@@ -293,6 +293,20 @@ def _check_options(measure: str, rd_variance: str, source: str) -> None:
         raise StatsError([Problem(source, 0, "rd_variance", f"{rd_variance!r} is not GR or Sato")])
 
 
+def _conventions(
+    measure: str, rd_variance: str, extra: Mapping[str, str]
+) -> dict[str, str]:
+    """The conventions of an MH analysis: the general ones that apply, the MH ones, ``extra``."""
+    conv = {
+        key: value
+        for key, value in base_conventions().items()
+        if key not in ("hksj", "reml", "trim_and_fill")  # do not apply to MH
+    }
+    conv.update(mh_conventions(measure, rd_variance=rd_variance))
+    conv.update({key: value for key, value in extra.items() if key not in conv})
+    return conv
+
+
 def pool_mh(
     events1: ArrayLike,
     n1: ArrayLike,
@@ -339,14 +353,7 @@ def pool_mh(
     a, m1, c, m2 = _check_counts(events1, n1, events2, n2)
     k = a.size
     labels = study_labels(studies, k, source)
-    conv = {
-        key: value
-        for key, value in base_conventions().items()
-        if key not in ("hksj", "reml", "trim_and_fill")  # do not apply to MH
-    }
-    conv.update(mh_conventions(measure, rd_variance=rd_variance))
-    if conventions:
-        conv.update({key: value for key, value in conventions.items() if key not in conv})
+    conv = _conventions(measure, rd_variance, conventions or {})
     spec = _MHSpec(measure, level, rd_variance, conv, source)
     overall = _pool_mh_core(a, m1, c, m2, labels, spec, tuple(notes), "all")
     if subgroups is None:
@@ -468,6 +475,39 @@ def _pool_mh_core(
 # leave-one-out: the MH sums are sums over studies, so each subset is total - own term
 
 
+def _loo_heterogeneity(
+    a: _FloatArray,
+    m1: _FloatArray,
+    c: _FloatArray,
+    m2: _FloatArray,
+    terms: _FloatArray,
+    est: _FloatArray,
+    measure: str,
+    rd_variance: str,
+) -> tuple[_FloatArray, _FloatArray, _FloatArray, _FloatArray]:
+    """Q, its p, I^2 and H^2 of each leave-one-out fit (NaN with fewer than 2 study yi)."""
+    yi, vi, _corrected, _double = _study_yivi(a, m1, c, m2, measure)
+    has = np.isfinite(yi)
+    # Q_i = sum_{j != i} w_j (y_j - est_i)^2, from sums centred at the full estimate
+    full = _finish(terms.sum(axis=0)[None, :], measure, rd_variance)[0][0]
+    centre = float(full) if math.isfinite(full) else float(np.nanmean(yi)) if has.any() else 0.0
+    w = np.where(has, 1.0 / np.where(has, vi, 1.0), 0.0)
+    r = np.where(has, yi - centre, 0.0)
+    s0, s1, s2 = w.sum(), (w * r).sum(), (w * r * r).sum()
+    t0, t1, t2 = s0 - w, s1 - w * r, s2 - w * r * r
+    shift = est - centre
+    q = np.maximum(t2 - 2 * shift * t1 + shift * shift * t0, 0.0)
+    q_df = int(has.sum()) - has.astype(int) - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q_p = np.where(q_df >= 1, special.chdtrc(np.maximum(q_df, 1), q), np.nan)
+        i2 = np.where(
+            q_df >= 1, np.where(q > 0, 100.0 * np.maximum(0.0, (q - q_df) / q), 0.0), np.nan
+        )
+        h2 = np.where(q_df >= 1, q / q_df, np.nan)
+    q = np.where(q_df >= 1, q, np.nan)
+    return q, q_p, i2, h2
+
+
 def mh_leave_one_out(
     events1: ArrayLike,
     n1: ArrayLike,
@@ -513,26 +553,7 @@ def mh_leave_one_out(
     crit = float(special.ndtri(0.5 + level / 2))
     stat = est / se
     p = 2 * special.ndtr(-np.abs(stat))
-    yi, vi, _corrected, _double = _study_yivi(a, m1, c, m2, measure)
-    has = np.isfinite(yi)
-    # Q_i = sum_{j != i} w_j (y_j - est_i)^2, from sums centred at the full estimate
-    full = _finish(terms.sum(axis=0)[None, :], measure, rd_variance)[0][0]
-    centre = float(full) if math.isfinite(full) else float(np.nanmean(yi)) if has.any() else 0.0
-    w = np.where(has, 1.0 / np.where(has, vi, 1.0), 0.0)
-    r = np.where(has, yi - centre, 0.0)
-    s0, s1, s2 = w.sum(), (w * r).sum(), (w * r * r).sum()
-    t0, t1, t2 = s0 - w, s1 - w * r, s2 - w * r * r
-    shift = est - centre
-    q = np.maximum(t2 - 2 * shift * t1 + shift * shift * t0, 0.0)
-    q_df = int(has.sum()) - has.astype(int) - 1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q_p = np.where(q_df >= 1, special.chdtrc(np.maximum(q_df, 1), q), np.nan)
-        i2 = np.where(
-            q_df >= 1, np.where(q > 0, 100.0 * np.maximum(0.0, (q - q_df) / q), 0.0), np.nan
-        )
-        h2 = np.where(q_df >= 1, q / q_df, np.nan)
-    q = np.where(q_df >= 1, q, np.nan)
-
+    q, q_p, i2, h2 = _loo_heterogeneity(a, m1, c, m2, terms, est, measure, rd_variance)
     return LeaveOneOut.from_arrays(
         labels, estimate=est, se=se, crit=crit, p=p, tau2=np.zeros(k), q=q, q_p=q_p, i2=i2,
         h2=h2, model="MH", test="z",

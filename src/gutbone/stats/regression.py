@@ -192,6 +192,19 @@ def _design_matrix(
     return design, X, coef_names
 
 
+def _regression_notes(model: str, fit: tau2_estimators.Tau2Batch, r2: float) -> list[str]:
+    """Notes on a fit whose tau^2 did not converge, or whose R^2 is undefined."""
+    notes = []
+    if not bool(fit.converged[0]):
+        notes.append(
+            f"{model} estimation of tau2 did not converge after {fit.iterations} iterations; "
+            "the last value is reported"
+        )
+    if math.isnan(r2):
+        notes.append("R2 is undefined: the intercept-only model has no heterogeneity")
+    return notes
+
+
 def meta_regression(
     yi: ArrayLike,
     vi: ArrayLike,
@@ -236,46 +249,21 @@ def meta_regression(
     heterogeneity = _residual_heterogeneity(y, v, X, profile, tau2, model)
     ci = qprofile_tau2_ci(y, v, level=level, X=X)
     labels = study_labels(studies, k)
-    note_list = list(notes)
-    if not bool(fit.converged[0]):
-        note_list.append(
-            f"{model} estimation of tau2 did not converge after {fit.iterations} iterations; "
-            "the last value is reported"
-        )
-    if math.isnan(heterogeneity["r2"]):
-        note_list.append("R2 is undefined: the intercept-only model has no heterogeneity")
+    note_list = [*notes, *_regression_notes(model, fit, heterogeneity["r2"])]
     moderators = {
         n: tuple(col.tolist()) for n, col in zip(design.names, design.columns.T, strict=True)
     }
     return MetaRegressionResult(
-        k=k,
-        coefficients=coefficients,
-        tau2=tau2,
-        **heterogeneity,
-        qm=qm,
-        qm_df=p - 1,
-        qm_p=qm_p,
-        model=model,
-        measure=measure,
-        test="t" if hksj else "z",
-        df=float(df) if hksj else None,
-        qm_df2=df if hksj else None,
-        level=level,
-        hksj=hksj,
-        tau=math.sqrt(tau2),
-        tau2_ci_lower=ci[0],
-        tau2_ci_upper=ci[1],
-        converged=bool(fit.converged[0]),
-        iterations=fit.iterations,
-        studies=labels,
-        yi=tuple(y.tolist()),
-        vi=tuple(v.tolist()),
-        weights=tuple((100.0 * w / w.sum()).tolist()),
-        moderators=moderators,
-        vcov=tuple(tuple(row) for row in vb.tolist()),
-        conventions=regression_conventions(hksj),
+        k=k, coefficients=coefficients, tau2=tau2, **heterogeneity, qm=qm, qm_df=p - 1,
+        qm_p=qm_p, model=model, measure=measure, test="t" if hksj else "z",
+        df=float(df) if hksj else None, qm_df2=df if hksj else None, level=level, hksj=hksj,
+        tau=math.sqrt(tau2), tau2_ci_lower=ci[0], tau2_ci_upper=ci[1],
+        converged=bool(fit.converged[0]), iterations=fit.iterations, studies=labels,
+        yi=tuple(y.tolist()), vi=tuple(v.tolist()),
+        weights=tuple((100.0 * w / w.sum()).tolist()), moderators=moderators,
+        vcov=tuple(tuple(row) for row in vb.tolist()), conventions=regression_conventions(hksj),
         notes=tuple(note_list),
-    )
+    )  # fmt: skip
 
 
 def _coefficients(
