@@ -181,17 +181,9 @@ def _analyse_mh(
 ) -> MetaAnalysis:
     """``model="MH"``: Mantel-Haenszel pooling, then the same analyses where defined."""
     if hksj:
-        raise StatsError(
-            [
-                Problem(
-                    table.path,
-                    0,
-                    "hksj",
-                    "the Hartung-Knapp adjustment is for random-effects models, not "
-                    "Mantel-Haenszel (--model MH)",
-                )
-            ]
-        )
+        message = "the Hartung-Knapp adjustment is for random-effects models, not "
+        message += "Mantel-Haenszel (--model MH)"
+        raise StatsError([Problem(table.path, 0, "hksj", message)])
     result = mh_from_table(table, measure=measure, level=level, rd_variance=rd_variance)
     notes = list(result.notes)
     if pi_method != "z":

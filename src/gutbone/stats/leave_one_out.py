@@ -185,6 +185,17 @@ class LeaveOneOutProfile:
         return np.maximum(syy - sy * sy / m, 0.0), sv * (1.0 - 1.0 / m)
 
 
+def _i2_h2(
+    model: str, q: _FloatArray, m: int, tau2: _FloatArray, vt: _FloatArray
+) -> tuple[_FloatArray, _FloatArray]:
+    """I^2 (percent) and H^2 of each fit of ``m`` studies, as :func:`gutbone.stats.meta.pool`."""
+    if model == "FE":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            i2 = np.where(q > 0, 100.0 * np.maximum(0.0, (q - (m - 1)) / q), 0.0)
+        return i2, q / (m - 1)
+    return 100.0 * tau2 / (tau2 + vt), (tau2 + vt) / vt
+
+
 def leave_one_out(
     yi: ArrayLike,
     vi: ArrayLike,
@@ -235,13 +246,7 @@ def leave_one_out(
         crit = float(special.ndtri(1 - alpha / 2))
         p = 2 * special.ndtr(-np.abs(est / se))
     tau2 = fit.tau2
-    if model == "FE":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            i2 = np.where(q > 0, 100.0 * np.maximum(0.0, (q - (m - 1)) / q), 0.0)
-        h2 = q / (m - 1)
-    else:
-        i2 = 100.0 * tau2 / (tau2 + vt)
-        h2 = (tau2 + vt) / vt
+    i2, h2 = _i2_h2(model, q, m, tau2, vt)
     return LeaveOneOut.from_arrays(
         labels, estimate=est, se=se, crit=crit, p=p, tau2=tau2, q=q,
         q_p=special.chdtrc(m - 1, q), i2=i2, h2=h2, model=model,
