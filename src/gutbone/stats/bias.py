@@ -302,6 +302,24 @@ def _l0_iterations(
     return k0, theta, iterations, False
 
 
+def _filled(
+    ys: _FloatArray,
+    vs: _FloatArray,
+    order: NDArray[np.intp],
+    k0: int,
+    theta: float,
+    sign: float,
+    labels: tuple[str, ...],
+) -> tuple[_FloatArray, _FloatArray, tuple[str, ...]]:
+    """The ``k0`` most extreme studies mirrored around ``theta``: yi, vi and labels."""
+    if k0 == 0:
+        return np.zeros(0), np.zeros(0), ()
+    k = ys.size
+    trimmed = order[k - k0 :]
+    filled_yi = sign * (2.0 * theta - ys[k - k0 :])
+    return filled_yi, vs[k - k0 :], tuple(f"filled: {labels[i]}" for i in trimmed)
+
+
 def trim_and_fill(
     yi: ArrayLike,
     vi: ArrayLike,
@@ -346,16 +364,8 @@ def trim_and_fill(
     order = np.argsort(ys, kind="stable")
     ys_sorted, vs_sorted = ys[order], v[order]
     k0, theta, iterations, converged = _l0_iterations(ys_sorted, vs_sorted, model, maxiter)
-    if k0 > 0:
-        trimmed = order[k - k0 :]
-        filled_ys = 2.0 * theta - ys_sorted[k - k0 :]
-        filled_yi = sign * filled_ys
-        filled_vi = vs_sorted[k - k0 :]
-        filled_labels = tuple(f"filled: {labels[i]}" for i in trimmed)
-    else:
-        filled_yi = np.zeros(0)
-        filled_vi = np.zeros(0)
-        filled_labels = ()
+    filled = _filled(ys_sorted, vs_sorted, order, k0, theta, sign, labels)
+    filled_yi, filled_vi, filled_labels = filled
     adjusted = pool(
         np.concatenate([y, filled_yi]),
         np.concatenate([v, filled_vi]),
