@@ -383,6 +383,30 @@ def _i2_gx(bx: FloatArray, sx: FloatArray, sy: FloatArray) -> float:
     return max(0.0, (q - (y.size - 1)) / q)
 
 
+def _egger_fit(
+    x: FloatArray, y: FloatArray, w: FloatArray, source: str
+) -> tuple[FloatArray, float, float, float, float]:
+    """Weighted regression ``y = intercept + slope * x``, SEs scaled by ``max(1, rse)``.
+
+    :returns: coefficients (intercept, slope), slope SE, intercept SE, Q' and rse.
+    :raises StatsError: the slope is not identifiable (all ``x`` equal).
+    """
+    design = np.column_stack([np.ones_like(x), x])
+    xtwx = design.T @ (design * w[:, None])
+    spread = np.sum(w * (x - np.sum(w * x) / np.sum(w)) ** 2)
+    if not spread > 1e-12 * np.sum(w * x**2):
+        message = "MR-Egger slope is not identifiable: |beta_exposure| is the same for every "
+        message += "variant"
+        raise StatsError([Problem(source, 0, "beta_exposure", message)])
+    cov = np.linalg.inv(xtwx)
+    coef = cov @ (design.T @ (w * y))
+    residual = y - design @ coef
+    q = float(np.sum(w * residual**2))
+    rse = math.sqrt(q / (x.size - 2))
+    scale = max(1.0, rse)
+    return coef, float(math.sqrt(cov[1, 1]) * scale), float(math.sqrt(cov[0, 0]) * scale), q, rse
+
+
 def mr_egger(
     beta_exposure: Sequence[float],
     se_exposure: Sequence[float] | None,
@@ -418,24 +442,8 @@ def mr_egger(
     )
     sign = np.where(bx < 0, -1.0, 1.0)
     x = bx * sign
-    y = by * sign
-    w = 1.0 / sy**2
-    design = np.column_stack([np.ones_like(x), x])
-    xtwx = design.T @ (design * w[:, None])
-    spread = np.sum(w * (x - np.sum(w * x) / np.sum(w)) ** 2)
-    if not spread > 1e-12 * np.sum(w * x**2):
-        message = "MR-Egger slope is not identifiable: |beta_exposure| is the same for every "
-        message += "variant"
-        raise StatsError([Problem(source, 0, "beta_exposure", message)])
-    cov = np.linalg.inv(xtwx)
-    coef = cov @ (design.T @ (w * y))
-    residual = y - design @ coef
-    q = float(np.sum(w * residual**2))
+    coef, slope_se, intercept_se, q, rse = _egger_fit(x, by * sign, 1.0 / sy**2, source)
     q_df = x.size - 2
-    rse = math.sqrt(q / q_df)
-    scale = max(1.0, rse)
-    slope_se = float(math.sqrt(cov[1, 1]) * scale)
-    intercept_se = float(math.sqrt(cov[0, 0]) * scale)
     slope = _wald(float(coef[1]), slope_se, alpha)
     intercept = _wald(float(coef[0]), intercept_se, alpha)
     return EggerResult(
