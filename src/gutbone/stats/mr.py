@@ -635,6 +635,24 @@ def _check_methods(
         raise StatsError(problems)
 
 
+def _medians(
+    args: tuple[Sequence[float], Sequence[float] | None, Sequence[float], Sequence[float]],
+    n_boot: int,
+    seed: int,
+    alpha: float,
+    source: str,
+) -> dict[str, MedianResult | None]:
+    """The weighted and the simple median estimates (same bootstrap seed)."""
+    bx, sx, by, sy = args
+    assert sx is not None
+    weightings: tuple[Literal["weighted", "simple"], ...] = ("weighted", "simple")
+    return {
+        weighting: mr_median(bx, sx, by, sy, weighting=weighting, n_boot=n_boot, seed=seed,
+                             alpha=alpha, source=source)
+        for weighting in weightings
+    }  # fmt: skip
+
+
 def mr_all(
     beta_exposure: Sequence[float],
     se_exposure: Sequence[float] | None,
@@ -673,13 +691,7 @@ def mr_all(
     egger = mr_egger(*args, alpha=alpha, source=source) if "egger" in wanted else None
     medians: dict[str, MedianResult | None] = {"weighted": None, "simple": None}
     if "median" in wanted:
-        assert se_exposure is not None
-        weightings: tuple[Literal["weighted", "simple"], ...] = ("weighted", "simple")
-        for weighting in weightings:
-            medians[weighting] = mr_median(
-                beta_exposure, se_exposure, beta_outcome, se_outcome, weighting=weighting,
-                n_boot=n_boot, seed=seed, alpha=alpha, source=source,
-            )  # fmt: skip
+        medians.update(_medians(args, n_boot, seed, alpha, source))
     f_mean = None
     if se_exposure is not None:
         bx = np.asarray(beta_exposure, dtype=float)
