@@ -262,6 +262,22 @@ def _effect_conventions(md_variance: str, hedges: str, drop00: bool) -> dict[str
     }
 
 
+def _check_variances(table: StudyTable, vi: _FloatArray, kept: NDArray[np.intp]) -> None:
+    """Refuse a kept study whose sampling variance is not a positive number."""
+    problems = [
+        Problem(
+            table.path,
+            table.rows[i],
+            "-",
+            f"study {table.studies[i]!r} has sampling variance {vi[i]:g}; it must be "
+            "positive (e.g. a risk difference with 0% or 100% risk in both arms)",
+        )
+        for i in kept[~(np.isfinite(vi[kept]) & (vi[kept] > 0))]
+    ]
+    if problems:
+        raise StatsError(problems)
+
+
 def effect_sizes(
     table: StudyTable,
     *,
@@ -300,18 +316,7 @@ def effect_sizes(
         yi, vi = yv.yi, yv.vi
     else:
         yi, vi = _given_effects(table, measure, notes)
-    problems = [
-        Problem(
-            table.path,
-            table.rows[i],
-            "-",
-            f"study {table.studies[i]!r} has sampling variance {vi[i]:g}; it must be "
-            "positive (e.g. a risk difference with 0% or 100% risk in both arms)",
-        )
-        for i in kept[~(np.isfinite(vi[kept]) & (vi[kept] > 0))]
-    ]
-    if problems:
-        raise StatsError(problems)
+    _check_variances(table, vi, kept)
     return EffectSizes(
         yi=np.asarray(yi, dtype=float)[kept],
         vi=np.asarray(vi, dtype=float)[kept],
