@@ -70,6 +70,7 @@ __all__ = [
     "pooled_estimate",
     "pool_subgroups",
     "PoolOptions",
+    "EstimateOptions",
     "with_subgroups",
     "qprofile_tau2_ci",
     "base_conventions",
@@ -79,19 +80,23 @@ __all__ = [
 ]
 
 
-class PoolOptions(TypedDict, total=False):
-    """The keyword options of :func:`pool`, shared by :func:`pool_subgroups` (same meanings)."""
+class EstimateOptions(TypedDict, total=False):
+    """The keyword options of :func:`pooled_estimate` (meanings as in :func:`pool`)."""
 
     model: str
     hksj: bool
     level: float
+    pi_method: str
+
+
+class PoolOptions(EstimateOptions, total=False):
+    """The keyword options of :func:`pool`, shared by :func:`pool_subgroups` (same meanings)."""
+
     measure: str
     studies: Sequence[str] | None
-    pi_method: str
     conventions: Mapping[str, str] | None
     notes: Sequence[str]
     heterogeneity_ci: bool
-
 
 
 _LOG_MAX_DOUBLE = math.log(sys.float_info.max)
@@ -379,13 +384,7 @@ def _check_options(k: int, hksj: bool, pi_method: str) -> None:
 
 
 def pooled_estimate(
-    yi: ArrayLike,
-    vi: ArrayLike,
-    *,
-    model: str = "REML",
-    hksj: bool = False,
-    level: float = 0.95,
-    pi_method: str = "z",
+    yi: ArrayLike, vi: ArrayLike, **options: Unpack[EstimateOptions]
 ) -> PooledEstimate:
     """The pooled estimate, its test, intervals and heterogeneity statistics, nothing else.
 
@@ -395,9 +394,8 @@ def pooled_estimate(
     of statsmodels' ``combine_effects`` in ``benchmarks/stats.py``).
 
     :param yi: effect sizes. :param vi: sampling variances (all > 0).
-    :param model: ``"FE"`` or a tau^2 estimator of :data:`MODELS` (default ``"REML"``).
-    :param hksj: Hartung-Knapp-Sidik-Jonkman adjustment (t with k-1 df).
-    :param level: confidence level. :param pi_method: ``"z"`` or ``"t(k-2)"``.
+    :param options: ``model`` (default ``"REML"``), ``hksj`` (False), ``level`` (0.95) and
+        ``pi_method`` (``"z"``), as in :func:`pool`.
     :returns: a :class:`PooledEstimate`.
     :raises StatsError: as :func:`pool`.
 
@@ -405,9 +403,14 @@ def pooled_estimate(
     >>> round(r.estimate, 4), round(r.se, 4)
     (0.2143, 0.0756)
     """
+    unknown = sorted(set(options) - EstimateOptions.__optional_keys__)
+    if unknown:
+        raise TypeError(f"pooled_estimate() got unexpected keyword arguments {unknown}")
+    model, hksj = options.get("model", "REML"), options.get("hksj", False)
+    pi_method = options.get("pi_method", "z")
     y, v = validate_yi_vi(yi, vi, model)
     _check_options(y.size, hksj, pi_method)
-    return _pool_core(y, v, model, hksj, level, pi_method)[0]
+    return _pool_core(y, v, model, hksj, options.get("level", 0.95), pi_method)[0]
 
 
 def _exp(value: float) -> float:

@@ -266,15 +266,10 @@ def _routes(page: _Page, paths: Sequence[PathHighlight]) -> list[_Route]:
 
 @cache
 def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(_ASSETS)),
-        autoescape=True,
-        finalize=_escaped,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-    )
+    # every printed value escaped (_escaped), block tags take no line of their own
+    env = Environment(loader=FileSystemLoader(str(_ASSETS)), autoescape=True, finalize=_escaped,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True)  # fmt: skip
     env.globals.update(
         sign=_sign, num=_num, effect_text=_effect_text, printed=_printed, recomputed=_recomputed,
         routes=_routes, kind_text=kind_text, joined=lambda items, sep: sep.join(items),
