@@ -156,3 +156,24 @@ def test_small_view_limit_leaves_views_out(max_nodes: int) -> None:
     assert "views/graph.html" not in report.files
     assert any("more than the limit of 2" in note for note in report.notes)
     assert 'id="notes"' in str(report.files["index.html"])
+
+
+def test_answers_take_the_outcomes_of_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report reuses BuildResult.outcome_checks; it recomputes them only when not given."""
+    from gutbone.pipeline import build_knowledge_graph
+    from gutbone.views import answers
+
+    result = build_knowledge_graph(validate=False)
+    assert {c.outcome_id for c in result.outcome_checks} == set(result.data.outcomes)
+
+    def refuse(_data: object) -> None:
+        raise AssertionError("the report recomputed the pooled outcomes")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(answers, "check_outcomes", refuse)
+        given = answers.answer_questions(result.data, outcome_checks=result.outcome_checks)
+    assert given.outcome_checks == result.outcome_checks
+    recomputed = answers.answer_questions(result.data).outcome_checks
+    assert [(c.outcome_id, c.recomputed) for c in recomputed] == [
+        (c.outcome_id, c.recomputed) for c in result.outcome_checks
+    ]  # a library caller without a build gets the same numbers
