@@ -55,7 +55,10 @@ MECHANISTIC_PREDICATES: tuple[str, ...] = (
 )  # fmt: skip
 #: Mechanistic paths listed per taxon in the triangulation table (best first).
 TRIANGULATION_TOP = 5
-_BMD_ROOTS = ("OBA:1000110", "EFO:0003923")
+#: Bone outcomes: bone measurement (EFO:0004512, over BMD at every site, bone mass and BV/TV,
+#: fracture and turnover markers) where the graph has it, bone mineral density (OBA:1000110),
+#: and the obsolete EFO term that older tables (and other graphs) still use.
+_BMD_ROOTS = ("EFO:0004512", "OBA:1000110", "EFO:0003923")
 _RANKL_OPG = ("HGNC:11926", "HGNC:11909")
 Progress = Callable[[str], None]
 
@@ -190,7 +193,7 @@ class ReportAnswers:
 
 
 def bmd_nodes(data: CuratedData) -> tuple[str, ...]:
-    """Bone mineral density (OBA:1000110, or obsolete EFO:0003923) and the nodes narrower."""
+    """The bone outcomes (:data:`_BMD_ROOTS` present in the graph) and the nodes narrower."""
     found = {root for root in _BMD_ROOTS if root in data.nodes}
     if not found:
         return ()
