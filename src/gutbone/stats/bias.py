@@ -367,23 +367,13 @@ def trim_and_fill(
     filled = _filled(ys_sorted, vs_sorted, order, k0, theta, sign, labels)
     filled_yi, filled_vi, filled_labels = filled
     adjusted = pool(
-        np.concatenate([y, filled_yi]),
-        np.concatenate([v, filled_vi]),
-        model=model,
-        hksj=hksj,
-        level=level,
-        measure=measure,
-        studies=labels + filled_labels,
-        pi_method=pi_method,
-    )
+        np.concatenate([y, filled_yi]), np.concatenate([v, filled_vi]), model=model, hksj=hksj,
+        level=level, measure=measure, studies=labels + filled_labels, pi_method=pi_method,
+    )  # fmt: skip
     return TrimFillResult(
-        k0=k0,
-        side=side,
-        estimator="L0",
+        k0=k0, side=side, estimator="L0",
         filled_yi=tuple(np.asarray(filled_yi, dtype=float).tolist()),
         filled_vi=tuple(np.asarray(filled_vi, dtype=float).tolist()),
-        filled_studies=filled_labels,
-        adjusted=adjusted,
-        iterations=iterations,
+        filled_studies=filled_labels, adjusted=adjusted, iterations=iterations,
         converged=converged,
-    )
+    )  # fmt: skip

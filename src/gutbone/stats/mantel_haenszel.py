@@ -358,6 +358,30 @@ def pool_mh(
     overall = _pool_mh_core(a, m1, c, m2, labels, spec, tuple(notes), "all")
     if subgroups is None:
         return overall
+    return with_subgroups(overall, _mh_subgroups((a, m1, c, m2), labels, subgroups, spec))
+
+
+@dataclass(frozen=True)
+class _MHSpec:
+    """The options of one Mantel-Haenszel analysis, shared by its overall and subgroup fits."""
+
+    measure: str
+    level: float
+    rd_variance: str
+    conventions: Mapping[str, str]
+    source: str
+
+
+def _mh_subgroups(
+    counts: tuple[_FloatArray, _FloatArray, _FloatArray, _FloatArray],
+    labels: tuple[str, ...],
+    subgroups: Sequence[str],
+    spec: _MHSpec,
+) -> list[SubgroupResult]:
+    """Mantel-Haenszel pooling of each subgroup (first-seen order)."""
+    a, m1, c, m2 = counts
+    k = a.size
+    source = spec.source
     group_labels = [str(s) for s in subgroups]
     if len(group_labels) != k:
         raise StatsError(
@@ -372,18 +396,7 @@ def pool_mh(
             f"subgroup {name!r}",
         )  # fmt: skip
         results.append(SubgroupResult(name, result))
-    return with_subgroups(overall, results)
-
-
-@dataclass(frozen=True)
-class _MHSpec:
-    """The options of one Mantel-Haenszel analysis, shared by its overall and subgroup fits."""
-
-    measure: str
-    level: float
-    rd_variance: str
-    conventions: Mapping[str, str]
-    source: str
+    return results
 
 
 def _mh_notes(

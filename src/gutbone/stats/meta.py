@@ -480,23 +480,14 @@ def pool(
         ci = qprofile_tau2_ci(y, v, level=level)
     scalars = {f.name: getattr(core, f.name) for f in fields(PooledEstimate)}
     return MetaResult(
-        **scalars,
-        measure=measure,
-        weights=tuple((100.0 * weights / weights.sum()).tolist()),
-        conventions=conv,
-        studies=labels,
-        yi=tuple(y.tolist()),
-        vi=tuple(v.tolist()),
-        tau=math.sqrt(core.tau2),
-        tau2_ci_lower=ci[0],
-        tau2_ci_upper=ci[1],
-        i2_ci_lower=_i2(ci[0], vt),
-        i2_ci_upper=_i2(ci[1], vt),
-        h2_ci_lower=_h2(ci[0], vt),
-        h2_ci_upper=_h2(ci[1], vt),
+        **scalars, measure=measure, weights=tuple((100.0 * weights / weights.sum()).tolist()),
+        conventions=conv, studies=labels, yi=tuple(y.tolist()), vi=tuple(v.tolist()),
+        tau=math.sqrt(core.tau2), tau2_ci_lower=ci[0], tau2_ci_upper=ci[1],
+        i2_ci_lower=_i2(ci[0], vt), i2_ci_upper=_i2(ci[1], vt),
+        h2_ci_lower=_h2(ci[0], vt), h2_ci_upper=_h2(ci[1], vt),
         back_transformed=_back_transformed(core) if measure in RATIO_MEASURES else None,
         notes=(*notes, *_pool_notes(core, ci)),
-    )
+    )  # fmt: skip
 
 
 def _i2(tau2: float, vt: float) -> float:

@@ -701,23 +701,14 @@ def mr_all(
         return MethodEstimate(fit.estimate, fit.se, fit.ci_lower, fit.ci_upper, fit.p)
 
     return MRResult(
-        n_variants=ivw.n_variants,
-        method=method,
+        n_variants=ivw.n_variants, method=method,
         ivw=core(ivw) if "ivw" in wanted else None,
         ivw_fe=core(ivw_fe) if "ivw" in wanted else None,
-        egger=egger,
-        weighted_median=medians["weighted"],
-        simple_median=medians["simple"],
-        q=ivw.q,
-        q_df=ivw.q_df,
-        q_p=ivw.q_p,
-        i2=ivw.i2,
-        rse=ivw.rse,
-        f_mean=f_mean,
-        source=source,
-        conventions=_conventions(n_boot, seed, alpha),
+        egger=egger, weighted_median=medians["weighted"], simple_median=medians["simple"],
+        q=ivw.q, q_df=ivw.q_df, q_p=ivw.q_p, i2=ivw.i2, rse=ivw.rse, f_mean=f_mean,
+        source=source, conventions=_conventions(n_boot, seed, alpha),
         notes=tuple(_mr_notes(se_exposure is None, f_mean, egger, ivw)),
-    )
+    )  # fmt: skip
 
 
 def _mr_notes(
