@@ -26,7 +26,7 @@ from gutbone.interop.exports import (
     to_jsonld,
 )
 from gutbone.interop.imports import MANIFEST, import_graphs, normalize_curie
-from gutbone.interop.kgx import KGX_EDGE_COLUMNS, KGX_NODE_COLUMNS, kgx_records
+from gutbone.interop.kgx import KGX_EDGE_COLUMNS, KGX_NODE_COLUMNS, assertion_id, kgx_records
 from gutbone.pipeline import build_knowledge_graph
 from gutbone.query.paths import find_paths
 from gutbone.query.projection import build_projection
@@ -56,7 +56,8 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _snapshot(data: CuratedData) -> tuple[dict, dict, dict]:
+def _snapshot(data: CuratedData, *, numeric: bool = False) -> tuple[dict, dict, dict]:
+    """Nodes, assertions and sources; ``numeric``: effect numbers compared as doubles."""
     nodes = {
         n.id: (
             n.label, n.category, tuple(sorted(n.synonyms)), tuple(sorted(n.sources)),
@@ -69,7 +70,7 @@ def _snapshot(data: CuratedData) -> tuple[dict, dict, dict]:
         effect = None
         if e.effect is not None:
             effect = tuple(
-                _text(getattr(e.effect, name))
+                _number(getattr(e.effect, name)) if numeric else _text(getattr(e.effect, name))
                 for name in ("measure", "estimate", "ci_lower", "ci_upper", "p", "i2", "tau2",
                              "k", "n", "model")
             )  # fmt: skip
@@ -78,6 +79,10 @@ def _snapshot(data: CuratedData) -> tuple[dict, dict, dict]:
             e.locator, e.quote, e.context, e.note, effect,
         )  # fmt: skip
     return nodes, edges, dict(data.sources)
+
+
+def _number(value: object) -> object:
+    return float(value) if isinstance(value, Decimal) else value
 
 
 def _raw_biolink() -> dict:
@@ -175,17 +180,28 @@ def _check_kgx_against_biolink(nodes: list[dict], edges: list[dict]) -> None:
         return set(raw["enums"][name]["permissible_values"])
 
     assert nodes and edges
+    prefix_map = json.loads(
+        (schema_path().parent.parent / "prefixmaps" / "biolink_model_prefix_map.json").read_text()
+    )
     for record in nodes:
+        prefix = record["id"].split(":")[0]
         for category in record["category"]:
             name = category.removeprefix("biolink:")
             assert category.startswith("biolink:") and name in classes, category
             assert not classes[name].get("deprecated"), category
+            assert not classes[name].get("mixin"), f"{category} is a mixin ({record['id']})"
+            allowed = classes[name].get("id_prefixes") or []
+            # a prefix Biolink does not know (the local gutbone:, OBA:) is in no class's
+            # id_prefixes: the documented exception; every other one fits its class
+            if allowed and prefix in prefix_map:
+                assert prefix in allowed, f"{record['id']} typed {category}"
     for record in edges:
         for column in ("predicate", "qualified_predicate"):
             if column in record:
                 name = record[column].removeprefix("biolink:")
                 assert name in slots and descends_from_related_to(name), record[column]
                 assert not slots[name].get("deprecated"), record[column]
+                assert not slots[name].get("mixin"), record[column]
         if "object_direction_qualifier" in record:
             assert record["object_direction_qualifier"] in enum("DirectionQualifierEnum")
         if "object_aspect_qualifier" in record:
@@ -214,7 +230,8 @@ def _check_kgx_against_biolink(nodes: list[dict], edges: list[dict]) -> None:
 def test_kgx_of_the_small_fixture_conforms_to_biolink():
     nodes, edges = kgx_records(load_curated(SMALL))
     _check_kgx_against_biolink(nodes, edges)
-    by_id = {e["id"]: e for e in edges}
+    by_id = {assertion_id(e["id"]): e for e in edges}
+    assert all(e["id"].startswith("gutbone.assertion:") for e in edges)
     # e2: butyrate increases bone density (sign 1) -> affects/causes/increased; the object
     # is a ClinicalAttribute, not a chemical or gene product: no aspect qualifier
     assert by_id["e2"]["predicate"] == "biolink:affects"
@@ -250,7 +267,8 @@ def test_export_then_import_gives_the_same_graph(fmt, which, tmp_path):
     report = import_graphs([path], base=None, out=tmp_path / "back")
     assert report.problems == () and report.unmapped == ()
     back = load_curated(tmp_path / "back")
-    got, expected = _snapshot(back), _snapshot(result.data)
+    numeric = fmt == "graphml"  # GraphML numbers are typed doubles: compared as such
+    got, expected = _snapshot(back, numeric=numeric), _snapshot(result.data, numeric=numeric)
     assert got[0] == expected[0]  # nodes
     assert got[1] == expected[1]  # assertions, numbers digit for digit
     assert got[2] == expected[2]  # sources
@@ -259,7 +277,8 @@ def test_export_then_import_gives_the_same_graph(fmt, which, tmp_path):
 def test_round_trip_keeps_decimal_digits(tmp_path):
     # tests/fixtures/data_small/edges/core.csv row 3: estimate 0.050, p 0.0123456789012345
     data = load_curated(SMALL)
-    for fmt in ("kgx-jsonl", "cytoscape", "graphml", "ttl"):
+    # (GraphML numbers are typed doubles, for Gephi and yEd: their digits are not kept)
+    for fmt in ("kgx-jsonl", "kgx-tsv", "cytoscape", "ttl"):
         path = tmp_path / OUT_NAMES[fmt]
         export_graph(data, fmt, path)
         import_graphs([path], base=None, out=tmp_path / f"back-{fmt}")
@@ -288,18 +307,18 @@ def test_graphml_and_cytoscape_carry_styling_attributes(tmp_path):
     export_graph(data, "graphml", tmp_path / "g.graphml")
     graph = nx.read_graphml(tmp_path / "g.graphml", force_multigraph=True)
     edge = graph.edges["CHEBI:17968", "EFO:0003923", "e2"]
-    assert edge["sign"] == 1 and edge["evidence_type"] == "animal"
-    assert edge["evidence_weight"] == 0.5  # gb:animal gb:evidenceWeight "0.5"
-    assert edge["effect_estimate"] == "0.050"
+    assert edge["gutbone_sign"] == 1 and edge["gutbone_evidence_type"] == "animal"
+    assert edge["gutbone_evidence_weight"] == 0.5  # gb:animal gb:evidenceWeight "0.5"
+    assert edge["effect_estimate"] == 0.05 and edge["assertion_id"] == "e2"
     assert graph.nodes["CHEBI:17968"]["gutbone_category"] == "Metabolite"
     assert graph.nodes["CHEBI:17968"]["label"] == "butyrate"
     document = to_cytoscape(data)
-    edges = {e["data"]["id"]: e["data"] for e in document["elements"]["edges"]}
+    edges = {assertion_id(e["data"]["id"]): e["data"] for e in document["elements"]["edges"]}
     assert (edges["e3"]["source"], edges["e3"]["target"]) == (
         "gutbone:lachnospiraceae_nc2004_group",
         "EFO:0003923",
     )
-    assert edges["e3"]["sign"] == -1
+    assert edges["e3"]["gutbone_sign"] == -1
     nodes = {n["data"]["id"]: n["data"] for n in document["elements"]["nodes"]}
     assert nodes["EFO:0003923"]["category"] == ["biolink:ClinicalAttribute"]
 
@@ -448,7 +467,7 @@ def test_bad_input_is_reported_by_file_and_line_and_the_rest_imported(tmp_path):
     report = import_graphs([BAD], base=None, out=tmp_path / "out")
     nodes, edges = str(BAD / "nodes.tsv"), str(BAD / "edges.tsv")
     assert [str(p) for p in report.problems] == [
-        f"{nodes}:3:-: 2 fields, the header has 3",
+        f"{nodes}:3:-: 4 fields, the header has 3",
         f"{nodes}:4:category: unknown category 'biolink:Bacteriumm' (not a Biolink class)",
         f"{nodes}:5:id: 'butyrate' is not a CURIE (expected PREFIX:ID)",
         f"{edges}:3:object: 'CHEBI:99999' is not a node of any input or the base",
@@ -479,7 +498,7 @@ def test_strict_stops_at_the_first_problem_and_writes_nothing(tmp_path, capsys):
     with pytest.raises(InputError) as caught:
         import_graphs([BAD], base=None, strict=True, out=out)
     assert [str(p) for p in caught.value.problems] == [
-        f"{BAD / 'nodes.tsv'}:3:-: 2 fields, the header has 3"
+        f"{BAD / 'nodes.tsv'}:3:-: 4 fields, the header has 3"
     ]
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []  # no staging folder left behind
@@ -518,7 +537,7 @@ def test_cli_export_kgx_writes_tsv_and_jsonl(tmp_path, capsys):
     assert "exported 4 nodes and 3 assertions as kgx" in capsys.readouterr().out
     with (tmp_path / "kgx" / "edges.tsv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
-    assert [row["id"] for row in rows] == ["e1", "e2", "e3"]
+    assert [row["id"] for row in rows] == [f"gutbone.assertion:e{i}" for i in (1, 2, 3)]
     assert rows[1]["effect_estimate"] == "0.050"
     lines = (tmp_path / "kgx" / "edges.jsonl").read_text(encoding="utf-8").splitlines()
     e2 = json.loads(lines[1], parse_float=Decimal)
@@ -526,3 +545,168 @@ def test_cli_export_kgx_writes_tsv_and_jsonl(tmp_path, capsys):
     metadata = json.loads((tmp_path / "kgx" / "graph_metadata.json").read_text(encoding="utf-8"))
     assert metadata["primary_knowledge_source"] == "infores:gutbone"
     assert metadata["biolink_version"] == load_biolink_schema().version
+
+
+# ---------------------------------------------------------------- issue 15: meaning kept
+
+KG_MICROBE_DIRECTED = Path(__file__).parent / "fixtures" / "interop" / "kg_microbe_directed"
+
+
+def test_kg_microbe_directions_provenance_and_ragged_rows(tmp_path):
+    # nodes.tsv line 3 and edges.tsv lines 3 and 5 have fewer fields than the header (kgx
+    # reads the missing trailing fields as empty, so does gutbone)
+    report = import_graphs([KG_MICROBE_DIRECTED], base=None, out=tmp_path / "m")
+    assert report.problems == ()
+    assert (report.nodes_added, report.edges_added) == (4, 4)
+    data = load_curated(tmp_path / "m")
+    by_original = {e.id: e for e in data.edges.values()}
+    # *_decreased_likelihood_of / *_increased_likelihood_of -> associated_with with a sign
+    assert (by_original["kgm:1"].predicate, by_original["kgm:1"].sign) == ("associated_with", -1)
+    assert (by_original["kgm:2"].predicate, by_original["kgm:2"].sign) == ("associated_with", 1)
+    assert (by_original["kgm:3"].predicate, by_original["kgm:3"].sign) == ("increases", 1)
+    # what gutbone keeps nowhere is reported: a qualifier value, unknown properties
+    unmapped = {(u.kind, u.value): u.count for u in report.unmapped}
+    edges = KG_MICROBE_DIRECTED / "edges.tsv"
+    assert unmapped == {
+        ("qualifier", "object_aspect_qualifier=synthesis"): 1,
+        ("property", "has_evidence"): 1,
+        ("property", "description"): 1,
+    }
+    examples = {(u.kind, u.value): u.example for u in report.unmapped}
+    assert examples[("property", "has_evidence")] == f"{edges}:2"
+    # re-exported with their own knowledge sources and agent type, gutbone an aggregator
+    _, records = kgx_records(data)
+    by_id = {assertion_id(str(r["id"])): r for r in records}
+    assert by_id["kgm:1"]["primary_knowledge_source"] == "infores:disbiome"
+    assert by_id["kgm:1"]["aggregator_knowledge_source"] == ["infores:kg-microbe", "infores:gutbone"]
+    assert by_id["kgm:1"]["agent_type"] == "manual_agent"
+    assert by_id["kgm:1"]["publications"] == ["PMID:31258331"]
+    assert by_id["kgm:2"]["agent_type"] == "text_mining_agent"
+    assert by_id["kgm:3"]["primary_knowledge_source"] == "infores:kg-microbe-function"
+    assert by_id["kgm:3"]["agent_type"] == "automated_agent"
+    assert by_id["kgm:3"]["object_direction_qualifier"] == "increased"
+    # no knowledge source given: the file is the source, gutbone the aggregator only
+    assert by_id["kgm:4"]["primary_knowledge_source"] == "infores:gutbone"
+    # the merged folder is a valid data folder
+    assert build_knowledge_graph(tmp_path / "m").validation.conforms
+
+
+def test_kgx_tsv_is_written_without_csv_quoting(tmp_path):
+    data = load_curated(SMALL)
+    edge = data.edges["e1"]
+    data.edges["e1"] = type(edge)(**{**vars(edge), "quote": 'Lachnospiraceae "produce" butyrate.'})
+    export_graph(data, "kgx-tsv", tmp_path / "kgx")
+    lines = (tmp_path / "kgx" / "edges.tsv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    row = lines[1].split("\t")  # a plain split on tabs: no field is quoted
+    assert len(row) == len(header)
+    assert row[header.index("quote")] == 'Lachnospiraceae "produce" butyrate.'
+    assert row[header.index("gutbone_sign")] == "1" and "sign" not in header
+    import_graphs([tmp_path / "kgx"], base=None, out=tmp_path / "back")
+    assert load_curated(tmp_path / "back").edges["e1"].quote == 'Lachnospiraceae "produce" butyrate.'
+
+
+def test_kgx_export_ships_a_curie_map_for_prefixes_biolink_lacks(tmp_path):
+    result = build_knowledge_graph(validate=False)
+    export_graph(result.data, "kgx-tsv", tmp_path / "kgx")
+    context = json.loads((tmp_path / "kgx" / "context.jsonld").read_text())["@context"]
+    assert context["gutbone"] == "https://w3id.org/gutbone/node/"
+    assert context["gutbone.assertion"] == "https://w3id.org/gutbone/assertion/"
+    assert context["OBA"] == "http://purl.obolibrary.org/obo/OBA_"  # OBA:1000110, bone density
+    biolink = json.loads(
+        (schema_path().parent.parent / "prefixmaps" / "biolink_model_prefix_map.json").read_text()
+    )
+    prefixes = {n.split(":")[0] for n in result.data.nodes}
+    assert prefixes <= set(biolink) | set(context)  # every node prefix is declared somewhere
+    assert not set(context) & set(biolink)  # and only those Biolink lacks are added
+    metadata = json.loads((tmp_path / "kgx" / "graph_metadata.json").read_text())
+    assert metadata["curie_map"] == context
+
+
+def test_curated_categories_and_treats_are_concrete_biolink_terms():
+    result = build_knowledge_graph(validate=False)
+    nodes, edges = kgx_records(result.data)
+    category = {n["id"]: n["category"][0] for n in nodes}
+    # HGNC gene symbols (TNFSF11 = RANKL, a Cytokine) are Biolink Genes, not Proteins
+    assert category["HGNC:11926"] == "biolink:Gene"
+    assert "biolink:GeneOrGeneProduct" not in category.values()
+    treats = [e for e in edges if e["gutbone_predicate"] == "treats"]
+    assert treats and {e["predicate"] for e in treats} == {"biolink:ameliorates_condition"}
+    # every assertion has a stable CURIE id, distinct from all others
+    assert len({e["id"] for e in edges}) == len(edges)
+    # domain/range: objects always fit; the subjects outside the domain are the documented
+    # exceptions of docs/interop.md (checked with the schema read independently)
+    raw = _raw_biolink()
+    parents = {
+        _camel(n): [_camel(p) for p in [(spec or {}).get("is_a"), *((spec or {}).get("mixins") or [])] if p]
+        for n, spec in raw["classes"].items()
+    }
+
+    def within(cls: str, target: str) -> bool:
+        todo, seen = [cls], set()
+        while todo:
+            current = todo.pop()
+            if current == target:
+                return True
+            if current not in seen:
+                seen.add(current)
+                todo.extend(parents.get(current, []))
+        return False
+
+    outside = []
+    for e in edges:
+        slot = raw["slots"][e["predicate"].removeprefix("biolink:").replace("_", " ")] or {}
+        for side, key in (("subject", "domain"), ("object", "range")):
+            target = _camel(slot[key]) if slot.get(key) in raw["classes"] else None
+            if target and not within(category[e[side]].removeprefix("biolink:"), target):
+                outside.append((e["predicate"], side, category[e[side]]))
+    assert sorted(outside) == sorted(
+        [("biolink:participates_in", "subject", "biolink:Gene")] * 4
+        + [("biolink:participates_in", "subject", "biolink:Cell")]
+        + [("biolink:ameliorates_condition", "subject", "biolink:Gene")]
+        + [("biolink:has_metabolite", "subject", "biolink:ChemicalEntity")]
+    )
+
+
+def test_effects_are_biolink_attributes_and_publications_are_filled():
+    result = build_knowledge_graph(validate=False)
+    _, edges = kgx_records(result.data)
+    by_id = {assertion_id(str(e["id"])): e for e in edges}
+    data = result.data
+    for key, edge in data.edges.items():
+        record = by_id[key]
+        expected = {f"doi:{data.sources[s].doi}" for s in edge.sources if data.sources[s].doi}
+        expected |= {
+            f"PMID:{p}" for s in edge.sources for p in data.sources[s].pmid.split("|") if p
+        }
+        assert set(record.get("publications", [])) == expected, key
+        if edge.effect is None or edge.effect.estimate is None:
+            continue
+        attributes = {a["attribute_type_id"]: a["value"] for a in record["has_attribute"]}
+        assert attributes["biolink:effect_size"] == edge.effect.estimate
+        if edge.effect.ci_lower is not None:  # STATO lower / upper confidence limit
+            assert attributes["STATO:0000315"] == edge.effect.ci_lower
+            assert attributes["STATO:0000314"] == edge.effect.ci_upper
+        if edge.effect.p is not None:
+            assert attributes["biolink:p_value"] == edge.effect.p
+    assert sum(1 for e in edges if e.get("publications")) > len(edges) // 2
+
+
+def test_graphml_keys_are_unique_and_typed_and_files_follow_the_umask(tmp_path):
+    import os
+    import xml.etree.ElementTree as ET
+
+    export_graph(load_curated(SMALL), "graphml", tmp_path / "g.graphml")
+    root = ET.parse(tmp_path / "g.graphml").getroot()
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    keys = root.findall("g:key", ns)
+    assert len({k.get("id") for k in keys}) == len(keys)
+    types = {(k.get("for"), k.get("attr.name")): k.get("attr.type") for k in keys}
+    assert types[("edge", "gutbone_sign")] == "long"  # GraphML's 64-bit integer
+    assert types[("edge", "effect_estimate")] == "double"
+    assert types[("edge", "effect_k")] == "long"
+    assert types[("edge", "assertion_id")] == "string"
+    assert ("node", "note") in types or ("edge", "note") in types
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "g.graphml").stat().st_mode & 0o777 == 0o666 & ~umask

@@ -64,12 +64,16 @@ EFFECT_INTEGERS = ("k", "n")
 #: organism studied (NCBITaxon CURIE), the study system (``MODEL_SYSTEMS``) and the
 #: record's id in its source.
 EDGE_PROVENANCE_COLUMNS = ("statement", "species", "model_system", "original_id")
+#: Biolink ``agent_type`` of an imported assertion, as its input gave it (issue 15;
+#: empty: a curator read it, ``manual_agent``).
+EDGE_AGENT_COLUMN = "agent_type"
 EDGE_COLUMNS = (
     "id", "subject", "predicate", "object", "sign", "evidence_type", "source", "locator",
     "quote", "context", "measure", *EFFECT_DECIMALS, *EFFECT_INTEGERS, "model", "note",
     *("quote_en", "locator_en"),  # English renderings by the curator (see TRANSLATION_COLUMNS)
     *("reported_predicate", "reported_sign"),  # the source's own claim, when its data differ
     *EDGE_PROVENANCE_COLUMNS,
+    EDGE_AGENT_COLUMN,
 )  # fmt: skip
 OUTCOME_COLUMNS = (
     "id", "edge", "study_file", "measure", "model", "reported_estimate", "reported_ci_lower",
@@ -222,6 +226,8 @@ class Edge:
     locator_en: str = ""
     #: the source's own claim (predicate, sign) when its data give another sign
     reported_claim: ReportedClaim | None = None
+    #: Biolink agent_type of an imported assertion ("" for curated ones)
+    agent_type: str = ""
 
     @property
     def english_quote(self) -> str:
@@ -649,7 +655,18 @@ def _read_edges(table: _Table, data: CuratedData) -> None:
             species=row.get("species", ""),
             model_system=row.get("model_system", ""),
             original_id=row.get("original_id", ""),
+            agent_type=_agent_type(table, row_number, row),
         )
+
+
+_AGENT_TYPE = re.compile(r"^[a-z][a-z_]{0,63}$")
+
+
+def _agent_type(table: _Table, row_number: int, row: Mapping[str, str]) -> str:
+    value = row.get(EDGE_AGENT_COLUMN, "")
+    if value and not _AGENT_TYPE.match(value):
+        table.problem(row_number, EDGE_AGENT_COLUMN, f"{value!r} is not a Biolink agent_type name")
+    return value
 
 
 def _signed_predicate(

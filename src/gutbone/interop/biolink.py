@@ -35,6 +35,7 @@ True
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ __all__ = [
     "BiolinkSchema",
     "BiolinkMapping",
     "load_biolink_schema",
+    "biolink_prefix_map",
     "load_mapping",
     "schema_path",
     "class_curie",
@@ -103,6 +105,9 @@ class BiolinkElement:
     :param deprecated: whether the schema marks it deprecated.
     :param mixin: whether it is a mixin.
     :param abstract: whether it is abstract.
+    :param id_prefixes: the CURIE prefixes the schema lists for a class's ids.
+    :param domain: the ``domain`` class CURIE of a slot ("" when none).
+    :param range: the ``range`` of a slot (class CURIE, "" when none or a type).
     """
 
     curie: str
@@ -110,9 +115,12 @@ class BiolinkElement:
     deprecated: bool
     mixin: bool
     abstract: bool
+    id_prefixes: tuple[str, ...] = ()
+    domain: str = ""
+    range: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BiolinkSchema:
     """The parts of the Biolink Model that exchange needs.
 
@@ -156,6 +164,48 @@ class BiolinkSchema:
         """
         return _levels(self.classes if kind == "class" else self.slots, curie)
 
+    def is_a(self, curie: str, ancestor: str) -> bool:
+        """Whether class ``curie`` is ``ancestor`` or descends from it (is_a or mixins).
+
+        >>> load_biolink_schema().is_a("biolink:Gene", "biolink:GeneOrGeneProduct")
+        True
+        """
+        return any(ancestor in level for level in self.ancestors(curie))
+
+    def concrete_class(self, curie: str, prefix: str) -> str:
+        """The class nearest to ``curie`` that a node with this id prefix can have.
+
+        KGX wants a non-mixin category whose ``id_prefixes`` (when it lists any) include the
+        node's prefix. The hierarchy around ``curie`` (parents, mixins and children alike)
+        is searched breadth first, nearest first, at most three steps away; a class that
+        lists no prefixes accepts any. When nothing fits (a local ``gutbone:`` id), the
+        nearest non-mixin class is kept.
+
+        >>> schema = load_biolink_schema()
+        >>> schema.concrete_class("biolink:Protein", "HGNC")
+        'biolink:Gene'
+        >>> schema.concrete_class("biolink:GeneOrGeneProduct", "NCBIGene")
+        'biolink:Gene'
+        >>> schema.concrete_class("biolink:SmallMolecule", "CHEBI")
+        'biolink:SmallMolecule'
+        """
+        return _concrete_class(self, curie, prefix)
+
+    def concrete_predicate(self, curie: str) -> str:
+        """A non-mixin predicate for ``curie``: itself, or the one that has it as a mixin.
+
+        >>> load_biolink_schema().concrete_predicate("biolink:treats")
+        'biolink:ameliorates_condition'
+        """
+        element = self.predicates.get(curie)
+        if element is None or not element.mixin:
+            return curie
+        children = sorted(
+            other.curie for other in self.predicates.values()
+            if curie in other.parents[1:] and not other.mixin and not other.deprecated
+        )  # fmt: skip
+        return children[0] if children else curie
+
 
 def schema_path() -> Path:
     """Path of ``biolink_model.yaml`` inside the installed ``biolink-model`` package.
@@ -183,7 +233,25 @@ def _element(curie: str, raw: Mapping[str, Any], naming: Any) -> BiolinkElement:
         deprecated=bool(raw.get("deprecated")),
         mixin=bool(raw.get("mixin")),
         abstract=bool(raw.get("abstract")),
+        id_prefixes=tuple(raw.get("id_prefixes") or ()),
+        domain=class_curie(raw["domain"]) if raw.get("domain") else "",
+        range=class_curie(raw["range"]) if raw.get("range") else "",
     )
+
+
+@cache
+def biolink_prefix_map() -> dict[str, str]:
+    """Biolink's CURIE prefix map (prefix -> IRI base), from the installed package.
+
+    This is the JSON-LD context ``kgx validate`` checks node ids against.
+
+    >>> biolink_prefix_map()["CHEBI"]
+    'http://purl.obolibrary.org/obo/CHEBI_'
+    """
+    path = schema_path().parent.parent / "prefixmaps" / "biolink_model_prefix_map.json"
+    with path.open(encoding="utf-8") as handle:
+        found: dict[str, str] = json.load(handle)
+    return found
 
 
 @cache
@@ -211,6 +279,39 @@ def load_biolink_schema() -> BiolinkSchema:
         for name, raw in document["enums"].items()
     }
     return BiolinkSchema(str(document["version"]), classes, slots, predicates, enums)
+
+
+def _fits(element: BiolinkElement, prefix: str) -> bool:
+    return not element.mixin and (not element.id_prefixes or prefix in element.id_prefixes)
+
+
+@cache
+def _children() -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = {}
+    for element in load_biolink_schema().classes.values():
+        for parent in element.parents:
+            found.setdefault(parent, []).append(element.curie)
+    return {parent: tuple(sorted(names)) for parent, names in found.items()}
+
+
+@cache
+def _concrete_class(schema: BiolinkSchema, curie: str, prefix: str) -> str:
+    children = _children()
+    frontier, seen, fallback = [curie], {curie}, ""
+    for _ in range(4):
+        for term in frontier:
+            element = schema.classes.get(term)
+            if element is None:
+                continue
+            if _fits(element, prefix) and (element.id_prefixes or term == curie):
+                return term
+            if not fallback and not element.mixin:
+                fallback = term
+        nearby = [n for t in frontier if t in schema.classes
+                  for n in (*schema.classes[t].parents, *children.get(t, ()))]  # fmt: skip
+        frontier = [n for n in dict.fromkeys(nearby) if n not in seen]
+        seen.update(frontier)
+    return fallback or curie
 
 
 def _levels(table: Mapping[str, BiolinkElement], curie: str) -> list[list[str]]:

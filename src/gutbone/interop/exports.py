@@ -40,13 +40,15 @@ import networkx as nx
 from rdflib import Graph
 
 from gutbone.curation import CuratedData
-from gutbone.interop.biolink import load_biolink_schema
+from gutbone.interop.biolink import biolink_prefix_map, load_biolink_schema
 from gutbone.interop.kgx import (
+    ASSERTION_PREFIX,
     GUTBONE_INFORES,
     KGX_EDGE_COLUMNS,
     KGX_NODE_COLUMNS,
     METADATA_FILE,
     Record,
+    assertion_id,
     json_dumps_exact,
     kgx_records,
     source_record,
@@ -55,6 +57,7 @@ from gutbone.interop.kgx import (
 )
 from gutbone.io import atomic_directory, atomic_write
 from gutbone.rdf import build_graph, serialize
+from gutbone.resources import ASSERTION_BASE
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -65,6 +68,8 @@ __all__ = [
     "to_networkx",
     "to_graphml",
     "to_cytoscape",
+    "CURIE_MAP_FILE",
+    "curie_map",
     "export_graph",
 ]
 
@@ -139,29 +144,43 @@ def graph_metadata(data: CuratedData) -> dict[str, Any]:
     }
 
 
-def _flat(value: Any) -> Any:
+def _kgx_metadata(data: CuratedData, nodes: list[Record]) -> str:
+    document = graph_metadata(data)
+    document["curie_map"] = curie_map(nodes)
+    return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+
+
+#: GraphML attributes written as numbers (Gephi, Cytoscape and yEd size and colour by them).
+_GRAPHML_INTEGERS = frozenset({"gutbone_sign", "effect_k", "effect_n", "reported_k", "reported_n"})
+_GRAPHML_LEFT_OUT = frozenset({"id", "key", "has_attribute"})
+
+
+def _graphml_value(key: str, value: Any) -> Any:
     if isinstance(value, list):
-        return "|".join(value)
+        return "|".join(str(item) for item in value)
+    if key in _GRAPHML_INTEGERS:
+        return int(value)
     if isinstance(value, Decimal):
-        return str(value)
+        return float(value)
     return value
 
 
-def _graphml_edge(record: Record) -> dict[str, Any]:
-    attributes = {key: _flat(value) for key, value in record.items() if key != "id"}
-    if "evidence_weight" in record:
-        # a number, for styling by weight in Gephi/Cytoscape (exact value in the vocabulary)
-        attributes["evidence_weight"] = float(str(record["evidence_weight"]))
-    return attributes
+def _graphml_attributes(record: Record) -> dict[str, Any]:
+    return {
+        key: _graphml_value(key, value)
+        for key, value in record.items()
+        if key not in _GRAPHML_LEFT_OUT
+    }
 
 
 def to_networkx(data: CuratedData) -> nx.MultiDiGraph:
     """The graph as a networkx ``MultiDiGraph``: KGX fields as node and edge attributes.
 
-    Edges are keyed by their assertion id. Lists are ``|``-joined, decimals are strings
-    with the curated digits, ``sign`` is an integer and ``evidence_weight`` a float; nodes
-    also get ``label`` (their name). The sources are in the graph attribute
-    ``gutbone_sources`` (JSON).
+    Edges are keyed by their assertion id (also their attribute ``assertion_id``). Numbers
+    are typed: ``gutbone_sign``, ``effect_k`` and ``effect_n`` are ``int``, the effect's
+    decimals and ``gutbone_evidence_weight`` ``float`` (the exact curated digits are in
+    the KGX and JSON exports); lists are ``|``-joined; nodes also get ``label`` (their
+    name). The sources are in the graph attribute ``gutbone_sources`` (JSON).
     """
     nodes, edges = kgx_records(data)
     graph: nx.MultiDiGraph = nx.MultiDiGraph(
@@ -171,21 +190,27 @@ def to_networkx(data: CuratedData) -> nx.MultiDiGraph:
         gutbone_sources=json.dumps(graph_metadata(data)["gutbone_sources"], ensure_ascii=False),
     )
     for record in nodes:
-        attributes = {key: _flat(value) for key, value in record.items() if key != "id"}
+        attributes = _graphml_attributes(record)
         attributes["label"] = record["name"]
         graph.add_node(record["id"], **attributes)
     for record in edges:
-        graph.add_edge(
-            record["subject"], record["object"], key=record["id"], **_graphml_edge(record)
-        )
+        ident = assertion_id(str(record["id"]))
+        attributes = _graphml_attributes(record)
+        attributes["assertion_id"] = ident
+        graph.add_edge(record["subject"], record["object"], key=ident, **attributes)
     return graph
 
 
 def to_graphml(data: CuratedData) -> str:
-    """GraphML text of :func:`to_networkx` (Gephi and Cytoscape show ``label``)."""
+    """GraphML text of :func:`to_networkx` (Gephi and Cytoscape show ``label``).
+
+    Every ``<key>`` has its own id (``d0``, ``d1``...; a name used by nodes and by edges
+    gets one key for each); numbers are typed (``long``, ``double``); each edge has its
+    assertion id as the GraphML edge id and as the attribute ``assertion_id``.
+    """
     graph = to_networkx(data)
     buffer = io.BytesIO()
-    nx.write_graphml(graph, buffer, encoding="utf-8", prettyprint=True, named_key_ids=True)
+    nx.write_graphml(graph, buffer, encoding="utf-8", prettyprint=True, named_key_ids=False)
     return buffer.getvalue().decode("utf-8")
 
 
@@ -218,16 +243,42 @@ def to_cytoscape(data: CuratedData) -> dict[str, Any]:
     }
 
 
+#: The CURIE map written beside a KGX export.
+CURIE_MAP_FILE = "context.jsonld"
+
+
+def curie_map(nodes: list[Record]) -> dict[str, str]:
+    """Prefixes of the export that Biolink's prefix map does not declare, with their IRIs.
+
+    ``kgx validate`` accepts only prefixes of a JSON-LD context it knows; this map (written
+    as ``context.jsonld`` and in ``graph_metadata.json``) declares the local ``gutbone:``
+    node prefix, the ``gutbone.assertion:`` edge ids and any other prefix Biolink lacks
+    (e.g. ``OBA``), with the IRIs of gutbone's RDF graph.
+    """
+    known = biolink_prefix_map()
+    context = jsonld_context()
+    used = {str(record["id"]).split(":", 1)[0] for record in nodes}
+    found = {
+        prefix: str(context[prefix])
+        for prefix in sorted(used)
+        if prefix not in known and isinstance(context.get(prefix), str)
+    }
+    found[ASSERTION_PREFIX] = ASSERTION_BASE
+    return found
+
+
 def _kgx_files(data: CuratedData, fmt: str) -> Mapping[str, str]:
     nodes, edges = kgx_records(data)
-    files: dict[str, str] = {}
+    files: dict[str, str] = {
+        CURIE_MAP_FILE: json.dumps({"@context": curie_map(nodes)}, indent=1) + "\n"
+    }
     if fmt in ("kgx", "kgx-tsv"):
         files["nodes.tsv"] = write_tsv(nodes, KGX_NODE_COLUMNS)
         files["edges.tsv"] = write_tsv(edges, KGX_EDGE_COLUMNS)
     if fmt in ("kgx", "kgx-jsonl"):
         files["nodes.jsonl"] = write_jsonl(nodes)
         files["edges.jsonl"] = write_jsonl(edges)
-    files[METADATA_FILE] = json.dumps(graph_metadata(data), ensure_ascii=False, indent=1) + "\n"
+    files[METADATA_FILE] = _kgx_metadata(data, nodes)
     return files
 
 

@@ -64,7 +64,19 @@ from gutbone.curation import (
 )
 from gutbone.errors import InputError, Problem
 from gutbone.identifiers import PREFIXES, check_curie, check_id, compress
-from gutbone.interop.biolink import load_biolink_schema, load_mapping
+from gutbone.interop.biolink import (
+    DIRECTION_SIGN,
+    load_biolink_schema,
+    load_mapping,
+    predicate_of,
+    predicate_sign,
+)
+from gutbone.interop.kgx import (
+    GUTBONE_INFORES,
+    KGX_EDGE_COLUMNS,
+    KGX_NODE_COLUMNS,
+    assertion_id,
+)
 from gutbone.interop.readers.cytoscape import cytoscape_input
 from gutbone.interop.readers.graphml import graphml_input
 from gutbone.interop.readers.kgx import kgx_inputs
@@ -96,7 +108,6 @@ _SUFFIX_FORMAT = {
     ".cyjs": "cytoscape",
 }
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
-_DIRECTION_SIGN = {"increased": 1, "upregulated": 1, "decreased": -1, "downregulated": -1}
 _DECIMAL_EFFECT = ("estimate", "ci_lower", "ci_upper", "p", "i2", "tau2")
 
 
@@ -105,8 +116,10 @@ class Unmapped:
     """Input rows left out because gutbone's vocabulary has no place for them.
 
     :param kind: ``prefix`` (identifier prefix not accepted), ``predicate`` (no gutbone
-        predicate), ``negated`` (negated edge), ``endpoint`` (edge to a node left out).
-    :param value: the prefix, predicate or node.
+        predicate), ``negated`` (negated edge), ``endpoint`` (edge to a node left out);
+        for rows that are imported but lose a field: ``property`` (a field gutbone keeps
+        nowhere) and ``qualifier`` (a qualifier value gutbone cannot express).
+    :param value: the prefix, predicate, node, property name or ``qualifier=value``.
     :param count: how many rows.
     :param example: ``file:line`` of the first one.
     """
@@ -301,6 +314,31 @@ class _Importer:
         if self.strict:
             raise _Stop(f"{file}:{line}:-: unmapped {kind} {value!r} (--strict)")
 
+    def dropped_fields(
+        self, file: str, line: int, record: dict[str, Any], known: frozenset[str]
+    ) -> None:
+        """Count the fields of an imported record that gutbone keeps nowhere.
+
+        Not an unmapped *row* (the row is imported, so ``--strict`` goes on): the report
+        lists each dropped property, and each qualifier value gutbone cannot express.
+        """
+        for name, value in record.items():
+            if value in (None, "", []):
+                continue
+            text = text_value(value)
+            if name in _QUALIFIERS_KEPT:
+                if text in _QUALIFIERS_KEPT[name]:
+                    continue
+                key = ("qualifier", f"{name}={text}")
+            elif name in known:
+                continue
+            elif name.endswith("_qualifier"):
+                key = ("qualifier", f"{name}={text}")
+            else:
+                key = ("property", name)
+            self.unmapped_counts[key] += 1
+            self.unmapped_examples.setdefault(key, f"{file}:{line}")
+
     def curie(self, text: str) -> tuple[str | None, str, str]:
         found = self.curie_cache.get(text)
         if found is None:
@@ -340,7 +378,33 @@ class _Importer:
             "id": source_id, "kind": "database", "title": title, "citation": "", "year": "",
             "doi": "", "seed_file": "", "note": "",
         }  # fmt: skip
+        if _INFORES.match(source_id):  # a Translator knowledge source, re-exported as such
+            self.new_sources[source_id].update(
+                infores=source_id, version=f"not given by {Path(file).name}",
+                license=f"not given by {Path(file).name}",
+            )  # fmt: skip
         self.source_files[source_id] = [file]
+
+    def publications(self, record: dict[str, Any], file: str) -> list[str]:
+        """Sources for the PMIDs and DOIs an external edge cites (its ``publications``)."""
+        found = []
+        for publication in list_value(record.get("publications")):
+            prefix, _, local = publication.partition(":")
+            if prefix.upper() == "PMID" and local.isdigit():
+                source_id, column = f"PMID:{local}", "pmid"
+            elif prefix.lower() == "doi" and local.startswith("10."):
+                digest = hashlib.sha1(local.encode()).hexdigest()[:12]  # noqa: S324 - an id
+                source_id, column = f"doi-{digest}", "doi"
+            else:
+                continue  # kept nowhere: not a PMID or DOI (counted with the record's fields)
+            if not self.known_source(source_id):
+                self.new_sources[source_id] = {
+                    "id": source_id, "kind": "primary_study", "citation": "", "year": "",
+                    "title": f"{publication} (cited by {Path(file).name}; kind not given)",
+                    "doi": "", "seed_file": "", "note": "", column: local,
+                }  # fmt: skip
+            found.append(source_id)
+        return found
 
     def knowledge_source(self, record: dict[str, Any], file: str) -> str:
         source = first_value(record.get("primary_knowledge_source"))
@@ -397,6 +461,7 @@ class _Importer:
             self.nodes_merged += 1
             return
         external = "gutbone_category" not in record
+        self.dropped_fields(file, line, record, _NODE_FIELDS)
         source = self.knowledge_source(record, file)
         sources = list_value(record.get("gutbone_sources")) or [source]
         if not self.safe_sources(file, line, sources):
@@ -458,7 +523,7 @@ class _Importer:
     def predicate(self, file: str, line: int, record: dict[str, Any]) -> tuple[str, int] | None:
         own = text_value(record.get("gutbone_predicate"))
         direction = text_value(record.get("object_direction_qualifier"))
-        qualifier_sign = _DIRECTION_SIGN.get(direction, 0)
+        qualifier_sign = DIRECTION_SIGN.get(direction, 0)
         if own:
             if own in self.vocabulary.predicates:
                 return own, qualifier_sign
@@ -477,13 +542,11 @@ class _Importer:
         if text_value(record.get("negated")).lower() in ("true", "1", "yes"):
             self.unmapped("negated", curie, file, line)
             return None
-        mapped = self.mapping.predicate_from_biolink(curie)
+        mapped = predicate_of(curie, direction)
         if mapped is None:
             self.unmapped("predicate", curie, file, line)
             return None
-        if mapped == "affects" and qualifier_sign:
-            mapped = "increases" if qualifier_sign > 0 else "decreases"
-        return mapped, qualifier_sign
+        return mapped, predicate_sign(curie, direction)
 
     def effect(self, file: str, line: int, record: dict[str, Any], row: dict[str, str]) -> bool:
         values = {name: record.get(f"effect_{name}") for name in (
@@ -527,8 +590,37 @@ class _Importer:
             return False
         return True
 
+    def edge_id(
+        self, file: str, line: int, record: dict[str, Any], triple: tuple[str, str, str]
+    ) -> str | None:
+        """The id of a new assertion (its own when safe, else a stable ``kgx-`` hash).
+
+        None (counted as a duplicate, or reported) when the base or an input has it already.
+        """
+        subject, predicate, obj = triple
+        edge_id = assertion_id(text_value(record.get("id")))
+        if not edge_id or check_id("edge", edge_id) is not None:
+            digest = hashlib.sha1(  # noqa: S324 - an id, not security
+                f"{Path(file).name}|{line}|{subject}|{predicate}|{obj}|{edge_id}".encode()
+            ).hexdigest()[:16]
+            edge_id = f"kgx-{digest}"
+        if self.base is not None and edge_id in self.base.edges:
+            existing = self.base.edges[edge_id]
+            if (existing.subject, existing.predicate, existing.object) == (subject, predicate, obj):
+                self.edges_duplicate += 1
+                return None
+            self.problem(
+                file, line, "id", f"edge id {edge_id!r} is already used ({existing.record})"
+            )
+            return None
+        if edge_id in self.edge_ids:
+            self.problem(file, line, "id", f"duplicate edge id {edge_id!r}")
+            return None
+        return edge_id
+
     def edge(self, file: str, line: int, record: dict[str, Any]) -> dict[str, str] | None:
         self.edges_read += 1
+        record = _own_names(record)
         subject = self.endpoint(file, line, "subject", text_value(record.get("subject")))
         obj = self.endpoint(file, line, "object", text_value(record.get("object")))
         if subject is None or obj is None:
@@ -568,32 +660,20 @@ class _Importer:
             evidence = "hypothesis" if level == "prediction" else "review_claim"
         source = self.knowledge_source(record, file)
         external = "gutbone_predicate" not in record
-        sources = list_value(record.get("gutbone_sources")) or [source]
+        sources = list_value(record.get("gutbone_sources")) or [
+            *_knowledge_sources(record, source), *self.publications(record, file)
+        ]
         if not self.safe_sources(file, line, sources):
             return None
+        self.dropped_fields(file, line, record, _EDGE_FIELDS)
         statement = " ".join(
             text_value(record.get(k)) for k in ("subject", "predicate", "object")
         ).strip()
         row = dict.fromkeys(EDGE_COLUMNS, "")
         if not self.effect(file, line, record, row):
             return None
-        edge_id = text_value(record.get("id"))
-        if not edge_id or check_id("edge", edge_id) is not None:
-            digest = hashlib.sha1(  # noqa: S324 - an id, not security
-                f"{Path(file).name}|{line}|{subject}|{predicate}|{obj}|{edge_id}".encode()
-            ).hexdigest()[:16]
-            edge_id = f"kgx-{digest}"
-        if self.base is not None and edge_id in self.base.edges:
-            existing = self.base.edges[edge_id]
-            if (existing.subject, existing.predicate, existing.object) == (subject, predicate, obj):
-                self.edges_duplicate += 1
-                return None
-            self.problem(
-                file, line, "id", f"edge id {edge_id!r} is already used ({existing.record})"
-            )
-            return None
-        if edge_id in self.edge_ids:
-            self.problem(file, line, "id", f"duplicate edge id {edge_id!r}")
+        edge_id = self.edge_id(file, line, record, (subject, predicate, obj))
+        if edge_id is None:
             return None
         self.edge_ids.add(edge_id)
         for item in sources:
@@ -614,9 +694,46 @@ class _Importer:
             model_system=text_value(record.get("model_system")),
             original_id=text_value(record.get("original_id")),
             species=text_value(record.get("species_context_qualifier")),
+            agent_type=text_value(record.get("agent_type")),
         )  # fmt: skip
         self.edges_added += 1
         return row
+
+
+_INFORES = re.compile(r"^infores:[a-z0-9][a-z0-9_.-]*$")
+#: Qualifier values gutbone keeps (as the sign, or as its own encoding of direction).
+_QUALIFIERS_KEPT: dict[str, frozenset[str]] = {
+    "object_direction_qualifier": frozenset(DIRECTION_SIGN),
+    "qualified_predicate": frozenset({"biolink:causes"}),
+    "object_aspect_qualifier": frozenset({"activity_or_abundance"}),
+}
+#: Edge fields the importer reads or that gutbone's export derives from what it keeps.
+_EDGE_FIELDS = frozenset(KGX_EDGE_COLUMNS) | {
+    "sign", "evidence_type", "evidence_weight", "has_attribute", "supporting_text", "negated",
+    "category", "provided_by", "knowledge_source", "species_context_qualifier", "assertion_id",
+}  # fmt: skip
+#: Node fields the importer reads.
+_NODE_FIELDS = frozenset(KGX_NODE_COLUMNS) | {"label", "iri", "knowledge_source"}
+
+
+def _knowledge_sources(record: dict[str, Any], primary: str) -> list[str]:
+    """The primary knowledge source, then the aggregators (without gutbone itself)."""
+    aggregators = list_value(record.get("aggregator_knowledge_source"))
+    return list(dict.fromkeys([primary, *(a for a in aggregators if a != GUTBONE_INFORES)]))
+
+
+#: gutbone's own edge fields as KGX exports name them (older exports: the plain names).
+_OWN_NAMES = {"gutbone_sign": "sign", "gutbone_evidence_type": "evidence_type"}
+
+
+def _own_names(record: dict[str, Any]) -> dict[str, Any]:
+    if not any(name in record for name in _OWN_NAMES):
+        return record
+    renamed = dict(record)
+    for name, plain in _OWN_NAMES.items():
+        if name in renamed:
+            renamed[plain] = renamed.pop(name)
+    return renamed
 
 
 def _range_problem(numbers: dict[str, Decimal]) -> tuple[str, str] | None:

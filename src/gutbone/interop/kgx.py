@@ -40,7 +40,6 @@ a gene product, ``object_aspect_qualifier: activity_or_abundance``.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 import sys
@@ -62,6 +61,10 @@ __all__ = [
     "KGX_EDGE_COLUMNS",
     "MULTIVALUED",
     "EFFECT_FIELDS",
+    "ASSERTION_PREFIX",
+    "assertion_curie",
+    "assertion_id",
+    "has_attribute",
     "METADATA_FILE",
     "MAX_JSON_DEPTH",
     "JSONDepthError",
@@ -72,6 +75,7 @@ __all__ = [
     "edge_record",
     "kgx_records",
     "source_record",
+    "knowledge_sources",
     "write_tsv",
     "write_jsonl",
     "json_dumps_exact",
@@ -113,7 +117,8 @@ PROVENANCE_EDGE_COLUMNS = (
 KGX_EDGE_COLUMNS = (
     "id", "subject", "predicate", "object", "qualified_predicate", "object_aspect_qualifier",
     "object_direction_qualifier", "primary_knowledge_source", "knowledge_level", "agent_type",
-    "publications", "gutbone_predicate", "sign", "evidence_type", "evidence_weight",
+    "publications", "gutbone_predicate", "gutbone_sign", "gutbone_evidence_type",
+    "gutbone_evidence_weight",
     "gutbone_sources", "locator", "quote", "context", "note", "curation_record",
     "quote_en", "locator_en",
     *(f"effect_{name}" for name in EFFECT_FIELDS),
@@ -128,12 +133,63 @@ MULTIVALUED = frozenset(
     }
 )  # fmt: skip
 
-Value = str | int | Decimal | list[str]
+Value = str | int | Decimal | list[str] | list[dict[str, Any]]
 Record = dict[str, Value]
 
 _DIRECTION = {1: "increased", -1: "decreased"}
+#: Prefix of assertion ids in KGX (``gutbone.assertion:ID``), declared in the export's
+#: ``curie_map`` as the assertion IRIs of the RDF graph.
+ASSERTION_PREFIX = "gutbone.assertion"
 _ASPECT_CLASSES = ("biolink:ChemicalEntity", "biolink:GeneOrGeneProduct")
 _DIRECTED = frozenset({"affects", "increases", "decreases"})
+
+
+#: Biolink ``has_attribute`` type of each effect field, where a verified id exists:
+#: Biolink slots (``p_value``, ``effect_size``...) and STATO's confidence limits
+#: (STATO:0000315 lower confidence limit, STATO:0000314 upper confidence limit). I², tau²
+#: and the pooling model have no attribute here (no verified id): flat columns only.
+ATTRIBUTE_TYPES = {
+    "estimate": "biolink:effect_size",
+    "ci_lower": "STATO:0000315",
+    "ci_upper": "STATO:0000314",
+    "p": "biolink:p_value",
+    "k": "biolink:evidence_count",
+    "n": "biolink:supporting_study_size",
+}
+#: gutbone effect measures that are values of Biolink's ``EffectTypeEnum``.
+EFFECT_TYPES = {"SMD": "standardized_mean_difference", "OR": "odds_ratio", "RR": "relative_risk"}
+
+
+def has_attribute(effect: Effect | None) -> list[dict[str, Any]]:
+    """Biolink ``has_attribute`` objects of an effect (written to KGX JSON Lines).
+
+    >>> from gutbone.curation import Effect
+    >>> found = has_attribute(Effect("SMD", Decimal("-0.3"), Decimal("-0.5"), Decimal("-0.1"),
+    ...     p=Decimal("0.004"), k=3))
+    >>> [a["attribute_type_id"] for a in found][:4]
+    ['biolink:effect_type', 'biolink:effect_size', 'STATO:0000315', 'STATO:0000314']
+    >>> found[0]["value"], found[-1]["attribute_type_id"], found[-1]["value"]
+    ('standardized_mean_difference', 'biolink:evidence_count', 3)
+    """
+    if effect is None:
+        return []
+    found: list[dict[str, Any]] = []
+    if effect.measure in EFFECT_TYPES:
+        found.append(_attribute("biolink:effect_type", EFFECT_TYPES[effect.measure], "measure"))
+    for name, type_id in ATTRIBUTE_TYPES.items():
+        value = getattr(effect, name)
+        if value is not None and value != "":
+            found.append(_attribute(type_id, value, name))
+    return found
+
+
+def _attribute(type_id: str, value: Any, name: str) -> dict[str, Any]:
+    return {
+        "attribute_type_id": type_id,
+        "value": value,
+        "original_attribute_name": f"effect_{name}",
+        "attribute_source": GUTBONE_INFORES,
+    }
 
 
 def knowledge_level(predicate: str, evidence_type: str) -> str:
@@ -161,11 +217,36 @@ def _aspect_applies(category: str) -> bool:
     return any(term in _ASPECT_CLASSES for level in levels for term in level)
 
 
+def assertion_curie(edge_id: str) -> str:
+    """The KGX id of an assertion.
+
+    >>> assertion_curie("lit-ahroc-01"), assertion_id("gutbone.assertion:lit-ahroc-01")
+    ('gutbone.assertion:lit-ahroc-01', 'lit-ahroc-01')
+    """
+    return f"{ASSERTION_PREFIX}:{edge_id}"
+
+
+def assertion_id(curie: str) -> str:
+    """The gutbone id of an assertion's KGX id (other ids unchanged)."""
+    return curie.removeprefix(f"{ASSERTION_PREFIX}:")
+
+
+def node_category(node: Node) -> str:
+    """The Biolink class of a node: its category's class, made concrete for its id prefix.
+
+    A mixin (``GeneOrGeneProduct``) or a class whose ``id_prefixes`` leave out the node's
+    prefix (an ``HGNC`` id typed ``Protein``) is replaced by the nearest class that fits
+    (:meth:`~gutbone.interop.biolink.BiolinkSchema.concrete_class`: ``biolink:Gene``).
+    """
+    base = load_mapping().category_to_biolink.get(node.category, "biolink:NamedThing")
+    return load_biolink_schema().concrete_class(base, node.id.split(":", 1)[0])
+
+
 def node_record(node: Node) -> Record:
     """The KGX record of a node (empty fields left out)."""
     record: Record = {
         "id": node.id,
-        "category": [load_mapping().category_to_biolink.get(node.category, "biolink:NamedThing")],
+        "category": [node_category(node)],
         "name": node.label,
         "synonym": list(node.synonyms),
         "xref": list(node.xrefs),
@@ -197,10 +278,11 @@ def edge_record(edge: Edge, data: CuratedData) -> Record:
     """
     mapping = load_mapping()
     vocabulary = load_vocabulary()
+    predicate = mapping.predicate_to_biolink.get(edge.predicate, "biolink:related_to")
     record: Record = {
-        "id": edge.id,
+        "id": assertion_curie(edge.id),
         "subject": edge.subject,
-        "predicate": mapping.predicate_to_biolink.get(edge.predicate, "biolink:related_to"),
+        "predicate": load_biolink_schema().concrete_predicate(predicate),
         "object": edge.object,
     }
     if edge.predicate in _DIRECTED and edge.sign in _DIRECTION:
@@ -210,21 +292,18 @@ def edge_record(edge: Edge, data: CuratedData) -> Record:
             record["object_aspect_qualifier"] = "activity_or_abundance"
         record["object_direction_qualifier"] = _DIRECTION[edge.sign]
     sources = [data.sources[s] for s in edge.sources if s in data.sources]
-    infores = next((s.infores for s in sources if s.infores), "")
-    record["primary_knowledge_source"] = infores or GUTBONE_INFORES
-    if infores:
-        record["aggregator_knowledge_source"] = [GUTBONE_INFORES]
+    record.update(knowledge_sources(sources))
     record["knowledge_level"] = knowledge_level(edge.predicate, edge.evidence_type)
-    record["agent_type"] = AGENT_TYPE
+    record["agent_type"] = edge.agent_type or AGENT_TYPE
     record["publications"] = [f"doi:{s.doi}" for s in sources if s.doi] + [
         f"PMID:{pmid}" for s in sources for pmid in s.pmid.split("|") if pmid
     ]
     record["gutbone_predicate"] = edge.predicate
-    record["sign"] = edge.sign
-    record["evidence_type"] = edge.evidence_type
+    record["gutbone_sign"] = edge.sign
+    record["gutbone_evidence_type"] = edge.evidence_type
     evidence = vocabulary.evidence_types.get(edge.evidence_type)
     if evidence is not None:
-        record["evidence_weight"] = evidence.weight
+        record["gutbone_evidence_weight"] = evidence.weight
     record["gutbone_sources"] = list(edge.sources)
     record["locator"] = edge.locator
     record["quote"] = edge.quote
@@ -239,7 +318,33 @@ def edge_record(edge: Edge, data: CuratedData) -> Record:
     record["original_id"] = edge.original_id
     record.update(_effect_fields("effect_", edge.effect))
     record.update(_effect_fields("reported_", edge.reported_effect))
+    attributes = has_attribute(edge.effect)
+    if attributes:
+        record["has_attribute"] = attributes
     return {key: value for key, value in record.items() if value not in ("", [], None)}
+
+
+def knowledge_sources(sources: Sequence[Source]) -> Record:
+    """Biolink knowledge sources of an assertion from the sources it cites, in order.
+
+    The first source with an ``infores`` id is the primary knowledge source, the others
+    with one are aggregators (as an import keeps them), and gutbone is the last
+    aggregator; an assertion citing none (a curator read the documents) has gutbone as
+    its primary knowledge source.
+
+    >>> found = knowledge_sources([
+    ...     Source("kg", "database", "KG-Microbe", infores="infores:kg-microbe"),
+    ...     Source("p", "paper", "A paper")])
+    >>> found["primary_knowledge_source"], found["aggregator_knowledge_source"]
+    ('infores:kg-microbe', ['infores:gutbone'])
+    """
+    infores = [i for i in dict.fromkeys(s.infores for s in sources) if i and i != GUTBONE_INFORES]
+    if not infores:
+        return {"primary_knowledge_source": GUTBONE_INFORES}
+    return {
+        "primary_knowledge_source": infores[0],
+        "aggregator_knowledge_source": [*infores[1:], GUTBONE_INFORES],
+    }
 
 
 def source_record(source: Source) -> dict[str, str]:
@@ -254,28 +359,34 @@ def kgx_records(data: CuratedData) -> tuple[list[Record], list[Record]]:
     return nodes, edges
 
 
+_BREAKS = re.compile(r"[\t\r\n]+")
+
+
 def _cell(value: Value) -> str:
     if isinstance(value, list):
-        return spreadsheet_cell("|".join(value))
-    return spreadsheet_cell(str(value))
+        text = "|".join(str(item) for item in value)
+    else:
+        text = str(value)
+    return spreadsheet_cell(_BREAKS.sub(" ", text))
 
 
 def write_tsv(records: Iterable[Mapping[str, Value]], columns: Sequence[str]) -> str:
     r"""KGX TSV text: a header row, then one row per record (``|`` joins lists).
 
-    A text cell a spreadsheet would run as a formula (leading ``=``, ``+``, ``-``, ``@``)
-    gets a leading ``'`` (:func:`gutbone.io.spreadsheet_cell`); numbers are left as they
-    are, and :func:`read_tsv` removes the quote again.
+    Written as kgx reads it: no CSV quoting (a ``"`` is an ordinary character), so a tab
+    or line break inside a value would end the field: it is written as a space (curated
+    texts have none). A text cell a spreadsheet would run as a formula (leading ``=``,
+    ``+``, ``-``, ``@``) gets a leading ``'`` (:func:`gutbone.io.spreadsheet_cell`);
+    numbers are left as they are, and :func:`read_tsv` removes the quote again.
 
-    >>> write_tsv([{"id": "X:1", "category": ["biolink:Gene"]}], ("id", "category")).splitlines()
-    ['id\tcategory', 'X:1\tbiolink:Gene']
+    >>> write_tsv([{"id": "X:1", "name": 'a "b"', "category": ["biolink:Gene"]}],
+    ...           ("id", "name", "category")).splitlines()
+    ['id\tname\tcategory', 'X:1\ta "b"\tbiolink:Gene']
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
-    writer.writerow(columns)
+    lines = ["\t".join(columns)]
     for record in records:
-        writer.writerow([_cell(record[c]) if c in record else "" for c in columns])
-    return buffer.getvalue()
+        lines.append("\t".join(_cell(record[c]) if c in record else "" for c in columns))
+    return "\n".join(lines) + "\n"
 
 
 _MARK = "\x00dec:"
@@ -311,8 +422,10 @@ def read_tsv(
 ) -> Iterator[tuple[int, dict[str, Value]]]:
     """Yield ``(line, record)`` for each data row of a KGX TSV file.
 
-    Lists are split on ``|`` in the multivalued columns; a row with the wrong number of
-    fields is reported in ``problems`` (``file:line``) and skipped.
+    Fields are split on tabs only (no CSV quoting, as kgx reads TSV); lists are split on
+    ``|`` in the multivalued columns. A row with fewer fields than the header is read
+    with the missing trailing fields empty (as kgx does); a row with more is reported in
+    ``problems`` (``file:line``) and skipped.
 
     :param handle: the open file.
     :param name: the file name used in problems.
@@ -328,7 +441,7 @@ def read_tsv(
 def _tsv_records(
     handle: TextIO, name: str, problems: list[Problem]
 ) -> Iterator[tuple[int, dict[str, Value]]]:
-    reader = csv.reader(handle, delimiter="\t")
+    reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
     header = next(reader, None)
     if header is None:
         problems.append(Problem(name, 1, "-", "empty file (expected a KGX header row)"))
@@ -341,13 +454,13 @@ def _tsv_records(
         end = reader.line_num
         if not any(value.strip() for value in values):
             continue
-        if len(values) != len(header):
+        if len(values) > len(header):
             problems.append(
                 Problem(name, line, "-", f"{len(values)} fields, the header has {len(header)}")
             )
             continue
         record: dict[str, Value] = {}
-        for column, is_list, value in zip(header, multi, values, strict=True):
+        for column, is_list, value in zip(header, multi, values, strict=False):
             if value == "":
                 continue
             value = unspreadsheet_cell(value)

@@ -145,8 +145,13 @@ def read_kgx_frames(spark: SparkSession, folder: str) -> tuple[DataFrame, DataFr
     nodes, edges = read("nodes.tsv"), read("edges.tsv")
     category = "gutbone_category" if "gutbone_category" in nodes.columns else "category"
     predicate = "gutbone_predicate" if "gutbone_predicate" in edges.columns else "predicate"
-    evidence = F.col("evidence_type") if "evidence_type" in edges.columns else F.lit("")
-    sign = F.col("sign").cast("int") if "sign" in edges.columns else F.lit(0)
+    # gutbone's KGX export names them gutbone_sign / gutbone_evidence_type (issue 15)
+    evidence_column = next(
+        (c for c in ("gutbone_evidence_type", "evidence_type") if c in edges.columns), ""
+    )
+    sign_column = next((c for c in ("gutbone_sign", "sign") if c in edges.columns), "")
+    evidence = F.col(evidence_column) if evidence_column else F.lit("")
+    sign = F.col(sign_column).cast("int") if sign_column else F.lit(0)
     return (
         nodes.select(F.col("id"), F.col(category).alias("category")),
         edges.select(

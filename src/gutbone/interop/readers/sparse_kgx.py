@@ -165,19 +165,22 @@ def _edge_reader(edge_path: Path, header: list[str], keep_edge_ids: bool) -> tup
     if predicate_column != "predicate" or qualifier not in header:
         qualifier = ""
     wanted = ["subject", predicate_column, "object"]
-    optional = [c for c in ("sign", "evidence_type", qualifier) if c and c in header]
+    sign = "gutbone_sign" if "gutbone_sign" in header else "sign"
+    evidence = "gutbone_evidence_type" if "gutbone_evidence_type" in header else "evidence_type"
+    optional = [c for c in (sign, evidence, qualifier) if c and c in header]
     if keep_edge_ids and "id" in header:
         optional.append("id")
     dtypes: dict[str, Any] = {c: str for c in wanted + optional}
-    for column in (predicate_column, "evidence_type", qualifier):
+    for column in (predicate_column, evidence, qualifier):
         if column in dtypes:
             dtypes[column] = "category"
-    if "sign" in optional:
-        dtypes["sign"] = np.int8
+    if sign in optional:
+        dtypes[sign] = np.int8
+    names = {sign: "sign", evidence: "evidence_type"}
     reader = pd.read_csv(
         edge_path, usecols=wanted + optional, dtype=dtypes, chunksize=_CHUNK, **_TSV
     )
-    return reader, predicate_column, qualifier
+    return (frame.rename(columns=names) for frame in reader), predicate_column, qualifier
 
 
 def _endpoints(frame: Any, rows: NDArray[np.int64], index: Any, edge_path: Path,
