@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from gutbone.errors import InputError, Problem
 from gutbone.interop.biolink import category_of, local_name, predicate_of
+from gutbone.interop.kgx import assertion_id
 from gutbone.query.projection import CLASSIFICATION_EVIDENCE, CLASSIFICATION_PREDICATE
 from gutbone.query.sparse_graph import SparseGraph, build_sparse_graph
 from gutbone.tables import encoding_problem
@@ -66,8 +67,9 @@ def read_kgx(
     :param folder: the folder holding both files.
     :param nodes: the node file name.
     :param edges: the edge file name.
-    :param keep_edge_ids: keep the ``id`` column of the edges (memory: ~70 bytes an edge);
-        otherwise an edge is named ``edges.tsv:ROW``.
+    :param keep_edge_ids: keep the ``id`` column of the edges (memory: ~70 bytes an edge;
+        gutbone's ``gutbone.assertion:ID`` read as ``ID``); otherwise an edge is named
+        ``edges.tsv:ROW``.
     :returns: the graph.
     :raises InputError: naming file, row and column of every edge whose subject or object
         is not in the node file, of unknown predicates, and of nodes with no known
@@ -247,7 +249,7 @@ def _read_edges(edge_path: Path, header: list[str], node_ids: NDArray[Any], keep
             stripped = np.array([local_name(str(v)) for v in values.categories], dtype=object)
             edges.evidence.append(stripped[values.codes] if len(stripped) else values)
         if "id" in frame:
-            edges.id.extend(frame["id"].tolist())
+            edges.id.extend(assertion_id(ident) for ident in frame["id"].tolist())
         offset += len(frame)
         if len(problems) > 4 * _MAX_PROBLEMS:
             break
