@@ -166,7 +166,7 @@ def worker_paths(size: int, small: bool) -> dict[str, Any]:
 
     from gutbone.interop.readers.sparse_kgx import read_kgx
     from gutbone.query.metapaths import arc_blocks, metapath_dwpc
-    from gutbone.query.paths import find_paths_sparse
+    from gutbone.query.paths import find_paths
 
     folder = generate.folder(size)
     out: dict[str, Any] = {}
@@ -198,10 +198,10 @@ def worker_paths(size: int, small: bool) -> dict[str, Any]:
     source = hubs["Taxon"]
     out["hubs"], out["pair"] = hubs, [source, target, int(line.data.max())]
     out["topk_cold"], hits = _timed(
-        lambda: find_paths_sparse(graph, source, target, metapath=METAPATH, top=TOP)
+        lambda: find_paths(graph, source, target, metapath=METAPATH, top=TOP)
     )
     out["topk_warm"], hits = _timed(
-        lambda: find_paths_sparse(graph, source, target, metapath=METAPATH, top=TOP), 5
+        lambda: find_paths(graph, source, target, metapath=METAPATH, top=TOP), 5
     )
     top_scores = [round(h.score, 12) for h in hits]
 

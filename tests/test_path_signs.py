@@ -38,7 +38,7 @@ import pytest
 from gutbone.cli import main
 from gutbone.curation import load_curated
 from gutbone.query.metapaths import DwpcMatrix, metapath_dwpc
-from gutbone.query.paths import find_paths, find_paths_sparse
+from gutbone.query.paths import find_paths
 from gutbone.query.projection import build_projection
 from gutbone.query.sparse_graph import from_curated
 
@@ -81,7 +81,7 @@ def test_graph_engine_no_sign_through_an_association() -> None:
 
 def test_sparse_path_search_same_rule() -> None:
     graph = from_curated(load_curated(SIGNS))
-    hits = find_paths_sparse(graph, "Taxon", BMD, metapath="Taxon>Metabolite>BoneOutcome")
+    hits = find_paths(graph, "Taxon", BMD, metapath="Taxon>Metabolite>BoneOutcome")
     found = {(h.nodes[0], tuple(_edges(h))): (h.kind, h.net_sign) for h in hits}
     assert found == {
         (LACHNO, ("s3", "s4")): ("mechanistic", 1),

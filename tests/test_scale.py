@@ -24,7 +24,7 @@ from gutbone.errors import InputError, QueryError
 from gutbone.interop.biolink import category_of, predicate_of
 from gutbone.interop.readers.sparse_kgx import read_kgx
 from gutbone.query.metapaths import metapath_dwpc
-from gutbone.query.paths import NoPathError, find_paths, find_paths_sparse
+from gutbone.query.paths import NoPathError, find_paths
 from gutbone.query.projection import build_projection
 from gutbone.query.sparse_graph import SparseGraph, build_sparse_graph, from_curated
 from gutbone.store import load_files
@@ -109,7 +109,7 @@ def test_dwpc_of_the_kgx_graph_by_hand(kgx: Path) -> None:
 
 def test_sparse_top_k_by_hand(kgx: Path) -> None:
     graph = read_kgx(kgx)
-    hits = find_paths_sparse(
+    hits = find_paths(
         graph, "taxon one", "EFO:0000001", metapath="Taxon>Metabolite>BoneOutcome"
     )
     # rct 0.9 x animal 0.5; review_claim 0.3 x in_vitro 0.4; review_claim 0.3 x hypothesis 0.1
@@ -118,27 +118,27 @@ def test_sparse_top_k_by_hand(kgx: Path) -> None:
     assert [h.hops[1].predicate for h in hits] == ["increases", "decreases", "affects"]
     assert [h.hops[1].record for h in hits] == ["edges.tsv:5", "edges.tsv:6", "edges.tsv:7"]
     assert hits[0].labels == ("taxon one", "metabolite one", "bone one")
-    top = find_paths_sparse(
+    top = find_paths(
         graph, "NCBITaxon:1", "EFO:0000001", metapath="Taxon>Metabolite>BoneOutcome", top=1
     )
     assert [h.score for h in top] == [hits[0].score]
-    strong = find_paths_sparse(
+    strong = find_paths(
         graph, "NCBITaxon:1", "EFO:0000001", metapath="Taxon>Metabolite>BoneOutcome",
         min_evidence="in_vitro",
     )  # fmt: skip
     assert [round(h.score, 12) for h in strong] == [0.45]  # e2 (review_claim) falls out
     with pytest.raises(QueryError, match="no Metabolite -> BoneOutcome edge"):
-        find_paths_sparse(
+        find_paths(
             graph, "NCBITaxon:1", "EFO:0000001", metapath="Taxon>Metabolite>BoneOutcome",
             min_evidence="rct",
         )  # fmt: skip
     with pytest.raises(NoPathError):  # T2 -> M1 -> B1 needs 'increases' (e4)
-        find_paths_sparse(
+        find_paths(
             graph, "NCBITaxon:2", "EFO:0000001", metapath="Taxon>Metabolite>BoneOutcome",
             predicates=["produces", "decreases"],
         )  # fmt: skip
     with pytest.raises(QueryError, match="starts at Taxon"):
-        find_paths_sparse(graph, "CHEBI:1", "EFO:0000001", metapath="Taxon>Metabolite>BoneOutcome")
+        find_paths(graph, "CHEBI:1", "EFO:0000001", metapath="Taxon>Metabolite>BoneOutcome")
 
 
 @pytest.mark.parametrize(
@@ -170,7 +170,7 @@ def test_sparse_and_enumerating_engines_agree(fixture: str, metapath: str) -> No
             except NoPathError:
                 want = []
             try:
-                have = find_paths_sparse(graph, [source], [target], metapath=metapath, top=top)
+                have = find_paths(graph, [source], [target], metapath=metapath, top=top)
             except NoPathError:
                 have = []
             assert [(h.nodes, [o.edge_id for o in h.hops], h.score, h.net_sign) for h in have] == [
@@ -185,7 +185,7 @@ def test_sparse_and_enumerating_engines_agree(fixture: str, metapath: str) -> No
 
 def find_paths_or_empty(graph: SparseGraph, source: str, target: str, metapath: str) -> list:
     try:
-        return find_paths_sparse(graph, [source], [target], metapath=metapath)
+        return find_paths(graph, [source], [target], metapath=metapath)
     except NoPathError:
         return []
 

@@ -8,29 +8,31 @@ import io
 import json
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from gutbone.cli.options import DATA_HELP, MAX_PATH_LENGTH, MAX_TOP, bounded_int, data_folder
 from gutbone.curation import load_curated
 from gutbone.errors import QueryError
-from gutbone.interop.readers.sparse_kgx import read_kgx
 from gutbone.io import spreadsheet_row
-from gutbone.query.metapaths import DEFAULT_DAMPING, DwpcMatrix, DwpcPair, metapath_dwpc
-from gutbone.query.paths import (
-    ASSOCIATIVE,
-    MECHANISTIC,
-    Hop,
-    NoPathError,
-    PathHit,
-    find_paths,
-    find_paths_sparse,
+from gutbone.query.engines import (
+    ENGINES,
+    dwpc,
+    dwpc_null,
+    node_category,
+    node_label,
+    open_graph,
+    resolve_nodes,
 )
-from gutbone.query.projection import Projection, build_projection
-from gutbone.query.resolve import resolve
-from gutbone.query.sparse_graph import SparseGraph, from_curated
+from gutbone.query.metapaths import DEFAULT_DAMPING, DwpcMatrix, DwpcPair
+from gutbone.query.paths import ASSOCIATIVE, MECHANISTIC, Hop, NoPathError, PathHit, find_paths
+from gutbone.query.permutations import DwpcNull
+from gutbone.query.projection import Projection
+from gutbone.query.sparse_graph import SparseGraph
 
 __all__ = ["register"]
 
 DEFAULT_TOP = 20
+MAX_PERMUTATIONS = 100_000
 
 _EPILOG = f"""\
 --from/--to: a CURIE (NCBITaxon:186803), a label or synonym, English or Chinese, any case
@@ -103,7 +105,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="K",
         help=f"keep the K best (default {DEFAULT_TOP}; 0 = all; at most {MAX_TOP:,})",
     )
-    parser.add_argument("--engine", choices=("graph", "sparse", "spark"), default="graph")
+    parser.add_argument("--engine", choices=ENGINES, default="graph")
     parser.add_argument(
         "--order",
         choices=("mechanism", "score"),
@@ -120,6 +122,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--master", metavar="URL", help="Spark master for --engine spark (default local[*])"
     )
+    parser.add_argument(
+        "--permutations",
+        type=bounded_int(0, MAX_PERMUTATIONS),
+        default=0,
+        metavar="N",
+        help="sparse/spark: compare each DWPC with N degree-preserving permutations (XSwap)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the permutations (0)")
     parser.set_defaults(handler=_paths)
 
 
@@ -131,94 +141,83 @@ def _spark_installed() -> bool:
     return True
 
 
-def _paths(args: argparse.Namespace) -> int:
+def _usage_error(args: argparse.Namespace) -> str | None:
     if args.engine == "spark" and not _spark_installed():
-        print("error: --engine spark is not available: install the spark extra", file=sys.stderr)
-        return 2
+        return "--engine spark is not available: install the spark extra"
     if args.engine in ("sparse", "spark") and not args.metapath:
-        print(f"error: --engine {args.engine} needs --metapath", file=sys.stderr)
-        return 2
+        return f"--engine {args.engine} needs --metapath"
     if args.kgx and args.engine == "graph" and not args.metapath:
-        print("error: --kgx with --engine graph needs --metapath", file=sys.stderr)
-        return 2
+        return "--kgx with --engine graph needs --metapath"
     if args.master and args.engine != "spark":
-        print("error: --master is only used by --engine spark", file=sys.stderr)
-        return 2
-    if args.top < 0:
-        print(f"error: --top must be 0 (all) or more, not {args.top}", file=sys.stderr)
+        return "--master is only used by --engine spark"
+    if args.permutations and args.engine == "graph":
+        return "--permutations needs --engine sparse or spark"
+    return None
+
+
+def _paths(args: argparse.Namespace) -> int:
+    problem = _usage_error(args)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     top = args.top or None
     predicates = args.predicates.split(",") if args.predicates else None
-    graph: Projection | SparseGraph
-    if args.kgx:
-        graph = read_kgx(args.kgx)
-    elif args.engine == "spark":
-        graph = from_curated(load_curated(data_folder(args)))
-    else:
-        graph = build_projection(load_curated(data_folder(args)))
-    sources = _resolve(graph, args.source)
-    targets = _resolve(graph, args.target)
+    data = None if args.kgx else load_curated(data_folder(args))
+    graph = open_graph(args.engine, data, kgx=args.kgx)
+    sources = resolve_nodes(graph, args.source)
+    targets = resolve_nodes(graph, args.target)
     if args.engine in ("sparse", "spark"):
-        if args.engine == "spark":
-            from gutbone.query.spark_engine import SparkUnavailable, spark_dwpc
-
-            assert isinstance(graph, SparseGraph)
-            try:
-                scores = spark_dwpc(
-                    graph,
-                    args.metapath,
-                    args.damping,
-                    predicates=predicates,
-                    min_evidence=args.min_evidence,
-                    master=args.master,
-                )
-            except SparkUnavailable as exc:
-                print(f"error: {exc}", file=sys.stderr)
-                return 2
-        else:
-            scores = metapath_dwpc(
-                graph,
-                args.metapath,
-                args.damping,
-                predicates=predicates,
-                min_evidence=args.min_evidence,
-            )
-        return _print_pairs(graph, scores, sources, targets, args, top)
-    if isinstance(graph, SparseGraph):
-        hits = find_paths_sparse(
-            graph,
-            sources,
-            targets,
-            metapath=args.metapath,
-            min_evidence=args.min_evidence,
-            predicates=predicates,
-            top=top,
-            mechanisms_first=args.order == "mechanism",
-        )
-    else:
-        hits = find_paths(
-            graph,
-            sources,
-            targets,
-            metapath=args.metapath,
-            max_length=args.max_length,
-            min_evidence=args.min_evidence,
-            predicates=predicates,
-            top=top,
-            mechanisms_first=args.order == "mechanism",
-        )
+        return _score(graph, sources, targets, args, top, predicates)
+    hits = find_paths(
+        graph,
+        sources,
+        targets,
+        metapath=args.metapath,
+        max_length=args.max_length,
+        min_evidence=args.min_evidence,
+        predicates=predicates,
+        top=top,
+        mechanisms_first=args.order == "mechanism",
+    )
     sections = args.order == "mechanism"
     print(_format_hits(_Names(graph), hits, args.format, sections=sections), end="")
     return 0
 
 
-def _resolve(graph: Projection | SparseGraph, text: str) -> tuple[str, ...]:
-    return graph.resolve(text) if isinstance(graph, SparseGraph) else resolve(graph, text)
+def _score(
+    graph: Projection | SparseGraph,
+    sources: tuple[str, ...],
+    targets: tuple[str, ...],
+    args: argparse.Namespace,
+    top: int | None,
+    predicates: list[str] | None,
+) -> int:
+    from gutbone.query.spark_engine import SparkUnavailable
+
+    try:
+        scores = dwpc(graph, args.metapath, args.damping, engine=args.engine,
+                      predicates=predicates, min_evidence=args.min_evidence,
+                      master=args.master)  # fmt: skip
+        null = None
+        if args.permutations:
+            null = dwpc_null(graph, scores, permutations=args.permutations, seed=args.seed,
+                             engine=args.engine, master=args.master,
+                             progress=_permutation_progress)  # fmt: skip
+    except SparkUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return _print_pairs(graph, scores, null, sources, targets, args, top)
+
+
+def _permutation_progress(done: int, total: int) -> None:
+    if done == total or done % max(1, total // 10) == 0:
+        print(f"gutbone: permutation {done}/{total}", file=sys.stderr, flush=True)
 
 
 def _print_pairs(
     graph: Projection | SparseGraph,
     scores: DwpcMatrix,
+    null: DwpcNull | None,
     sources: tuple[str, ...],
     targets: tuple[str, ...],
     args: argparse.Namespace,
@@ -233,36 +232,40 @@ def _print_pairs(
                 f"metapath {'>'.join(scores.metapath)!r} {where} at {category}, "
                 f"but {text!r} is not a {category}"
             )
-    pairs = scores.pairs(rows=sources, columns=targets, mechanisms_first=args.order == "mechanism")
-    if not pairs:
+    total = scores.count_pairs(rows=sources, columns=targets)
+    if not total:
         raise NoPathError(
             f"no path from {args.source!r} to {args.target!r} following metapath "
             f"{'>'.join(scores.metapath)!r}"
         )
-    shown = pairs[:top] if top else pairs
-    print(_format_pairs(_Names(graph), shown, args.format), end="")
+    shown = scores.pairs(rows=sources, columns=targets, top=top,
+                         mechanisms_first=args.order == "mechanism")  # fmt: skip
+    print(_format_pairs(_Names(graph), shown, null, args.format), end="")
     print(
-        f"{len(pairs)} pair(s) with a path ({scores.method}, damping {scores.damping})",
+        f"{total} pair(s) with a path ({scores.method}, damping {scores.damping})",
         file=sys.stderr,
     )
+    if null is not None:
+        print(
+            f"metapath {'>'.join(scores.metapath)}: DWPC sum {null.observed_sum:.6g} is "
+            f"{null.enrichment:.3g}x its mean over {null.permutations} permutations "
+            f"(p = {null.metapath_p_value:.3g}; seed {null.seed})",
+            file=sys.stderr,
+        )
     return 0
 
 
 class _Names:
-    """Label and category of a node id, for a projection or a sparse graph."""
+    """Label and category of a node id, on either graph."""
 
     def __init__(self, graph: Projection | SparseGraph) -> None:
         self.graph = graph
 
     def label(self, node: str) -> str:
-        if isinstance(self.graph, SparseGraph):
-            return self.graph.labels[self.graph.index(node)]
-        return self.graph.nodes[node].label
+        return node_label(self.graph, node)
 
     def category(self, node: str) -> str:
-        if isinstance(self.graph, SparseGraph):
-            return self.graph.category(self.graph.index(node))
-        return self.graph.nodes[node].category
+        return node_category(self.graph, node)
 
 
 def _sign(value: int | None) -> str:
@@ -285,33 +288,37 @@ def _effect_text(hop: Hop) -> str:
     return text
 
 
+def _hits_csv(names: _Names, hits: Sequence[PathHit]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        [
+            "path", "kind", "score", "net_sign", "hop", "from", "from_label", "predicate",
+            "reverse", "to", "to_label", "sign", "evidence_type", "evidence_weight",
+            "source", "locator", "effect", "edge_id", "quote",
+        ]
+    )  # fmt: skip
+    for rank, hit in enumerate(hits, start=1):
+        for number, hop in enumerate(hit.hops, start=1):
+            writer.writerow(spreadsheet_row(
+                [
+                    rank, hit.kind, f"{hit.score:.6g}", _sign(hit.net_sign), number, hop.tail,
+                    names.label(hop.tail), hop.predicate, hop.reverse, hop.head,
+                    names.label(hop.head), hop.sign, hop.evidence_type,
+                    f"{hop.evidence_weight:g}", "|".join(hop.sources), hop.locator,
+                    _effect_text(hop), hop.edge_id, hop.quote,
+                ]
+            ))  # fmt: skip
+    return buffer.getvalue()
+
+
 def _format_hits(
     names: _Names, hits: Sequence[PathHit], form: str, *, sections: bool = True
 ) -> str:
     if form == "json":
         return json.dumps([hit.to_dict() for hit in hits], ensure_ascii=False, indent=2) + "\n"
     if form == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(
-            [
-                "path", "kind", "score", "net_sign", "hop", "from", "from_label", "predicate",
-                "reverse", "to", "to_label", "sign", "evidence_type", "evidence_weight",
-                "source", "locator", "effect", "edge_id", "quote",
-            ]
-        )  # fmt: skip
-        for rank, hit in enumerate(hits, start=1):
-            for number, hop in enumerate(hit.hops, start=1):
-                writer.writerow(spreadsheet_row(
-                    [
-                        rank, hit.kind, f"{hit.score:.6g}", _sign(hit.net_sign), number, hop.tail,
-                        names.label(hop.tail), hop.predicate, hop.reverse, hop.head,
-                        names.label(hop.head), hop.sign, hop.evidence_type,
-                        f"{hop.evidence_weight:g}", "|".join(hop.sources), hop.locator,
-                        _effect_text(hop), hop.edge_id, hop.quote,
-                    ]
-                ))  # fmt: skip
-        return buffer.getvalue()
+        return _hits_csv(names, hits)
     lines: list[str] = []
     if hits and all(hit.kind == ASSOCIATIVE for hit in hits):
         lines.append("No mechanistic path within these limits: associative paths only.")
@@ -355,23 +362,34 @@ _SECTION_TITLES = {
 }
 
 
-def _format_pairs(names: _Names, pairs: Sequence[DwpcPair], form: str) -> str:
-    records = [
-        {
-            "source": pair.source,
-            "source_label": names.label(pair.source),
-            "target": pair.target,
-            "target_label": names.label(pair.target),
-            "dwpc": pair.dwpc,
-            "path_count": pair.path_count,
-            "kind": pair.kind,
-            "net_sign": pair.net_sign,
-            "mechanistic_path_count": pair.mechanistic_path_count,
-            "positive_path_count": pair.positive_path_count,
-            "negative_path_count": pair.negative_path_count,
-        }
-        for pair in pairs
-    ]
+def _pair_record(names: _Names, pair: DwpcPair, null: DwpcNull | None) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "source": pair.source,
+        "source_label": names.label(pair.source),
+        "target": pair.target,
+        "target_label": names.label(pair.target),
+        "dwpc": pair.dwpc,
+        "path_count": pair.path_count,
+        "kind": pair.kind,
+        "net_sign": pair.net_sign,
+        "mechanistic_path_count": pair.mechanistic_path_count,
+        "positive_path_count": pair.positive_path_count,
+        "negative_path_count": pair.negative_path_count,
+    }
+    if null is not None:
+        found = null.pair(pair.source, pair.target)
+        record.update(
+            p_value=found.p_value, z_score=found.z, null_mean=found.null_mean,
+            null_sd=found.null_sd, permutations=found.permutations,
+            null_nonzero=found.nonzero,
+        )  # fmt: skip
+    return record
+
+
+def _format_pairs(
+    names: _Names, pairs: Sequence[DwpcPair], null: DwpcNull | None, form: str
+) -> str:
+    records = [_pair_record(names, pair, null) for pair in pairs]
     if form == "json":
         return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
     if form == "csv":
@@ -380,10 +398,10 @@ def _format_pairs(names: _Names, pairs: Sequence[DwpcPair], form: str) -> str:
         writer.writeheader()
         writer.writerows(dict(zip(r, spreadsheet_row(r.values()), strict=True)) for r in records)
         return buffer.getvalue()
-    header = (
+    header = [
         "source", "source_label", "target", "target_label", "dwpc", "path_count", "kind",
         "net_sign", "mechanistic (+/-)",
-    )  # fmt: skip
+    ]  # fmt: skip
     rows: list[list[str]] = [
         [
             str(r["source"]), str(r["source_label"]), str(r["target"]), str(r["target_label"]),
@@ -393,6 +411,15 @@ def _format_pairs(names: _Names, pairs: Sequence[DwpcPair], form: str) -> str:
         ]
         for r, pair in zip(records, pairs, strict=True)
     ]  # fmt: skip
+    if null is not None:
+        header += ["p (perm)", "z"]
+        for row, r in zip(rows, records, strict=True):
+            z = "n/a" if r["z_score"] is None else f"{r['z_score']:.3g}"
+            row += [f"{r['p_value']:.3g}", z]
+    return _table(header, rows)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
     out = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
     out.append("  ".join("-" * w for w in widths))

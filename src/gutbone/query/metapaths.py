@@ -93,6 +93,9 @@ __all__ = [
     "metaedge_adjacency",
     "check_metapath",
     "metapath_dwpc",
+    "simple_path_sums",
+    "step_arcs",
+    "lookup",
 ]
 
 #: Damping exponent *w* of the path-degree product (Himmelstein et al. 2017, eLife).
@@ -308,43 +311,112 @@ class DwpcMatrix:
         columns: Iterable[str] | None = None,
         *,
         mechanisms_first: bool = False,
+        top: int | None = None,
+        min_dwpc: float | None = None,
     ) -> list[DwpcPair]:
         """Pairs with at least one path, highest DWPC first (ties by ids).
+
+        Selected on the sparse matrices: the rows, columns and threshold as masks over the
+        stored entries, the best ``top`` by a partial sort (``argpartition``); only the pairs
+        returned become objects.
 
         :param rows: restrict to these sources (default: all rows).
         :param columns: restrict to these targets (default: all columns).
         :param mechanisms_first: list the pairs with a mechanistic path first.
+        :param top: keep the best ``top`` pairs (None: all).
+        :param min_dwpc: keep the pairs whose DWPC is at least this.
         :returns: the pairs.
         """
+        rows_at, cols_at = self.select(rows, columns, mechanisms_first=mechanisms_first,
+                                       top=top, min_dwpc=min_dwpc)  # fmt: skip
+        return self._pair_objects(rows_at, cols_at)
+
+    def count_pairs(
+        self, rows: Iterable[str] | None = None, columns: Iterable[str] | None = None
+    ) -> int:
+        """Number of pairs with at least one path (restricted to rows and columns)."""
+        return len(self._entries(rows, columns)[0])
+
+    def select(
+        self,
+        rows: Iterable[str] | None = None,
+        columns: Iterable[str] | None = None,
+        *,
+        mechanisms_first: bool = False,
+        top: int | None = None,
+        min_dwpc: float | None = None,
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Row and column positions of the pairs :meth:`pairs` returns, in its order."""
+        r, c = self._entries(rows, columns)
+        values = lookup(self.dwpc, r, c)
+        if min_dwpc is not None:
+            keep = values >= min_dwpc
+            r, c, values = r[keep], c[keep], values[keep]
+        associative = np.zeros(len(r), dtype=bool)
+        if mechanisms_first:
+            associative = lookup(self.mechanistic_counts, r, c) < 0.5
+        # rank score: mechanistic pairs above every associative one, then by DWPC
+        score = values - np.where(associative, np.inf, 0.0)
+        if top is not None and top < len(r):
+            cut = np.partition(score, len(r) - top)[len(r) - top]
+            keep = score >= cut  # every tie of the k-th score, for ties broken by ids
+            r, c, values, associative = r[keep], c[keep], values[keep], associative[keep]
+        order = np.lexsort((c, r, -values, associative))[:top]
+        return r[order], c[order]
+
+    def _entries(
+        self, rows: Iterable[str] | None, columns: Iterable[str] | None
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         counts = sparse.coo_array(self.path_counts)
-        wanted_rows = None if rows is None else set(rows)
-        wanted_cols = None if columns is None else set(columns)
-        dwpc = self.dwpc.tocsr()
-        signed = [m.tocsr() for m in (self.mechanistic_counts, self.positive_counts,
-                                      self.negative_counts)]  # fmt: skip
-        found: list[DwpcPair] = []
-        for i, j, count in zip(counts.row, counts.col, counts.data, strict=True):
-            if count <= 0:
-                continue
-            source, target = self.rows[i], self.columns[j]
-            if wanted_rows is not None and source not in wanted_rows:
-                continue
-            if wanted_cols is not None and target not in wanted_cols:
-                continue
-            mechanistic, positive, negative = (round(float(m[i, j])) for m in signed)
-            found.append(
-                DwpcPair(source, target, float(dwpc[i, j]), round(float(count)),
-                         mechanistic, positive, negative)
-            )  # fmt: skip
-        found.sort(
-            key=lambda pair: (
-                mechanisms_first and pair.kind != "mechanistic",
-                -pair.dwpc,
-                pair.source,
-                pair.target,
+        keep = counts.data > 0
+        for wanted, index, axis in ((rows, self._row_index, counts.row),
+                                    (columns, self._column_index, counts.col)):  # fmt: skip
+            if wanted is not None:
+                positions = [index[node] for node in wanted if node in index]
+                mask = np.zeros(len(index), dtype=bool)
+                mask[positions] = True
+                keep &= mask[axis]
+        return counts.row[keep].astype(np.int64), counts.col[keep].astype(np.int64)
+
+    def _pair_objects(self, r: NDArray[np.int64], c: NDArray[np.int64]) -> list[DwpcPair]:
+        columns = [
+            lookup(matrix, r, c).tolist()
+            for matrix in (self.dwpc, self.path_counts, self.mechanistic_counts,
+                           self.positive_counts, self.negative_counts)
+        ]  # fmt: skip
+        return [
+            DwpcPair(self.rows[i], self.columns[j], dwpc, round(count), round(mechanistic),
+                     round(positive), round(negative))
+            for i, j, dwpc, count, mechanistic, positive, negative in zip(
+                r.tolist(), c.tolist(), *columns, strict=True
             )
-        )
+        ]  # fmt: skip
+
+
+def lookup(matrix: Any, rows: NDArray[np.int64], cols: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Entries of a sparse matrix at (rows[k], cols[k]), 0.0 where none is stored.
+
+    :param matrix: any scipy sparse matrix.
+    :param rows: row positions.
+    :param cols: column positions.
+    :returns: the values.
+
+    >>> lookup(sparse.csr_array([[0.0, 2.0], [3.0, 0.0]]), np.array([0, 1, 1]), np.array([1, 0, 1]))
+    array([2., 3., 0.])
+    """
+    csc = sparse.csc_array(matrix)
+    csc.sum_duplicates()  # canonical: sorted row indices within each column
+    found = np.zeros(len(rows))
+    if len(rows) == 0 or csc.nnz == 0:
         return found
+    n_rows = csc.shape[0]
+    stored_cols = np.repeat(np.arange(csc.shape[1], dtype=np.int64), np.diff(csc.indptr))
+    keys = stored_cols * n_rows + csc.indices.astype(np.int64)  # sorted (column-major)
+    wanted = cols * n_rows + rows
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    hit = keys[at] == wanted
+    found[hit] = csc.data[at[hit]]
+    return found
 
 
 def _members(projection: ArcGraph, category: str) -> NDArray[np.int64]:
@@ -385,8 +457,14 @@ def arc_blocks(projection: ArcGraph) -> tuple[NDArray[np.int64], NDArray[np.int6
     return blocks
 
 
-def _step_arcs(projection: ArcGraph, source: str, target: str) -> NDArray[np.int64]:
-    """Positions of the arcs from a node of ``source`` to a node of ``target``."""
+def step_arcs(projection: ArcGraph, source: str, target: str) -> NDArray[np.int64]:
+    """Positions of the arcs from a node of ``source`` to a node of ``target``.
+
+    :param projection: the graph.
+    :param source: the tail category (sub-classes included).
+    :param target: the head category (sub-classes included).
+    :returns: the arc positions.
+    """
     order, bounds = arc_blocks(projection)
     n = len(projection.category_table) + 1
     names = projection.category_table
@@ -418,7 +496,7 @@ def _step_counts(
         cached: _Csr = projection.cache[key]
         return cached
     arcs = projection.arcs
-    selected = _step_arcs(projection, source, target)
+    selected = step_arcs(projection, source, target)
     keep = np.ones(len(selected), dtype=bool)
     if allowed is not None:
         ok = np.array([name in allowed for name in projection.predicate_names], dtype=bool)
@@ -704,6 +782,63 @@ def _overlapping(members: Sequence[NDArray[np.int64]]) -> bool:
     return False
 
 
+def _choose_method(
+    categories: Sequence[str], members: Sequence[NDArray[np.int64]], method: str
+) -> str:
+    """The simple-path method to use (``auto``: the fastest exact one); checks a given one."""
+    overlapping = _overlapping(members)
+    if method == "auto":
+        if not overlapping:
+            return "product"
+        return "inclusion-exclusion" if len(categories) <= 4 else "enumeration"
+    if method not in _METHODS:
+        raise QueryError(f"unknown DWPC method {method!r} (known: auto, {', '.join(_METHODS)})")
+    if method == "product" and overlapping:
+        raise QueryError(
+            f"method 'product' would count walks that repeat a node on {'>'.join(categories)!r}"
+        )
+    if method == "inclusion-exclusion" and len(categories) > 4:
+        raise QueryError("method 'inclusion-exclusion' is implemented for lengths 2 and 3")
+    return method
+
+
+def simple_path_sums(
+    graph: ArcGraph,
+    categories: Sequence[str],
+    allowed: frozenset[str] | None,
+    min_rank: int | None,
+    damping: float,
+    method: str,
+) -> tuple[_Csr, _Csr]:
+    """Path counts and DWPC over the simple paths of a checked metapath.
+
+    :param graph: the graph.
+    :param categories: checked categories (:func:`parse_metapath`).
+    :param allowed: allowed predicates (closed) or None.
+    :param min_rank: minimum evidence rank or None.
+    :param damping: the damping exponent.
+    :param method: ``"product"``, ``"inclusion-exclusion"`` or ``"enumeration"``.
+    :returns: ``(path counts, DWPC)`` as CSR matrices (no explicit zeros).
+    """
+    counts = check_metapath(graph, categories, allowed, min_rank)
+    members = [_members(graph, category) for category in categories]
+    if damping == 0:
+        path_counts = _simple_sums([counts], members, method)[0]
+        dwpc = path_counts
+    else:
+        weighted = [_degree_weight(matrix, damping) for matrix in counts]
+        path_counts, dwpc = _simple_sums([counts, weighted], members, method)
+    if method == "inclusion-exclusion" and len(counts) > 1:
+        # Cancellation leaves rounding residue where no simple path exists: use the exact
+        # (integer) path counts as the support of the DWPC matrix.
+        support = path_counts > 0.5
+        dwpc = sparse.csr_array(dwpc * support)
+        path_counts = sparse.csr_array(path_counts * support)
+    path_counts.eliminate_zeros()
+    dwpc.eliminate_zeros()
+    return path_counts, dwpc
+
+
 def metapath_dwpc(
     projection: ArcGraph,
     metapath: str | Sequence[str],
@@ -738,34 +873,10 @@ def metapath_dwpc(
         raise QueryError(f"damping {damping!r} must be a number >= 0")
     categories = parse_metapath(projection.vocabulary, metapath)
     allowed, min_rank = _filters(projection, predicates, min_evidence)
-    counts = check_metapath(projection, categories, allowed, min_rank)
+    check_metapath(projection, categories, allowed, min_rank)
     members = [_members(projection, category) for category in categories]
-    weighted = [_degree_weight(matrix, damping) for matrix in counts]
-    overlapping = _overlapping(members)
-    if method == "auto":
-        method = (
-            "product"
-            if not overlapping
-            else "inclusion-exclusion"
-            if len(counts) <= 3
-            else "enumeration"
-        )
-    if method not in _METHODS:
-        raise QueryError(f"unknown DWPC method {method!r} (known: auto, {', '.join(_METHODS)})")
-    if method == "product" and overlapping:
-        raise QueryError(
-            f"method 'product' would count walks that repeat a node on {'>'.join(categories)!r}"
-        )
-    if method == "inclusion-exclusion" and len(counts) > 3:
-        raise QueryError("method 'inclusion-exclusion' is implemented for lengths 2 and 3")
-    path_counts, dwpc = _simple_sums([counts, weighted], members, method)
-    if method == "inclusion-exclusion" and len(counts) > 1:
-        # Cancellation leaves rounding residue where no simple path exists: use the exact
-        # (integer) path counts as the support of the DWPC matrix.
-        dwpc = sparse.csr_array(dwpc * (path_counts > 0.5))
-        path_counts = sparse.csr_array(path_counts * (path_counts > 0.5))
-    path_counts.eliminate_zeros()
-    dwpc.eliminate_zeros()
+    method = _choose_method(categories, members, method)
+    path_counts, dwpc = simple_path_sums(projection, categories, allowed, min_rank, damping, method)
     mechanistic, positive, negative = _signed_counts(
         projection, categories, allowed, min_rank, members, method
     )
@@ -776,7 +887,7 @@ def metapath_dwpc(
         min_evidence=min_evidence,
         rows=_ids(projection, categories[0]),
         columns=_ids(projection, categories[-1]),
-        dwpc=path_counts.tocsc() if damping == 0 else dwpc.tocsc(),
+        dwpc=dwpc.tocsc(),
         path_counts=path_counts.tocsc(),
         method=method,
         mechanistic_counts=mechanistic.tocsc(),

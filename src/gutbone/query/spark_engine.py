@@ -29,6 +29,8 @@ them :func:`spark_session` raises :class:`SparkUnavailable`.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +38,18 @@ import numpy as np
 from scipy import sparse
 
 from gutbone.errors import QueryError
-from gutbone.query.metapaths import DEFAULT_DAMPING, DwpcMatrix, parse_metapath
+from gutbone.query.metapaths import DEFAULT_DAMPING, ArcGraph, DwpcMatrix, parse_metapath
+from gutbone.query.permutations import (
+    DEFAULT_MULTIPLIER,
+    DwpcNull,
+    NullSums,
+    Progress,
+    as_sparse_graph,
+    check_permutations,
+    null_from_sums,
+    null_task,
+    permuted_sums,
+)
 from gutbone.query.projection import SYMMETRIC_PREDICATES, evidence_rank, predicate_closure
 from gutbone.query.sparse_graph import SparseGraph
 from gutbone.vocabulary import Vocabulary
@@ -52,6 +65,8 @@ __all__ = [
     "read_kgx_frames",
     "dwpc_frame",
     "spark_dwpc",
+    "spark_dwpc_null",
+    "SparkEngine",
 ]
 
 #: Spark master used when none is given: all local cores.
@@ -79,6 +94,9 @@ def spark_session(
         from pyspark.sql import SparkSession
     except ImportError:
         raise SparkUnavailable("--engine spark is not available: install the spark extra") from None
+    # executors run gutbone's Python code (permutations): this interpreter, unless
+    # PYSPARK_PYTHON names the one installed on the workers (pyspark reads only the variable)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     try:
         session = (
             SparkSession.builder.master(master or DEFAULT_MASTER)
@@ -198,30 +216,33 @@ def dwpc_frame(
     :raises QueryError: for an unknown category, predicate or level, a negative damping or
         an impossible metapath (checked with one small Spark job per step).
     """
-    from pyspark.sql import functions as F
-
     if not damping >= 0:
         raise QueryError(f"damping {damping!r} must be a number >= 0")
     categories = parse_metapath(vocabulary, metapath)
+    arcs = _arc_frame(edges, vocabulary, predicates, min_evidence)
+    steps = [
+        _step_frame(arcs, nodes, vocabulary, categories, k, damping)
+        for k in range(len(categories) - 1)
+    ]
+    return _chain_frame(steps, _overlap(vocabulary, categories))
+
+
+def _arc_frame(
+    edges: DataFrame,
+    vocabulary: Vocabulary,
+    predicates: Iterable[str] | None,
+    min_evidence: str | None,
+) -> DataFrame:
+    """Arcs ``tail, head, predicate, evidence_type, sign``: both ways for symmetric ones."""
+    from pyspark.sql import functions as F
+
     allowed = predicate_closure(vocabulary, predicates)
     min_rank = evidence_rank(vocabulary, min_evidence)
-    forward = edges.where(F.col("subject") != F.col("object")).select(
-        F.col("subject").alias("tail"),
-        F.col("object").alias("head"),
-        "predicate",
-        "evidence_type",
-        "sign",
-    )
-    backward = (
-        edges.where(F.col("subject") != F.col("object"))
-        .where(F.col("predicate").isin(sorted(SYMMETRIC_PREDICATES)))
-        .select(
-            F.col("object").alias("tail"),
-            F.col("subject").alias("head"),
-            "predicate",
-            "evidence_type",
-            "sign",
-        )
+    proper = edges.where(F.col("subject") != F.col("object"))
+    columns = ("predicate", "evidence_type", "sign")
+    forward = proper.select(F.col("subject").alias("tail"), F.col("object").alias("head"), *columns)
+    backward = proper.where(F.col("predicate").isin(sorted(SYMMETRIC_PREDICATES))).select(
+        F.col("object").alias("tail"), F.col("subject").alias("head"), *columns
     )
     arcs = forward.unionByName(backward)
     if allowed is not None:
@@ -229,6 +250,20 @@ def dwpc_frame(
     if min_rank is not None:
         strong = [e.name for e in vocabulary.evidence_types.values() if e.rank >= min_rank]
         arcs = arcs.where(F.col("evidence_type").isin(strong))
+    return arcs
+
+
+def _step_frame(
+    arcs: DataFrame,
+    nodes: DataFrame,
+    vocabulary: Vocabulary,
+    categories: Sequence[str],
+    k: int,
+    damping: float,
+) -> DataFrame:
+    """Step ``k``: ``tail, head, n, w, m, p, q`` (fails when the step has no arc)."""
+    from pyspark.sql import functions as F
+
     mechanistic = ~F.col("predicate").isin(sorted(vocabulary.associative_predicates))
 
     def members(category: str) -> DataFrame:
@@ -237,38 +272,42 @@ def dwpc_frame(
         )
         return nodes.where(F.col("category").isin(names)).select("id")
 
-    steps = []
-    for source, target in zip(categories[:-1], categories[1:], strict=True):
-        step = (
-            arcs.join(members(source).withColumnRenamed("id", "tail"), "tail", "left_semi")
-            .join(members(target).withColumnRenamed("id", "head"), "head", "left_semi")
-            .groupBy("tail", "head")
-            .agg(
-                F.count(F.lit(1)).alias("n"),
-                F.sum(F.when(mechanistic, 1).otherwise(0)).alias("m"),
-                F.sum(F.when(mechanistic & (F.col("sign") > 0), 1).otherwise(0)).alias("p"),
-                F.sum(F.when(mechanistic & (F.col("sign") < 0), 1).otherwise(0)).alias("q"),
-            )
+    source, target = categories[k], categories[k + 1]
+    step = (
+        arcs.join(members(source).withColumnRenamed("id", "tail"), "tail", "left_semi")
+        .join(members(target).withColumnRenamed("id", "head"), "head", "left_semi")
+        .groupBy("tail", "head")
+        .agg(
+            F.count(F.lit(1)).alias("n"),
+            F.sum(F.when(mechanistic, 1).otherwise(0)).alias("m"),
+            F.sum(F.when(mechanistic & (F.col("sign") > 0), 1).otherwise(0)).alias("p"),
+            F.sum(F.when(mechanistic & (F.col("sign") < 0), 1).otherwise(0)).alias("q"),
         )
-        if step.isEmpty():
-            raise QueryError(
-                f"impossible metapath {'>'.join(categories)!r}: no {source} -> {target} "
-                "edge in the graph"
-            )
-        out_degree = step.groupBy("tail").agg(F.sum("n").alias("d_out"))
-        in_degree = step.groupBy("head").agg(F.sum("n").alias("d_in"))
-        weight = (
-            F.col("n").cast("double")
-            if damping == 0
-            else F.col("n") * F.pow(F.col("d_out") * F.col("d_in"), F.lit(-float(damping)))
+    )
+    if step.isEmpty():
+        raise QueryError(
+            f"impossible metapath {'>'.join(categories)!r}: no {source} -> {target} "
+            "edge in the graph"
         )
-        steps.append(
-            step.join(out_degree, "tail")
-            .join(in_degree, "head")
-            .select("tail", "head", "n", weight.alias("w"), *_SIGN_COLUMNS)
-        )
-    overlap = _overlap(vocabulary, categories)
-    last = len(categories) - 1
+    out_degree = step.groupBy("tail").agg(F.sum("n").alias("d_out"))
+    in_degree = step.groupBy("head").agg(F.sum("n").alias("d_in"))
+    weight = (
+        F.col("n").cast("double")
+        if damping == 0
+        else F.col("n") * F.pow(F.col("d_out") * F.col("d_in"), F.lit(-float(damping)))
+    )
+    return (
+        step.join(out_degree, "tail")
+        .join(in_degree, "head")
+        .select("tail", "head", "n", weight.alias("w"), *_SIGN_COLUMNS)
+    )
+
+
+def _chain_frame(steps: Sequence[DataFrame], overlap: list[set[int]]) -> DataFrame:
+    """Steps joined position by position, inner positions summed out when no longer needed."""
+    from pyspark.sql import functions as F
+
+    last = len(steps)
     # positions still needed after position k: 0, k, and any j that a later position may repeat
     keep_after = [
         {0, k} | {j for i in range(k + 1, last + 1) for j in overlap[i] if j <= k}
@@ -326,7 +365,7 @@ def _combine(F: Any) -> list[Any]:  # noqa: N803 - pyspark.sql.functions, import
 
 
 def spark_dwpc(
-    graph: SparseGraph,
+    graph: ArcGraph,
     metapath: str | Sequence[str],
     damping: float = DEFAULT_DAMPING,
     *,
@@ -337,7 +376,8 @@ def spark_dwpc(
 ) -> DwpcMatrix:
     """:func:`~gutbone.query.metapaths.metapath_dwpc` computed by Spark joins.
 
-    :param graph: the graph (its arrays are sent to Spark as two frames).
+    :param graph: the graph (its arrays are sent to Spark as two frames; a projection is
+        converted with :func:`~gutbone.query.sparse_graph.from_curated`).
     :param metapath: ``"Taxon>Metabolite>BoneOutcome"`` or a sequence of categories.
     :param damping: the damping exponent (0 gives path counts).
     :param predicates: allowed predicates (with sub-predicates); all when None.
@@ -349,6 +389,7 @@ def spark_dwpc(
     :raises QueryError: as :func:`dwpc_frame`.
     """
     session = spark if spark is not None else spark_session(master)
+    graph = as_sparse_graph(graph)
     categories = parse_metapath(graph.vocabulary, metapath)
     nodes, edges = graph_frames(session, graph)
     frame = dwpc_frame(
@@ -389,3 +430,91 @@ def spark_dwpc(
         positive_counts=signed["positive_path_count"],
         negative_counts=signed["negative_path_count"],
     )
+
+
+def spark_dwpc_null(
+    graph: ArcGraph,
+    scores: DwpcMatrix,
+    *,
+    permutations: int,
+    seed: int = 0,
+    multiplier: float = DEFAULT_MULTIPLIER,
+    spark: SparkSession | None = None,
+    master: str | None = None,
+) -> DwpcNull:
+    """:func:`~gutbone.query.permutations.dwpc_null` with the permutations on executors.
+
+    The permuted edge types, the metapath and the observed pairs are broadcast once; each
+    task permutes and scores its share of the permutation indices with numpy and scipy
+    (permutation ``k`` is seeded ``[seed, k]`` wherever it runs, so the null equals the
+    sparse engine's) and the per-pair sums are added up by a tree reduction.
+
+    :param graph: the graph the scores were computed on.
+    :param scores: the observed scores.
+    :param permutations: how many permuted graphs.
+    :param seed: the base seed.
+    :param multiplier: swap attempts per edge.
+    :param spark: a running session (else one is started on ``master``).
+    :param master: Spark master URL when no session is given.
+    :returns: the nulls.
+    :raises SparkUnavailable: when Spark cannot be used.
+    """
+    check_permutations(permutations)
+    session = spark if spark is not None else spark_session(master)
+    task = null_task(graph, scores, seed=seed, multiplier=multiplier)
+    context = session.sparkContext
+    shared = context.broadcast(task)
+    slices = max(1, min(permutations, 4 * context.defaultParallelism))
+    try:
+        sums: NullSums = (
+            context.parallelize(range(permutations), slices)
+            .mapPartitions(lambda indices: [permuted_sums(shared.value, list(indices))])
+            .treeReduce(lambda left, right: left + right)
+        )
+    finally:
+        shared.unpersist()
+    return null_from_sums(task, scores, permutations, sums)
+
+
+class SparkEngine:
+    """The "spark" engine of :mod:`gutbone.query.engines` on one Spark master.
+
+    :param master: the Spark master URL (:data:`DEFAULT_MASTER` when None); the session
+        starts on first use.
+    """
+
+    name = "spark"
+
+    def __init__(self, master: str | None = None) -> None:
+        self.master = master
+
+    def dwpc(
+        self,
+        graph: ArcGraph,
+        metapath: str | Sequence[str],
+        damping: float,
+        *,
+        predicates: Iterable[str] | None = None,
+        min_evidence: str | None = None,
+    ) -> DwpcMatrix:
+        """Scores of every pair of a metapath (:func:`spark_dwpc`)."""
+        return spark_dwpc(
+            graph, metapath, damping, predicates=predicates, min_evidence=min_evidence,
+            master=self.master,
+        )  # fmt: skip
+
+    def null(
+        self,
+        graph: ArcGraph,
+        scores: DwpcMatrix,
+        *,
+        permutations: int,
+        seed: int,
+        multiplier: float,
+        progress: Progress | None = None,
+    ) -> DwpcNull:
+        """Permutation nulls on the executors (:func:`spark_dwpc_null`; no progress)."""
+        return spark_dwpc_null(
+            graph, scores, permutations=permutations, seed=seed, multiplier=multiplier,
+            master=self.master,
+        )  # fmt: skip
