@@ -1,11 +1,13 @@
 """One seam for metapath scoring engines: :func:`dwpc` and :func:`dwpc_null` by name.
 
-Every engine is a small module behind the :class:`DwpcEngine` protocol:
+An engine is a :class:`DwpcEngine`: two functions of one module that follow the
+:class:`DwpcFunction` and :class:`NullFunction` protocols:
 
-* ``"sparse"`` (:mod:`gutbone.query.sparse_engine`): scipy.sparse products in this
-  process, permutations in memory;
-* ``"spark"`` (:mod:`gutbone.query.spark_engine`): a chain of Spark DataFrame joins on any
-  Spark master, permutations spread over the executors.
+* ``"sparse"``: scipy.sparse products in this process
+  (:func:`gutbone.query.metapaths.metapath_dwpc`), permutations in memory
+  (:func:`gutbone.query.permutations.dwpc_null`);
+* ``"spark"`` (:func:`gutbone.query.spark_engine.spark_engine`): a chain of Spark DataFrame
+  joins on any Spark master, permutations spread over the executors.
 
 Both take either graph (the networkx :class:`~gutbone.query.projection.Projection` of the
 curated tables, or a :class:`~gutbone.query.sparse_graph.SparseGraph` read from KGX) and
@@ -24,13 +26,15 @@ work on either graph.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from gutbone.curation import CuratedData
 from gutbone.errors import QueryError
 from gutbone.interop.readers.sparse_kgx import read_kgx
-from gutbone.query.metapaths import DEFAULT_DAMPING, ArcGraph, DwpcMatrix
+from gutbone.query import permutations
+from gutbone.query.metapaths import DEFAULT_DAMPING, ArcGraph, DwpcMatrix, metapath_dwpc
 from gutbone.query.permutations import DEFAULT_MULTIPLIER, DwpcNull, Progress
 from gutbone.query.projection import Projection, build_projection
 from gutbone.query.sparse_graph import SparseGraph
@@ -38,6 +42,8 @@ from gutbone.query.sparse_graph import SparseGraph
 __all__ = [
     "ENGINES",
     "DWPC_ENGINES",
+    "DwpcFunction",
+    "NullFunction",
     "DwpcEngine",
     "dwpc_engine",
     "dwpc",
@@ -46,6 +52,8 @@ __all__ = [
     "resolve_nodes",
     "node_label",
     "node_category",
+    "MetapathEnrichment",
+    "metapath_enrichment",
 ]
 
 #: Every engine of ``gutbone paths``: "graph" enumerates paths, the others score metapaths.
@@ -54,33 +62,51 @@ ENGINES = ("graph", "sparse", "spark")
 DWPC_ENGINES = ("sparse", "spark")
 
 
-class DwpcEngine(Protocol):
-    """What a metapath scoring engine provides."""
+class DwpcFunction(Protocol):
+    """Scores every pair of a metapath (as :func:`~gutbone.query.metapaths.metapath_dwpc`)."""
 
-    name: str
-
-    def dwpc(
+    def __call__(
         self,
         graph: ArcGraph,
         metapath: str | Sequence[str],
-        damping: float,
+        damping: float = DEFAULT_DAMPING,
+        /,
         *,
         predicates: Iterable[str] | None = None,
         min_evidence: str | None = None,
     ) -> DwpcMatrix:
         """DWPC, path counts and signed counts of every pair of a metapath."""
 
-    def null(
+
+class NullFunction(Protocol):
+    """Permutation nulls of observed scores (as :func:`~gutbone.query.permutations.dwpc_null`)."""
+
+    def __call__(
         self,
         graph: ArcGraph,
         scores: DwpcMatrix,
+        /,
         *,
         permutations: int,
-        seed: int,
-        multiplier: float,
+        seed: int = 0,
+        multiplier: float = DEFAULT_MULTIPLIER,
         progress: Progress | None = None,
     ) -> DwpcNull:
-        """Permutation nulls of the observed scores."""
+        """The nulls, permutation ``k`` seeded ``[seed, k]``."""
+
+
+@dataclass(frozen=True)
+class DwpcEngine:
+    """A metapath scoring engine: its name and its two functions.
+
+    :param name: ``"sparse"`` or ``"spark"``.
+    :param dwpc: scores every pair of a metapath.
+    :param null: permutation nulls of those scores.
+    """
+
+    name: str
+    dwpc: DwpcFunction
+    null: NullFunction
 
 
 def dwpc_engine(name: str, *, master: str | None = None) -> DwpcEngine:
@@ -90,18 +116,19 @@ def dwpc_engine(name: str, *, master: str | None = None) -> DwpcEngine:
     :param master: the Spark master URL (spark only; default ``local[*]``).
     :returns: the engine (Spark starts on first use).
     :raises QueryError: for an unknown name, or a master given to another engine.
+
+    >>> dwpc_engine("sparse").dwpc.__name__
+    'metapath_dwpc'
     """
     if name not in DWPC_ENGINES:
         raise QueryError(f"unknown DWPC engine {name!r} (known: {', '.join(DWPC_ENGINES)})")
     if name == "spark":
-        from gutbone.query.spark_engine import SparkEngine
+        from gutbone.query.spark_engine import spark_engine
 
-        return SparkEngine(master)
+        return spark_engine(master)
     if master is not None:
         raise QueryError("a Spark master is only used by the spark engine")
-    from gutbone.query.sparse_engine import SparseEngine
-
-    return SparseEngine()
+    return DwpcEngine("sparse", metapath_dwpc, permutations.dwpc_null)
 
 
 def dwpc(
@@ -157,10 +184,9 @@ def dwpc_null(
     :param progress: called with (done, total) as permutations finish (sparse engine).
     :returns: the nulls.
     """
-    return dwpc_engine(engine, master=master).null(
-        graph, scores, permutations=permutations, seed=seed, multiplier=multiplier,
-        progress=progress,
-    )  # fmt: skip
+    run = dwpc_engine(engine, master=master).null
+    return run(graph, scores, permutations=permutations, seed=seed, multiplier=multiplier,
+               progress=progress)  # fmt: skip
 
 
 def open_graph(
@@ -204,3 +230,63 @@ def node_category(graph: Projection | SparseGraph, node: str) -> str:
     if isinstance(graph, SparseGraph):
         return graph.category(graph.index(node))
     return graph.nodes[node].category
+
+
+@dataclass(frozen=True)
+class MetapathEnrichment:
+    """How much more connected than chance a metapath is (for reports).
+
+    :param metapath: the categories.
+    :param observed_sum: the DWPC summed over all pairs.
+    :param null_mean: its mean over the permuted graphs.
+    :param enrichment: ``observed_sum / null_mean`` (inf when the mean is 0).
+    :param p_value: ``(1 + #{permuted sum >= observed}) / (1 + permutations)``.
+    :param permutations: the number of permuted graphs.
+    :param pairs: the pairs with a path.
+    """
+
+    metapath: tuple[str, ...]
+    observed_sum: float
+    null_mean: float
+    enrichment: float
+    p_value: float
+    permutations: int
+    pairs: int
+
+
+def metapath_enrichment(
+    graph: ArcGraph,
+    metapath: str | Sequence[str],
+    *,
+    permutations: int = 100,
+    seed: int = 0,
+    damping: float = DEFAULT_DAMPING,
+    engine: str = "sparse",
+) -> MetapathEnrichment:
+    """A metapath's DWPC over its permutation null, in one call (for the report).
+
+    :param graph: a projection or a sparse graph.
+    :param metapath: ``"Taxon>Metabolite>BoneOutcome"`` or a sequence of categories.
+    :param permutations: how many permuted graphs.
+    :param seed: the base seed.
+    :param damping: the damping exponent.
+    :param engine: ``"sparse"`` or ``"spark"``.
+    :returns: the enrichment.
+
+    >>> from gutbone.curation import load_curated
+    >>> found = metapath_enrichment(open_graph("sparse", load_curated()),
+    ...                             "Taxon>Metabolite>BoneOutcome", permutations=5)
+    >>> found.permutations, found.enrichment > 0, 1 / 6 <= found.p_value <= 1
+    (5, True, True)
+    """
+    scores = dwpc(graph, metapath, damping, engine=engine)
+    null = dwpc_null(graph, scores, permutations=permutations, seed=seed, engine=engine)
+    return MetapathEnrichment(
+        metapath=scores.metapath,
+        observed_sum=null.observed_sum,
+        null_mean=sum(null.null_sums) / permutations,
+        enrichment=null.enrichment,
+        p_value=null.metapath_p_value,
+        permutations=permutations,
+        pairs=scores.count_pairs(),
+    )

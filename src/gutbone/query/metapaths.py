@@ -70,10 +70,10 @@ code scores both.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Protocol, TypeAlias
+from typing import Any, NamedTuple, Protocol, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -94,6 +94,9 @@ __all__ = [
     "check_metapath",
     "metapath_dwpc",
     "simple_path_sums",
+    "simple_dwpc",
+    "PathCounts",
+    "CountRows",
     "step_arcs",
     "lookup",
 ]
@@ -196,6 +199,20 @@ class MetaedgeMatrix:
     matrix: sparse.csc_array
 
 
+class PathCounts(NamedTuple):
+    """Path counts and sign counts of a metapath's pairs (one matrix or array each)."""
+
+    path_counts: Any
+    mechanistic: Any
+    positive: Any
+    negative: Any
+
+
+#: The counts of some rows of a DWPC matrix (None: every row), each matrix with one row per
+#: requested row.
+CountRows = Callable[[NDArray[np.int64] | None], PathCounts]
+
+
 @dataclass(frozen=True)
 class DwpcPair:
     """One source-target pair of a :class:`DwpcMatrix` with at least one path.
@@ -247,11 +264,10 @@ class DwpcMatrix:
     :param rows: source node ids (nodes of the first category), sorted.
     :param columns: target node ids (nodes of the last category), sorted.
     :param dwpc: CSC matrix of degree-weighted path counts.
-    :param path_counts: CSC matrix of simple path counts (integers stored as floats).
-    :param method: ``"product"``, ``"inclusion-exclusion"`` or ``"enumeration"``.
-    :param mechanistic_counts: CSC matrix of the counts of paths without association hop.
-    :param positive_counts: CSC matrix of the counts of mechanistic paths of net sign +1.
-    :param negative_counts: CSC matrix of the counts of mechanistic paths of net sign -1.
+    :param method: ``"product"``, ``"inclusion-exclusion"``, ``"enumeration"`` or ``"spark"``.
+    :param count_rows: the path and sign counts of some rows (None: all rows), computed on
+        demand: :attr:`path_counts`, :attr:`mechanistic_counts`, :attr:`positive_counts` and
+        :attr:`negative_counts` (a top-k list needs them for its rows only).
     """
 
     metapath: tuple[str, ...]
@@ -261,11 +277,32 @@ class DwpcMatrix:
     rows: tuple[str, ...]
     columns: tuple[str, ...]
     dwpc: sparse.csc_array
-    path_counts: sparse.csc_array
     method: str
-    mechanistic_counts: sparse.csc_array
-    positive_counts: sparse.csc_array
-    negative_counts: sparse.csc_array
+    count_rows: CountRows = field(repr=False, compare=False)
+
+    @cached_property
+    def _counts(self) -> PathCounts:
+        return PathCounts(*(sparse.csc_array(m) for m in self.count_rows(None)))
+
+    @property
+    def path_counts(self) -> sparse.csc_array:
+        """CSC matrix of simple path counts (integers stored as floats)."""
+        return self._counts.path_counts
+
+    @property
+    def mechanistic_counts(self) -> sparse.csc_array:
+        """CSC matrix of the counts of paths without association hop."""
+        return self._counts.mechanistic
+
+    @property
+    def positive_counts(self) -> sparse.csc_array:
+        """CSC matrix of the counts of mechanistic paths of net sign +1."""
+        return self._counts.positive
+
+    @property
+    def negative_counts(self) -> sparse.csc_array:
+        """CSC matrix of the counts of mechanistic paths of net sign -1."""
+        return self._counts.negative
 
     @cached_property
     def _row_index(self) -> dict[str, int]:
@@ -354,7 +391,7 @@ class DwpcMatrix:
             r, c, values = r[keep], c[keep], values[keep]
         associative = np.zeros(len(r), dtype=bool)
         if mechanisms_first:
-            associative = lookup(self.mechanistic_counts, r, c) < 0.5
+            associative = self._row_counts(r, c).mechanistic < 0.5
         # rank score: mechanistic pairs above every associative one, then by DWPC
         score = values - np.where(associative, np.inf, 0.0)
         if top is not None and top < len(r):
@@ -367,7 +404,7 @@ class DwpcMatrix:
     def _entries(
         self, rows: Iterable[str] | None, columns: Iterable[str] | None
     ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        counts = sparse.coo_array(self.path_counts)
+        counts = sparse.coo_array(self.dwpc)  # the pairs with a path (weights are positive)
         keep = counts.data > 0
         for wanted, index, axis in ((rows, self._row_index, counts.row),
                                     (columns, self._column_index, counts.col)):  # fmt: skip
@@ -378,19 +415,20 @@ class DwpcMatrix:
                 keep &= mask[axis]
         return counts.row[keep].astype(np.int64), counts.col[keep].astype(np.int64)
 
+    def _row_counts(self, r: NDArray[np.int64], c: NDArray[np.int64]) -> PathCounts:
+        """Path and sign counts at (r[k], c[k]), computed for those rows only."""
+        wanted = np.unique(r)
+        counts = self.count_rows(wanted)
+        local = np.searchsorted(wanted, r)
+        return PathCounts(*(lookup(matrix, local, c) for matrix in counts))
+
     def _pair_objects(self, r: NDArray[np.int64], c: NDArray[np.int64]) -> list[DwpcPair]:
-        columns = [
-            lookup(matrix, r, c).tolist()
-            for matrix in (self.dwpc, self.path_counts, self.mechanistic_counts,
-                           self.positive_counts, self.negative_counts)
-        ]  # fmt: skip
+        columns = [lookup(self.dwpc, r, c).tolist()]
+        columns += [np.rint(values).astype(np.int64).tolist() for values in self._row_counts(r, c)]
         return [
-            DwpcPair(self.rows[i], self.columns[j], dwpc, round(count), round(mechanistic),
-                     round(positive), round(negative))
-            for i, j, dwpc, count, mechanistic, positive, negative in zip(
-                r.tolist(), c.tolist(), *columns, strict=True
-            )
-        ]  # fmt: skip
+            DwpcPair(self.rows[i], self.columns[j], *values)
+            for i, j, *values in zip(r.tolist(), c.tolist(), *columns, strict=True)
+        ]
 
 
 def lookup(matrix: Any, rows: NDArray[np.int64], cols: NDArray[np.int64]) -> NDArray[np.float64]:
@@ -742,28 +780,43 @@ def _simple_sums(
     return [_simple_sum(chain, members) for chain in chains]
 
 
-def _signed_counts(
+def _count_rows(
     projection: ArcGraph,
     categories: Sequence[str],
     allowed: frozenset[str] | None,
     min_rank: int | None,
-    members: Sequence[NDArray[np.int64]],
     method: str,
-) -> tuple[_Csr, _Csr, _Csr]:
-    """Counts of mechanistic paths, and of those of net sign +1 and -1 (module docstring)."""
-    chains = [
-        [
-            _step_counts(projection, source, target, allowed, min_rank, selection)
-            for source, target in zip(categories[:-1], categories[1:], strict=True)
+) -> CountRows:
+    """Path counts, mechanistic counts and those of net sign +1 and -1, on demand by rows.
+
+    With the ``product`` method only the requested rows of the first step enter the
+    products (a top-k list costs a few rows); other methods compute every row and slice.
+    """
+    members = [_members(projection, category) for category in categories]
+
+    def compute(rows: NDArray[np.int64] | None) -> PathCounts:
+        chains = [
+            [
+                _step_counts(projection, source, target, allowed, min_rank, selection)
+                for source, target in zip(categories[:-1], categories[1:], strict=True)
+            ]
+            for selection in ("all", "mechanistic", "directed", "signed")
         ]
-        for selection in ("mechanistic", "directed", "signed")
-    ]
-    mechanistic, directed, signed = _simple_sums(chains, members, method)
-    return (
-        _integral(mechanistic),
-        _integral(sparse.csr_array((directed + signed) / 2)),
-        _integral(sparse.csr_array((directed - signed) / 2)),
-    )
+        if rows is not None and method == "product":
+            chains = [[sparse.csr_array(chain[0][rows]), *chain[1:]] for chain in chains]
+        # enumeration needs one sparsity structure per call: every arc, then the mechanistic
+        sums = _simple_sums(chains[:1], members, method) + _simple_sums(chains[1:], members, method)
+        if rows is not None and method != "product":
+            sums = [sparse.csr_array(matrix[rows]) for matrix in sums]
+        counts, mechanistic, directed, signed = sums
+        return PathCounts(
+            _integral(counts),
+            _integral(mechanistic),
+            _integral(sparse.csr_array((directed + signed) / 2)),
+            _integral(sparse.csr_array((directed - signed) / 2)),
+        )
+
+    return compute
 
 
 def _integral(matrix: _Csr) -> _Csr:
@@ -839,6 +892,27 @@ def simple_path_sums(
     return path_counts, dwpc
 
 
+def simple_dwpc(
+    graph: ArcGraph,
+    categories: Sequence[str],
+    allowed: frozenset[str] | None,
+    min_rank: int | None,
+    damping: float,
+    method: str,
+) -> _Csr:
+    """DWPC over the simple paths of a checked metapath (arguments of :func:`simple_path_sums`).
+
+    With the ``product`` method and a damping it is one chain of degree-weighted step
+    matrices (the path counts are not needed for its support).
+    """
+    if method == "product" and damping > 0:
+        counts = check_metapath(graph, categories, allowed, min_rank)
+        dwpc = _chain([_degree_weight(matrix, damping) for matrix in counts])
+        dwpc.eliminate_zeros()
+        return dwpc
+    return simple_path_sums(graph, categories, allowed, min_rank, damping, method)[1]
+
+
 def metapath_dwpc(
     projection: ArcGraph,
     metapath: str | Sequence[str],
@@ -876,10 +950,7 @@ def metapath_dwpc(
     check_metapath(projection, categories, allowed, min_rank)
     members = [_members(projection, category) for category in categories]
     method = _choose_method(categories, members, method)
-    path_counts, dwpc = simple_path_sums(projection, categories, allowed, min_rank, damping, method)
-    mechanistic, positive, negative = _signed_counts(
-        projection, categories, allowed, min_rank, members, method
-    )
+    dwpc = simple_dwpc(projection, categories, allowed, min_rank, damping, method)
     return DwpcMatrix(
         metapath=categories,
         damping=float(damping),
@@ -888,9 +959,6 @@ def metapath_dwpc(
         rows=_ids(projection, categories[0]),
         columns=_ids(projection, categories[-1]),
         dwpc=dwpc.tocsc(),
-        path_counts=path_counts.tocsc(),
         method=method,
-        mechanistic_counts=mechanistic.tocsc(),
-        positive_counts=positive.tocsc(),
-        negative_counts=negative.tocsc(),
+        count_rows=_count_rows(projection, categories, allowed, min_rank, method),
     )

@@ -46,7 +46,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gutbone.errors import QueryError
-from gutbone.query.metapaths import ArcGraph, DwpcMatrix, lookup, simple_path_sums, step_arcs
+from gutbone.query.metapaths import ArcGraph, DwpcMatrix, lookup, simple_dwpc, step_arcs
 from gutbone.query.projection import SYMMETRIC_PREDICATES, ArcArrays, Projection, evidence_rank
 from gutbone.query.sparse_graph import SparseGraph, from_curated
 
@@ -101,24 +101,66 @@ def xswap(
     if m < 2:
         return objects
     n = int(max(subjects.max(), objects.max())) + 1
-    rounds = max(1, math.ceil(4 * multiplier))
-    for _ in range(rounds):
-        order = np.argsort(types + rng.random(m), kind="stable")  # shuffled within type
-        i, j = order[0 : m - 1 : 2], order[1:m:2]
-        ok = (types[i] == types[j]) & (rng.random(len(i)) < 0.5)  # half the pairs: no parity
-        ok &= (subjects[i] != objects[j]) & (subjects[j] != objects[i])
+    by_type = np.argsort(types, kind="stable")
+    bounds = np.searchsorted(types[by_type], np.arange(int(types.max()) + 2))
+    existing = np.sort(_keys(types, subjects, objects, symmetric, n))
+    for _ in range(max(1, math.ceil(4 * multiplier))):
+        i, j = _random_pairs(by_type, bounds, rng)
+        ok = (subjects[i] != objects[j]) & (subjects[j] != objects[i])
         i, j = i[ok], j[ok]
         key_i = _keys(types[i], subjects[i], objects[j], symmetric, n)
         key_j = _keys(types[j], subjects[j], objects[i], symmetric, n)
-        existing = np.sort(_keys(types, subjects, objects, symmetric, n))
-        ok = ~_member(key_i, existing) & ~_member(key_j, existing) & (key_i != key_j)
+        taken = _member(np.concatenate([key_i, key_j]), existing)
+        ok = ~taken[: len(key_i)] & ~taken[len(key_i) :] & (key_i != key_j)
         new_keys = np.concatenate([key_i[ok], key_j[ok]])
         unique, counts = np.unique(new_keys, return_counts=True)
         clash = unique[counts > 1]
-        ok[ok] = ~(_member(key_i[ok], clash) | _member(key_j[ok], clash))
+        if len(clash):
+            ok[ok] = ~(_member(key_i[ok], clash) | _member(key_j[ok], clash))
         i, j = i[ok], j[ok]
+        if len(i) == 0:
+            continue
+        old_keys = np.concatenate([
+            _keys(types[i], subjects[i], objects[i], symmetric, n),
+            _keys(types[j], subjects[j], objects[j], symmetric, n),
+        ])  # fmt: skip
         objects[i], objects[j] = objects[j], objects[i].copy()
+        existing = _replace_keys(existing, old_keys, np.concatenate([key_i[ok], key_j[ok]]))
     return objects
+
+
+def _random_pairs(
+    by_type: NDArray[np.int64], bounds: NDArray[np.int64], rng: np.random.Generator
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Disjoint random pairs of edges of the same type: a random half of a shuffled pairing."""
+    firsts, seconds = [], []
+    for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        if stop - start < 2:
+            continue
+        shuffled = by_type[start + rng.permutation(stop - start)]
+        half = (stop - start) // 2
+        chosen = rng.random(half) < 0.5  # a random half: no lock-step flipping of two edges
+        firsts.append(shuffled[:half][chosen])
+        seconds.append(shuffled[half : 2 * half][chosen])
+    if not firsts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    return np.concatenate(firsts), np.concatenate(seconds)
+
+
+def _replace_keys(
+    existing: NDArray[np.int64], old: NDArray[np.int64], new: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """The sorted keys with ``old`` removed (one copy each) and ``new`` inserted."""
+    old = np.sort(old)
+    at = np.searchsorted(existing, old)
+    # a key present several times (parallel edges): remove successive copies
+    first = np.concatenate([[True], old[1:] != old[:-1]])
+    run_start = np.maximum.accumulate(np.where(first, np.arange(len(old)), 0))
+    at = at + (np.arange(len(old)) - run_start)
+    kept = np.delete(existing, at)
+    new = np.sort(new)
+    return np.insert(kept, np.searchsorted(kept, new), new)
 
 
 def _keys(
@@ -135,10 +177,15 @@ def _keys(
 
 
 def _member(values: NDArray[np.int64], sorted_keys: NDArray[np.int64]) -> NDArray[np.bool_]:
-    if len(sorted_keys) == 0:
-        return np.zeros(len(values), dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
-    return sorted_keys[at] == values
+    """Whether each value is one of the sorted keys (needles sorted first: cache-friendly)."""
+    found = np.zeros(len(values), dtype=bool)
+    if len(sorted_keys) == 0 or len(values) == 0:
+        return found
+    order = np.argsort(values)
+    needles = values[order]
+    at = np.minimum(np.searchsorted(sorted_keys, needles), len(sorted_keys) - 1)
+    found[order] = sorted_keys[at] == needles
+    return found
 
 
 @dataclass(frozen=True)
@@ -329,7 +376,7 @@ def permuted_graph(task: NullTask, index: int) -> SparseGraph:
 
 def _permuted_dwpc(task: NullTask, index: int) -> tuple[NDArray[np.float64], float]:
     permuted = permuted_graph(task, index)
-    _, dwpc = simple_path_sums(
+    dwpc = simple_dwpc(
         permuted, task.categories, task.allowed, task.min_rank, task.damping, task.method
     )
     return lookup(dwpc, task.rows, task.cols), float(dwpc.sum())

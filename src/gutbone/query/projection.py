@@ -394,7 +394,6 @@ def build_projection(data: CuratedData) -> Projection:
         codes[i] = category_code.get(node.category, -1)
 
     predicate_names = tuple(sorted(vocabulary.predicates))
-    predicate_code = {name: i for i, name in enumerate(predicate_names)}
     arcs: dict[tuple[str, str], list[Step]] = {}
     edges = _all_edges(data)
     for edge_id in sorted(edges):
@@ -411,6 +410,27 @@ def build_projection(data: CuratedData) -> Projection:
     graph.add_nodes_from((node_id, {"info": nodes[node_id]}) for node_id in node_ids)
     graph.add_edges_from((u, v, {"steps": tuple(steps)}) for (u, v), steps in arcs.items())
 
+    projection = Projection(
+        data=data,
+        vocabulary=vocabulary,
+        graph=graph,
+        nodes=nodes,
+        node_ids=node_ids,
+        predicate_names=predicate_names,
+        arcs=_arc_arrays(arcs, index, {name: i for i, name in enumerate(predicate_names)}),
+        node_index=index,
+        category_table=category_table,
+        node_category_codes=codes,
+    )
+    return projection
+
+
+def _arc_arrays(
+    arcs: Mapping[tuple[str, str], list[Step]],
+    index: Mapping[str, int],
+    predicate_code: Mapping[str, int],
+) -> ArcArrays:
+    """The projection's steps as arrays, in arc order."""
     count = sum(len(steps) for steps in arcs.values())
     tail = np.empty(count, dtype=np.int64)
     head = np.empty(count, dtype=np.int64)
@@ -428,17 +448,4 @@ def build_projection(data: CuratedData) -> Projection:
             weight_array[position] = step.weight
             sign_array[position] = step.edge.sign
             position += 1
-
-    projection = Projection(
-        data=data,
-        vocabulary=vocabulary,
-        graph=graph,
-        nodes=nodes,
-        node_ids=node_ids,
-        predicate_names=predicate_names,
-        arcs=ArcArrays(tail, head, predicate, rank_array, weight_array, sign_array),
-        node_index=index,
-        category_table=category_table,
-        node_category_codes=codes,
-    )
-    return projection
+    return ArcArrays(tail, head, predicate, rank_array, weight_array, sign_array)

@@ -29,6 +29,7 @@ them :func:`spark_session` raises :class:`SparkUnavailable`.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -38,7 +39,13 @@ import numpy as np
 from scipy import sparse
 
 from gutbone.errors import QueryError
-from gutbone.query.metapaths import DEFAULT_DAMPING, ArcGraph, DwpcMatrix, parse_metapath
+from gutbone.query.metapaths import (
+    DEFAULT_DAMPING,
+    ArcGraph,
+    DwpcMatrix,
+    PathCounts,
+    parse_metapath,
+)
 from gutbone.query.permutations import (
     DEFAULT_MULTIPLIER,
     DwpcNull,
@@ -57,6 +64,8 @@ from gutbone.vocabulary import Vocabulary
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame, SparkSession
 
+    from gutbone.query.engines import DwpcEngine
+
 __all__ = [
     "DEFAULT_MASTER",
     "SparkUnavailable",
@@ -66,7 +75,7 @@ __all__ = [
     "dwpc_frame",
     "spark_dwpc",
     "spark_dwpc_null",
-    "SparkEngine",
+    "spark_engine",
 ]
 
 #: Spark master used when none is given: all local cores.
@@ -350,6 +359,8 @@ _SIGN_OUTPUTS = (
     ("p", "positive_path_count"),
     ("q", "negative_path_count"),
 )
+#: The collected columns, in :class:`~gutbone.query.metapaths.PathCounts` order.
+_COUNT_OUTPUTS = ("path_count", *(name for _, name in _SIGN_OUTPUTS))
 
 
 def _combine(F: Any) -> list[Any]:  # noqa: N803 - pyspark.sql.functions, imported lazily
@@ -409,13 +420,11 @@ def spark_dwpc(
     shape = (len(labels[0]), len(labels[1]))
     r = np.array([positions[0][row["source"]] for row in rows_found], dtype=np.int64)
     c = np.array([positions[1][row["target"]] for row in rows_found], dtype=np.int64)
-    counts = np.array([float(row["path_count"]) for row in rows_found])
-    values = np.array([float(row["dwpc"]) for row in rows_found])
-    matrix: Any = sparse.csc_array
-    signed = {
-        name: matrix((np.array([float(row[name]) for row in rows_found]), (r, c)), shape=shape)
-        for _, name in _SIGN_OUTPUTS
-    }
+    def column(name: str) -> sparse.csr_array:
+        values = np.array([float(row[name]) for row in rows_found])
+        return sparse.csr_array((values, (r, c)), shape=shape)
+
+    counts = PathCounts(*(column(name) for name in _COUNT_OUTPUTS))
     return DwpcMatrix(
         metapath=categories,
         damping=float(damping),
@@ -423,12 +432,11 @@ def spark_dwpc(
         min_evidence=min_evidence,
         rows=labels[0],
         columns=labels[1],
-        dwpc=matrix((values, (r, c)), shape=shape),
-        path_counts=matrix((counts, (r, c)), shape=shape),
+        dwpc=sparse.csc_array(column("dwpc")),
         method="spark",
-        mechanistic_counts=signed["mechanistic_path_count"],
-        positive_counts=signed["positive_path_count"],
-        negative_counts=signed["negative_path_count"],
+        count_rows=lambda wanted: counts
+        if wanted is None
+        else PathCounts(*(sparse.csr_array(m[wanted]) for m in counts)),
     )
 
 
@@ -439,6 +447,7 @@ def spark_dwpc_null(
     permutations: int,
     seed: int = 0,
     multiplier: float = DEFAULT_MULTIPLIER,
+    progress: Progress | None = None,
     spark: SparkSession | None = None,
     master: str | None = None,
 ) -> DwpcNull:
@@ -454,6 +463,8 @@ def spark_dwpc_null(
     :param permutations: how many permuted graphs.
     :param seed: the base seed.
     :param multiplier: swap attempts per edge.
+    :param progress: called with (permutations, permutations) once all are done (the
+        executors report no finer progress).
     :param spark: a running session (else one is started on ``master``).
     :param master: Spark master URL when no session is given.
     :returns: the nulls.
@@ -473,48 +484,22 @@ def spark_dwpc_null(
         )
     finally:
         shared.unpersist()
+    if progress is not None:
+        progress(permutations, permutations)
     return null_from_sums(task, scores, permutations, sums)
 
 
-class SparkEngine:
-    """The "spark" engine of :mod:`gutbone.query.engines` on one Spark master.
+def spark_engine(master: str | None = None) -> DwpcEngine:
+    """The "spark" engine of :mod:`gutbone.query.engines` on one master.
 
     :param master: the Spark master URL (:data:`DEFAULT_MASTER` when None); the session
         starts on first use.
+    :returns: the engine.
     """
+    from gutbone.query.engines import DwpcEngine
 
-    name = "spark"
-
-    def __init__(self, master: str | None = None) -> None:
-        self.master = master
-
-    def dwpc(
-        self,
-        graph: ArcGraph,
-        metapath: str | Sequence[str],
-        damping: float,
-        *,
-        predicates: Iterable[str] | None = None,
-        min_evidence: str | None = None,
-    ) -> DwpcMatrix:
-        """Scores of every pair of a metapath (:func:`spark_dwpc`)."""
-        return spark_dwpc(
-            graph, metapath, damping, predicates=predicates, min_evidence=min_evidence,
-            master=self.master,
-        )  # fmt: skip
-
-    def null(
-        self,
-        graph: ArcGraph,
-        scores: DwpcMatrix,
-        *,
-        permutations: int,
-        seed: int,
-        multiplier: float,
-        progress: Progress | None = None,
-    ) -> DwpcNull:
-        """Permutation nulls on the executors (:func:`spark_dwpc_null`; no progress)."""
-        return spark_dwpc_null(
-            graph, scores, permutations=permutations, seed=seed, multiplier=multiplier,
-            master=self.master,
-        )  # fmt: skip
+    return DwpcEngine(
+        "spark",
+        functools.partial(spark_dwpc, master=master),
+        functools.partial(spark_dwpc_null, master=master),
+    )

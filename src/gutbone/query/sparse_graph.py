@@ -225,36 +225,15 @@ def build_sparse_graph(
     (('a', 'b'), [1], [0])
     """
     vocabulary = load_vocabulary()
-    ids = np.asarray(node_ids, dtype=object)
-    order = np.argsort(ids, kind="stable")
-    sorted_ids = ids[order]
-    if len(sorted_ids) > 1 and bool(np.any(sorted_ids[1:] == sorted_ids[:-1])):
-        duplicated = sorted({str(x) for x in sorted_ids[1:][sorted_ids[1:] == sorted_ids[:-1]]})
-        raise QueryError(f"duplicate node ids: {', '.join(duplicated[:5])}")
-    position = np.empty(len(ids), dtype=np.int64)
-    position[order] = np.arange(len(ids), dtype=np.int64)
+    sorted_ids, order, position = _sorted_nodes(node_ids)
     category_table = tuple(sorted(vocabulary.categories))
     category_code = {name: i for i, name in enumerate(category_table)}
     inverse, uniques = _factorize(node_categories)
     codes = np.array([category_code.get(str(u), -1) for u in uniques], dtype=np.int16)
     codes = codes[inverse][order] if len(uniques) else np.zeros(0, dtype=np.int16)
     predicate_names = tuple(sorted(vocabulary.predicates))
-    predicate_inverse, predicate_uniques = _factorize(predicates)
-    unknown = [str(p) for p in predicate_uniques if str(p) not in vocabulary.predicates]
-    if unknown:
-        raise QueryError(f"unknown predicate {', '.join(map(repr, unknown))}")
-    predicate_code = np.array(
-        [predicate_names.index(str(p)) for p in predicate_uniques], dtype=np.int16
-    )[predicate_inverse]
+    predicate_code, evidence_code = _edge_codes(vocabulary, predicates, evidence_types)
     n = len(predicate_code)
-    evidence_code = np.full(n, -1, dtype=np.int16)
-    names = tuple(vocabulary.evidence_types)
-    if evidence_types is not None:
-        ev_inverse, ev_uniques = _factorize(evidence_types)
-        lookup = np.array(
-            [names.index(str(e)) if str(e) in names else -1 for e in ev_uniques] + [-1]
-        )
-        evidence_code = lookup[ev_inverse].astype(np.int16)
     sign = np.zeros(n, dtype=np.int8) if signs is None else np.asarray(signs, dtype=np.int8)
     return _assemble(
         vocabulary,
@@ -274,6 +253,46 @@ def build_sparse_graph(
         edge_file=edge_file,
         derived_names=tuple(derived_names),
     )
+
+
+def _sorted_nodes(
+    node_ids: Sequence[str] | NDArray[Any],
+) -> tuple[NDArray[Any], NDArray[np.int64], NDArray[np.int64]]:
+    """Sorted ids, the sorting order and each input node's sorted position (unique ids)."""
+    ids = np.asarray(node_ids, dtype=object)
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    if len(sorted_ids) > 1 and bool(np.any(sorted_ids[1:] == sorted_ids[:-1])):
+        duplicated = sorted({str(x) for x in sorted_ids[1:][sorted_ids[1:] == sorted_ids[:-1]]})
+        raise QueryError(f"duplicate node ids: {', '.join(duplicated[:5])}")
+    position = np.empty(len(ids), dtype=np.int64)
+    position[order] = np.arange(len(ids), dtype=np.int64)
+    return sorted_ids, order.astype(np.int64), position
+
+
+def _edge_codes(
+    vocabulary: Vocabulary,
+    predicates: Sequence[str] | NDArray[Any],
+    evidence_types: Sequence[str] | NDArray[Any] | None,
+) -> tuple[NDArray[np.int16], NDArray[np.int16]]:
+    """Predicate codes (in sorted predicate names) and evidence codes (-1: unknown)."""
+    predicate_names = tuple(sorted(vocabulary.predicates))
+    predicate_inverse, predicate_uniques = _factorize(predicates)
+    unknown = [str(p) for p in predicate_uniques if str(p) not in vocabulary.predicates]
+    if unknown:
+        raise QueryError(f"unknown predicate {', '.join(map(repr, unknown))}")
+    predicate_code = np.array(
+        [predicate_names.index(str(p)) for p in predicate_uniques], dtype=np.int16
+    )[predicate_inverse]
+    evidence_code = np.full(len(predicate_code), -1, dtype=np.int16)
+    names = tuple(vocabulary.evidence_types)
+    if evidence_types is not None:
+        ev_inverse, ev_uniques = _factorize(evidence_types)
+        lookup = np.array(
+            [names.index(str(e)) if str(e) in names else -1 for e in ev_uniques] + [-1]
+        )
+        evidence_code = lookup[ev_inverse].astype(np.int16)
+    return predicate_code, evidence_code
 
 
 def _factorize(values: Sequence[str] | NDArray[Any]) -> tuple[NDArray[np.int64], list[str]]:

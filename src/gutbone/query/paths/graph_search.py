@@ -10,7 +10,7 @@ found are those counted by :func:`gutbone.query.metapaths.metapath_dwpc`.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from gutbone.errors import QueryError
@@ -164,6 +164,42 @@ def _keep(
     collector.add(path, key)
 
 
+def _depth_first(
+    projection: Projection,
+    sources: Iterable[str],
+    limits: PathLimits,
+    collector: _Found,
+    admits: Callable[[int, str], bool],
+    complete: Callable[[int, str], bool],
+) -> None:
+    """Simple paths from the sources, depth first, into the collector.
+
+    Hop ``k`` (0-based) may enter ``head`` when ``admits(k, head)``; the path is then
+    complete when ``complete(k, head)``, else it grows.
+    """
+    graph = projection.graph
+
+    def extend(nodes: list[str], steps: list[Step], score: float, associative: bool) -> None:
+        hop = len(steps)
+        for head, data in graph.succ[nodes[-1]].items():
+            if head in nodes or not admits(hop, head):
+                continue
+            for step, new_score, now_associative in _onward(
+                data, limits, collector, score, associative
+            ):
+                steps.append(step)
+                nodes.append(head)
+                if complete(hop, head):
+                    _keep(collector, limits, nodes, steps, new_score, now_associative)
+                else:
+                    extend(nodes, steps, new_score, now_associative)
+                nodes.pop()
+                steps.pop()
+
+    for source in sources:
+        extend([source], [], 1.0, False)
+
+
 def _search_metapath(
     projection: Projection,
     sources: tuple[str, ...],
@@ -182,28 +218,14 @@ def _search_metapath(
         levels[-1] = set(targets)
     else:
         levels = list(_backward_levels(projection, categories, targets, limits))
-
-    def extend(nodes: list[str], steps: list[Step], score: float, associative: bool) -> None:
-        position = len(nodes) - 1
-        ahead = levels[position + 1]
-        for head, data in graph.succ[nodes[-1]].items():
-            if head not in ahead or head in nodes:
-                continue
-            for step, new_score, now_associative in _onward(
-                data, limits, collector, score, associative
-            ):
-                steps.append(step)
-                nodes.append(head)
-                if position + 1 == last:
-                    _keep(collector, limits, nodes, steps, new_score, now_associative)
-                else:
-                    extend(nodes, steps, new_score, now_associative)
-                nodes.pop()
-                steps.pop()
-
-    for source in sources:
-        if source in levels[0]:
-            extend([source], [], 1.0, False)
+    _depth_first(
+        projection,
+        (source for source in sources if source in levels[0]),
+        limits,
+        collector,
+        admits=lambda hop, head: head in levels[hop + 1],
+        complete=lambda hop, head: hop + 1 == last,
+    )
 
 
 def _search_free(
@@ -213,31 +235,17 @@ def _search_free(
     limits: PathLimits,
     collector: _Found,
 ) -> None:
-    graph = projection.graph
     max_length = limits.max_length
     target_set = set(targets)
     distance = _backward_distances(projection, targets, max_length, limits)
-
-    def extend(nodes: list[str], steps: list[Step], score: float, associative: bool) -> None:
-        remaining = max_length - len(steps) - 1
-        for head, data in graph.succ[nodes[-1]].items():
-            if head in nodes or distance.get(head, max_length + 1) > remaining:
-                continue
-            for step, new_score, now_associative in _onward(
-                data, limits, collector, score, associative
-            ):
-                steps.append(step)
-                nodes.append(head)
-                if head in target_set:
-                    _keep(collector, limits, nodes, steps, new_score, now_associative)
-                else:
-                    extend(nodes, steps, new_score, now_associative)
-                nodes.pop()
-                steps.pop()
-
-    for source in sources:
-        if distance.get(source, max_length + 1) <= max_length:
-            extend([source], [], 1.0, False)
+    _depth_first(
+        projection,
+        (source for source in sources if distance.get(source, max_length + 1) <= max_length),
+        limits,
+        collector,
+        admits=lambda hop, head: distance.get(head, max_length + 1) <= max_length - hop - 1,
+        complete=lambda hop, head: head in target_set,
+    )
 
 
 def _hit(
