@@ -431,9 +431,9 @@ for k in best:
 
 def worker_permutations(size: int) -> dict[str, Any]:
     """100 permutations + DWPC with the sparse engine; one hetmatpy permutation."""
+    from gutbone.interop.readers.sparse_kgx import read_kgx
     from gutbone.query.engines import dwpc, dwpc_null
     from gutbone.query.metapaths import arc_blocks
-    from gutbone.query.sparse_graph import read_kgx
 
     graph = read_kgx(generate.folder(size))
     arc_blocks(graph)
