@@ -6,8 +6,9 @@ An engine is a :class:`DwpcEngine`: two functions of one module that follow the
 * ``"sparse"``: scipy.sparse products in this process
   (:func:`gutbone.query.metapaths.metapath_dwpc`), permutations in memory
   (:func:`gutbone.query.permutations.dwpc_null`);
-* ``"spark"`` (:func:`gutbone.query.spark_engine.spark_engine`): a chain of Spark DataFrame
-  joins on any Spark master, permutations spread over the executors.
+* ``"spark"``: a chain of Spark DataFrame joins on any Spark master
+  (:func:`gutbone.query.spark_engine.spark_dwpc`), permutations spread over the executors
+  (:func:`gutbone.query.spark_engine.spark_dwpc_null`).
 
 Both take either graph (the networkx :class:`~gutbone.query.projection.Projection` of the
 curated tables, or a :class:`~gutbone.query.sparse_graph.SparseGraph` read from KGX) and
@@ -25,6 +26,7 @@ work on either graph.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,9 +125,13 @@ def dwpc_engine(name: str, *, master: str | None = None) -> DwpcEngine:
     if name not in DWPC_ENGINES:
         raise QueryError(f"unknown DWPC engine {name!r} (known: {', '.join(DWPC_ENGINES)})")
     if name == "spark":
-        from gutbone.query.spark_engine import spark_engine
+        from gutbone.query.spark_engine import spark_dwpc, spark_dwpc_null
 
-        return spark_engine(master)
+        return DwpcEngine(
+            "spark",
+            functools.partial(spark_dwpc, master=master),
+            functools.partial(spark_dwpc_null, master=master),
+        )
     if master is not None:
         raise QueryError("a Spark master is only used by the spark engine")
     return DwpcEngine("sparse", metapath_dwpc, permutations.dwpc_null)

@@ -29,7 +29,6 @@ them :func:`spark_session` raises :class:`SparkUnavailable`.
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -64,7 +63,6 @@ from gutbone.vocabulary import Vocabulary
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame, SparkSession
 
-    from gutbone.query.engines import DwpcEngine
 
 __all__ = [
     "DEFAULT_MASTER",
@@ -75,7 +73,6 @@ __all__ = [
     "dwpc_frame",
     "spark_dwpc",
     "spark_dwpc_null",
-    "spark_engine",
 ]
 
 #: Spark master used when none is given: all local cores.
@@ -487,19 +484,3 @@ def spark_dwpc_null(
     if progress is not None:
         progress(permutations, permutations)
     return null_from_sums(task, scores, permutations, sums)
-
-
-def spark_engine(master: str | None = None) -> DwpcEngine:
-    """The "spark" engine of :mod:`gutbone.query.engines` on one master.
-
-    :param master: the Spark master URL (:data:`DEFAULT_MASTER` when None); the session
-        starts on first use.
-    :returns: the engine.
-    """
-    from gutbone.query.engines import DwpcEngine
-
-    return DwpcEngine(
-        "spark",
-        functools.partial(spark_dwpc, master=master),
-        functools.partial(spark_dwpc_null, master=master),
-    )
