@@ -25,6 +25,12 @@ For each size (graphs from ``benchmarks/generate.py``, written once under
   1e7-edge networkx graph takes minutes and ~6.5 GB). Results are cross-checked: the
   DWPC of every anchor must equal gutbone's, the top-k scores must agree.
 
+* engines (``print_engines``): at 1e6 edges, 100 DWPC permutations (XSwap per edge type) +
+  DWPC in CPU seconds (goal <= 5 min) against one hetmatpy ``HetMat.permute_graph``
+  permutation + DWPC times 100; at every size, ``gutbone paths --kgx DIR --engine sparse
+  --top 10`` as a whole process (CPU, getrusage) against a plain pandas + scipy script giving
+  the same top 10 (goal <= 1.5x), with the command's start-up shown apart.
+
 Ratios are gutbone / anchor (below 1: gutbone is faster). Run:
 
     python benchmarks/scale.py                 # 1e5, 1e6, 1e7 (about 10 minutes here)
