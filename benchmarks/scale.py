@@ -31,7 +31,9 @@ For each size (graphs from ``benchmarks/generate.py``, written once under
   --top 10`` as a whole process (CPU, getrusage) against a plain pandas + scipy script giving
   the same top 10 (goal <= 1.5x), with the command's start-up shown apart.
 
-Ratios are gutbone / anchor (below 1: gutbone is faster). Run:
+Ratios are gutbone / anchor (below 1: gutbone is faster). The in-process timings of the
+paths worker are CPU seconds of that process (``time.process_time``): on the shared 2-core
+machine wall times mostly measure the other jobs. Run:
 
     python benchmarks/scale.py                 # 1e5, 1e6, 1e7 (about 10 minutes here)
     python benchmarks/scale.py --sizes 1e5,1e6
@@ -159,11 +161,13 @@ def _iri(curie: str) -> str:
 
 
 def _timed(function: Any, repeat: int = 1) -> tuple[float, Any]:
+    """Median CPU seconds of this process (single-threaded work: comparable on a shared
+    machine, where wall time depends on the other jobs) and the last result."""
     times, result = [], None
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = time.process_time()
         result = function()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return statistics.median(times), result
 
 
