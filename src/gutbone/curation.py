@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import TypeVar
 
 from gutbone.errors import CurationError, InputError, Problem
 from gutbone.identifiers import check_curie, check_id
-from gutbone.ingest.cell_ontology import OBO_FILE, Ontology, load_obo
+from gutbone.labels import LabelChecker, load_label_checker
 from gutbone.resources import data_dir
+from gutbone.suggest import unknown_value
 from gutbone.tables import parse_count, parse_decimal, read_csv, within
 from gutbone.vocabulary import MEASURES, MODEL_SYSTEMS, load_vocabulary
 
@@ -82,6 +84,7 @@ OUTCOME_COLUMNS = (
 )  # fmt: skip
 #: English rendering column -> the column it translates; required when that one has Chinese.
 TRANSLATION_COLUMNS = {"quote_en": "quote", "locator_en": "locator"}
+_N = TypeVar("_N", Decimal, int)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 DISCREPANCY_COLUMNS = (
     "id", "source", "locator", "kind", "claim", "claim_en", "printed", "recomputed",
@@ -115,7 +118,14 @@ _REQUIRED = {
     ),  # fmt: skip
     "outcomes": ("id", "edge", "study_file", "measure", "model"),
     "discrepancies": (
-        "id", "source", "locator", "kind", "claim", "claim_en", "printed", "recomputed",
+        "id",
+        "source",
+        "locator",
+        "kind",
+        "claim",
+        "claim_en",
+        "printed",
+        "recomputed",
         "explanation",
     ),  # fmt: skip
 }
@@ -136,14 +146,18 @@ class Source:
 
     id: str
     kind: str
+    """One of :data:`SOURCE_KINDS`."""
     title: str
     citation: str = ""
     year: str = ""
     doi: str = ""
     seed_file: str = ""
+    """A bundled text under ``seeds/``: rows citing the source quote it exactly."""
     note: str = ""
     pmid: str = ""
+    """PubMed id(s), ``|``-separated."""
     infores: str = ""
+    """``infores:`` id of the primary knowledge source (then version and license are due)."""
     version: str = ""
     license: str = ""
     url: str = ""
@@ -370,31 +384,51 @@ def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split("|") if part.strip())
 
 
+def _number(
+    table: _Table, row: int, column: str, value: str, parse: Callable[[str], _N]
+) -> _N | None:
+    """``parse(value)``, or None when the field is empty or (a problem recorded) invalid."""
+    if not value:
+        return None
+    try:
+        return parse(value)
+    except ValueError as exc:
+        table.problem(row, column, str(exc))
+        return None
+
+
 def _decimal(table: _Table, row: int, column: str, value: str) -> Decimal | None:
-    if not value:
-        return None
-    try:
-        return parse_decimal(value)
-    except ValueError as exc:
-        table.problem(row, column, str(exc))
-        return None
+    return _number(table, row, column, value, parse_decimal)
 
 
-def _integer(table: _Table, row: int, column: str, value: str) -> int | None:
-    if not value:
-        return None
-    try:
-        return parse_count(value)
-    except ValueError as exc:
-        table.problem(row, column, str(exc))
-        return None
+def _check_choice(
+    table: _Table, row: int, column: str, value: str, allowed: Sequence[str], what: str = ""
+) -> None:
+    """Record a problem when ``value`` is given and is none of ``allowed`` (with a hint)."""
+    if value and value not in allowed:
+        table.problem(row, column, unknown_value(value, allowed, what))
 
 
-def _check_id(table: _Table, row: int, kind: str, value: str) -> None:
-    """Record a problem when ``value`` is not a safe id of ``kind``."""
-    problem = check_id(kind, value)
+def _keep(table: _Table, row: int, kind: str, key: str, first: str | None) -> bool:
+    """Whether a row with id ``key`` is kept: it has an id, safe and not seen before.
+
+    A repeated id is a problem (``first`` says where the id was first seen); the row's
+    other fields are checked all the same, so one duplicate hides no other mistake.
+    """
+    if not key:
+        return False
+    if first is not None:
+        table.problem(row, "id", f"duplicate id {key!r} (first at {first})")
+        return False
+    problem = check_curie(key) if kind == "node" else check_id(kind, key)
     if problem:
         table.problem(row, "id", problem)
+    return True
+
+
+def _first(known: Mapping[str, Node | Edge | Outcome | Discrepancy], key: str) -> str | None:
+    """The record (``file:row``) of the row that first used ``key``, if any."""
+    return known[key].record if key in known else None
 
 
 def load_curated(root: str | os.PathLike[str] | None = None) -> CuratedData:
@@ -425,9 +459,9 @@ def load_curated(root: str | os.PathLike[str] | None = None) -> CuratedData:
         _read_sources(table, data)
     node_tables += ingested["nodes"]
     edge_tables += ingested["edges"]
-    cell_ontology = _cell_ontology(folder)
+    labels = load_label_checker(folder)
     for table in node_tables:
-        _read_nodes(table, data, cell_ontology)
+        _read_nodes(table, data, labels)
     _check_broader(node_tables, data)
     for table in edge_tables:
         _read_edges(table, data)
@@ -453,33 +487,16 @@ def _ingested_tables(folder: Path, problems: list[Problem]) -> dict[str, list[_T
     return found
 
 
-def _cell_ontology(folder: Path) -> Ontology | None:
-    """The Cell Ontology bundled with the data folder (or with gutbone), if any."""
-    for root in (folder, data_dir()):
-        path = root / "external" / "cell-ontology" / OBO_FILE
-        if path.is_file():
-            return load_obo(path, _display(path))
-    return None
-
-
 def _read_sources(table: _Table, data: CuratedData) -> None:
-    first_seen = {source_id: 0 for source_id in data.sources}
+    first_seen = {source_id: "another table" for source_id in data.sources}
     for row_number, row in table.rows(SOURCE_COLUMNS):
         source_id = row["id"]
-        if not source_id:
-            continue
-        if source_id in first_seen:
-            where = f"row {first_seen[source_id]}" if first_seen[source_id] else "another table"
-            table.problem(row_number, "id", f"duplicate id {source_id!r} (first at {where})")
-            continue
-        first_seen[source_id] = row_number
-        _check_id(table, row_number, "source", source_id)
-        if row["kind"] and row["kind"] not in SOURCE_KINDS:
-            table.problem(
-                row_number, "kind", f"{row['kind']!r} is not one of {', '.join(SOURCE_KINDS)}"
-            )
+        kept = _keep(table, row_number, "source", source_id, first_seen.get(source_id))
+        _check_choice(table, row_number, "kind", row["kind"], SOURCE_KINDS)
         _check_source_provenance(table, row_number, row)
-        data.sources[source_id] = Source(**{name: row.get(name, "") for name in SOURCE_COLUMNS})
+        if kept:
+            first_seen[source_id] = f"row {row_number}"
+            data.sources[source_id] = Source(**{name: row.get(name, "") for name in SOURCE_COLUMNS})
 
 
 _PMID = re.compile(r"^[1-9][0-9]{0,8}(\|[1-9][0-9]{0,8})*$")
@@ -510,53 +527,43 @@ def _check_sources(table: _Table, row_number: int, value: str, data: CuratedData
             table.problem(row_number, "source", f"unknown source {source!r} (not in sources.csv)")
 
 
-def _read_nodes(table: _Table, data: CuratedData, cell_ontology: Ontology | None) -> None:
+def _read_nodes(table: _Table, data: CuratedData, labels: LabelChecker) -> None:
     """Read node rows; a row of an ingested table whose id is already a node is merged.
 
     Merging keeps the earlier node (hand-curated nodes come first) and adds the ingested
-    row's sources to it. A ``CL:`` id is checked against the Cell Ontology.
+    row's sources to it. Labels are checked against the offline name sources
+    (:mod:`gutbone.labels`).
     """
-    vocabulary = load_vocabulary()
+    categories = tuple(load_vocabulary().categories)
     for row_number, row in table.rows(NODE_COLUMNS):
         node_id = row["id"]
-        if not node_id:
-            continue
-        problem = check_curie(node_id)
-        if problem:
-            table.problem(row_number, "id", problem)
-        elif node_id.startswith("CL:") and cell_ontology is not None:
-            mismatch = cell_ontology.problem(node_id, row["label"])
+        merged = table.ingested and node_id in data.nodes
+        first = None if merged else _first(data.nodes, node_id)
+        kept = _keep(table, row_number, "node", node_id, first)
+        if kept and not check_curie(node_id):
+            mismatch = labels.problem(node_id, row["label"], _split(row.get("synonyms", "")))
             if mismatch:
-                table.problem(row_number, "label" if "label" in mismatch else "id", mismatch)
-        if table.ingested and node_id in data.nodes:
-            known = data.nodes[node_id]
-            added = tuple(s for s in _split(row["source"]) if s not in known.sources)
-            data.nodes[node_id] = replace(known, sources=known.sources + added)
-            continue
-        if node_id in data.nodes:
-            table.problem(
-                row_number,
-                "id",
-                f"duplicate id {node_id!r} (first at {data.nodes[node_id].record})",
-            )
-            continue
-        category = row["category"]
-        if category and not vocabulary.is_category(category):
-            table.problem(row_number, "category", f"{category!r} is not a known category")
+                table.problem(row_number, mismatch.field, mismatch.message)
+        _check_choice(table, row_number, "category", row["category"], categories, "category")
         _check_sources(table, row_number, row["source"], data)
         if node_id.startswith("gutbone:") and not row.get("note"):
             table.problem(row_number, "note", "a local gutbone: id needs a note saying why")
-        data.nodes[node_id] = Node(
-            id=node_id,
-            label=row["label"],
-            category=category,
-            synonyms=_split(row.get("synonyms", "")),
-            sources=_split(row["source"]),
-            broader=row.get("broader", ""),
-            xrefs=_split(row.get("xref", "")),
-            note=row.get("note", ""),
-            record=table.record(row_number),
-        )
+        if merged:
+            known = data.nodes[node_id]
+            added = tuple(s for s in _split(row["source"]) if s not in known.sources)
+            data.nodes[node_id] = replace(known, sources=known.sources + added)
+        elif kept:
+            data.nodes[node_id] = Node(
+                id=node_id,
+                label=row["label"],
+                category=row["category"],
+                synonyms=_split(row.get("synonyms", "")),
+                sources=_split(row["source"]),
+                broader=row.get("broader", ""),
+                xrefs=_split(row.get("xref", "")),
+                note=row.get("note", ""),
+                record=table.record(row_number),
+            )
 
 
 def _check_broader(tables: list[_Table], data: CuratedData) -> None:
@@ -593,70 +600,66 @@ def _broader_cycles(nodes: Mapping[str, Node]) -> list[list[str]]:
     return cycles
 
 
+def _identified_rows(
+    table: _Table, kind: str, known: Mapping[str, Edge | Outcome | Discrepancy]
+) -> Iterator[tuple[int, dict[str, str], bool]]:
+    """Rows of an edge, outcome or discrepancy table, each with whether it is kept."""
+    columns = {"edge": EDGE_COLUMNS, "outcome": OUTCOME_COLUMNS}.get(kind, DISCREPANCY_COLUMNS)
+    for row_number, row in table.rows(columns):
+        yield row_number, row, _keep(table, row_number, kind, row["id"], _first(known, row["id"]))
+
+
 def _read_edges(table: _Table, data: CuratedData) -> None:
+    for row_number, row, kept in _identified_rows(table, "edge", data.edges):
+        edge = _edge(table, row_number, row, data)
+        if kept:
+            data.edges[edge.id] = edge
+
+
+def _edge(table: _Table, row_number: int, row: dict[str, str], data: CuratedData) -> Edge:
+    """Check every field of an edge row (but its id) and return the edge it describes."""
     vocabulary = load_vocabulary()
-    for row_number, row in table.rows(EDGE_COLUMNS):
-        edge_id = row["id"]
-        if not edge_id:
-            continue
-        if edge_id in data.edges:
-            table.problem(
-                row_number,
-                "id",
-                f"duplicate id {edge_id!r} (first at {data.edges[edge_id].record})",
-            )
-            continue
-        _check_id(table, row_number, "edge", edge_id)
-        for column in ("subject", "object"):
-            value = row[column]
-            if not value:
-                continue
-            problem = check_curie(value)
-            if problem:
-                table.problem(row_number, column, problem)
-            elif value not in data.nodes:
-                table.problem(row_number, column, f"{value!r} is not a node (define it in nodes/)")
-        sign = _signed_predicate(table, row_number, row, "predicate", "sign")
-        predicate = vocabulary.predicates.get(row["predicate"])
-        if predicate and predicate.irreflexive and row["subject"] == row["object"]:
-            table.problem(
-                row_number,
-                "object",
-                f"self-loop: {predicate.name!r} never relates a node to itself",
-            )
-        evidence = row["evidence_type"]
-        if evidence and evidence not in vocabulary.evidence_types:
-            table.problem(
-                row_number,
-                "evidence_type",
-                f"{evidence!r} is not one of {', '.join(vocabulary.evidence_types)}",
-            )
-        _check_sources(table, row_number, row["source"], data)
-        _check_translations(table, row_number, row)
-        _check_edge_provenance(table, row_number, row, data)
-        data.edges[edge_id] = Edge(
-            id=edge_id,
-            subject=row["subject"],
-            predicate=row["predicate"],
-            object=row["object"],
-            sign=sign,
-            evidence_type=evidence,
-            sources=_split(row["source"]),
-            locator=row["locator"],
-            quote=row.get("quote", ""),
-            context=row.get("context", ""),
-            effect=_read_effect(table, row_number, row),
-            note=row.get("note", ""),
-            record=table.record(row_number),
-            quote_en=row.get("quote_en", ""),
-            locator_en=row.get("locator_en", ""),
-            reported_claim=_reported_claim(table, row_number, row, sign),
-            statement=row.get("statement", ""),
-            species=row.get("species", ""),
-            model_system=row.get("model_system", ""),
-            original_id=row.get("original_id", ""),
-            agent_type=_agent_type(table, row_number, row),
+    for column in ("subject", "object"):
+        value = row[column]
+        problem = check_curie(value) if value else None
+        if problem:
+            table.problem(row_number, column, problem)
+        elif value and value not in data.nodes:
+            table.problem(row_number, column, f"{value!r} is not a node (define it in nodes/)")
+    sign = _signed_predicate(table, row_number, row, "predicate", "sign")
+    predicate = vocabulary.predicates.get(row["predicate"])
+    if predicate and predicate.irreflexive and row["subject"] == row["object"]:
+        table.problem(
+            row_number, "object", f"self-loop: {predicate.name!r} never relates a node to itself"
         )
+    evidence = row["evidence_type"]
+    _check_choice(table, row_number, "evidence_type", evidence, tuple(vocabulary.evidence_types))
+    _check_sources(table, row_number, row["source"], data)
+    _check_translations(table, row_number, row)
+    _check_edge_provenance(table, row_number, row, data)
+    return Edge(
+        id=row["id"],
+        subject=row["subject"],
+        predicate=row["predicate"],
+        object=row["object"],
+        sign=sign,
+        evidence_type=evidence,
+        sources=_split(row["source"]),
+        locator=row["locator"],
+        quote=row.get("quote", ""),
+        context=row.get("context", ""),
+        effect=_read_effect(table, row_number, row),
+        note=row.get("note", ""),
+        record=table.record(row_number),
+        quote_en=row.get("quote_en", ""),
+        locator_en=row.get("locator_en", ""),
+        reported_claim=_reported_claim(table, row_number, row, sign),
+        statement=row.get("statement", ""),
+        species=row.get("species", ""),
+        model_system=row.get("model_system", ""),
+        original_id=row.get("original_id", ""),
+        agent_type=_agent_type(table, row_number, row),
+    )
 
 
 _AGENT_TYPE = re.compile(r"^[a-z][a-z_]{0,63}$")
@@ -676,8 +679,9 @@ def _signed_predicate(
     vocabulary = load_vocabulary()
     name = row.get(predicate_column, "")
     predicate = vocabulary.predicates.get(name)
-    if name and predicate is None:
-        table.problem(row_number, predicate_column, f"{name!r} is not a known predicate")
+    _check_choice(
+        table, row_number, predicate_column, name, tuple(vocabulary.predicates), "predicate"
+    )
     value = row.get(column, "")
     if not value:
         return 0
@@ -750,13 +754,8 @@ def _check_edge_provenance(
     system_name = row.get("model_system", "")
     if system_name:
         system = MODEL_SYSTEMS.get(system_name)
-        if system is None:
-            table.problem(
-                row_number,
-                "model_system",
-                f"{system_name!r} is not one of {', '.join(MODEL_SYSTEMS)}",
-            )
-        elif system.species and species and species != system.species:
+        _check_choice(table, row_number, "model_system", system_name, tuple(MODEL_SYSTEMS))
+        if system is not None and system.species and species and species != system.species:
             table.problem(
                 row_number,
                 "species",
@@ -769,7 +768,8 @@ def _read_effect(table: _Table, row_number: int, row: dict[str, str]) -> Effect 
         name: _decimal(table, row_number, name, row.get(name, "")) for name in EFFECT_DECIMALS
     }
     counts = {
-        name: _integer(table, row_number, name, row.get(name, "")) for name in EFFECT_INTEGERS
+        name: _number(table, row_number, name, row.get(name, ""), parse_count)
+        for name in EFFECT_INTEGERS
     }
     measure = row.get("measure", "")
     given = [name for name in (*EFFECT_DECIMALS, *EFFECT_INTEGERS) if row.get(name)]
@@ -777,8 +777,7 @@ def _read_effect(table: _Table, row_number: int, row: dict[str, str]) -> Effect 
         if given:
             table.problem(row_number, "measure", f"required when {given[0]} is given")
         return None
-    if measure not in MEASURES:
-        table.problem(row_number, "measure", f"{measure!r} is not one of {', '.join(MEASURES)}")
+    _check_choice(table, row_number, "measure", measure, MEASURES)
     _check_effect_ranges(table, row_number, numbers)
     return Effect(
         measure=measure,
@@ -823,66 +822,46 @@ def _check_effect_ranges(
 
 
 def _read_outcomes(table: _Table, data: CuratedData) -> None:
-    for row_number, row in table.rows(OUTCOME_COLUMNS):
+    for row_number, row, kept in _identified_rows(table, "outcome", data.outcomes):
         outcome_id = row["id"]
-        if not outcome_id:
-            continue
-        if outcome_id in data.outcomes:
-            table.problem(row_number, "id", f"duplicate id {outcome_id!r}")
-            continue
-        _check_id(table, row_number, "outcome", outcome_id)
         if row["edge"] and row["edge"] not in data.edges:
             table.problem(row_number, "edge", f"{row['edge']!r} is not an edge id")
         study_file = _study_file(table, row_number, row["study_file"], data.root)
-        if row["measure"] and row["measure"] not in MEASURES:
-            table.problem(
-                row_number, "measure", f"{row['measure']!r} is not one of {', '.join(MEASURES)}"
-            )
-        if row["model"] and row["model"] not in POOLING_MODELS:
-            table.problem(
-                row_number, "model", f"{row['model']!r} is not one of {', '.join(POOLING_MODELS)}"
-            )
+        _check_choice(table, row_number, "measure", row["measure"], MEASURES)
+        _check_choice(table, row_number, "model", row["model"], POOLING_MODELS)
         reported = {
             name.removeprefix("reported_"): _decimal(table, row_number, name, row.get(name, ""))
             for name in OUTCOME_COLUMNS
             if name.startswith("reported_")
         }
         _check_translations(table, row_number, row)
-        data.outcomes[outcome_id] = Outcome(
-            id=outcome_id,
-            edge=row["edge"],
-            study_file=study_file,
-            measure=row["measure"],
-            model=row["model"],
-            reported=reported,
-            locator=row.get("locator", ""),
-            note=row.get("note", ""),
-            record=table.record(row_number),
-            locator_en=row.get("locator_en", ""),
-        )
+        if kept:
+            data.outcomes[outcome_id] = Outcome(
+                id=outcome_id,
+                edge=row["edge"],
+                study_file=study_file,
+                measure=row["measure"],
+                model=row["model"],
+                reported=reported,
+                locator=row.get("locator", ""),
+                note=row.get("note", ""),
+                record=table.record(row_number),
+                locator_en=row.get("locator_en", ""),
+            )
 
 
 def _read_discrepancies(table: _Table, data: CuratedData) -> None:
-    for row_number, row in table.rows(DISCREPANCY_COLUMNS):
+    for row_number, row, kept in _identified_rows(table, "discrepancy", data.discrepancies):
         key = row["id"]
-        if not key:
-            continue
-        if key in data.discrepancies:
-            first = data.discrepancies[key].record
-            table.problem(row_number, "id", f"duplicate id {key!r} (first at {first})")
-            continue
-        _check_id(table, row_number, "discrepancy", key)
         if row["source"] and row["source"] not in data.sources:
             table.problem(row_number, "source", f"unknown source {row['source']!r}")
-        if row["kind"] and row["kind"] not in DISCREPANCY_KINDS:
-            table.problem(
-                row_number, "kind", f"{row['kind']!r} is not one of {', '.join(DISCREPANCY_KINDS)}"
-            )
+        _check_choice(table, row_number, "kind", row["kind"], DISCREPANCY_KINDS)
         for column, known in (("edge", data.edges), ("outcome", data.outcomes)):
             if row.get(column) and row[column] not in known:
                 table.problem(row_number, column, f"{row[column]!r} is not an {column} id")
-        values = {name: row.get(name, "") for name in DISCREPANCY_COLUMNS}
-        data.discrepancies[key] = Discrepancy(**values, record=table.record(row_number))
+        if kept:
+            values = {name: row.get(name, "") for name in DISCREPANCY_COLUMNS}
+            data.discrepancies[key] = Discrepancy(**values, record=table.record(row_number))
 
 
 def _study_file(table: _Table, row_number: int, name: str, root: Path) -> Path:

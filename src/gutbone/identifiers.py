@@ -6,6 +6,8 @@ PURL convention for OBO ontologies and the Biolink Model prefix map otherwise.
 >>> check_curie("NCBITaxon:816")
 >>> check_curie("ncbitaxon:816")
 "prefix 'ncbitaxon' must be written 'NCBITaxon'"
+>>> check_curie("NCBITaxn:816")  # doctest: +ELLIPSIS
+"unknown CURIE prefix 'NCBITaxn'; did you mean 'NCBITaxon'? (known: CHEBI, CL, ...)"
 >>> check_curie("CL:92")
 "'92' does not match the CL identifier pattern ^\\d{7}$"
 >>> expand("CHEBI:17968")
@@ -21,6 +23,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from gutbone.resources import NODE_BASE
+from gutbone.suggest import did_you_mean
 
 if TYPE_CHECKING:  # imported on first use: bioregistry alone takes ~0.5 s to import
     import curies
@@ -137,7 +140,8 @@ def check_curie(curie: str) -> str | None:
         known = _BY_LOWER.get(prefix.lower())
         if known is not None:
             return f"prefix {prefix!r} must be written {known!r}"
-        return f"unknown CURIE prefix {prefix!r} (known: {', '.join(sorted(PREFIXES))})"
+        hint = did_you_mean(prefix, PREFIXES)
+        return f"unknown CURIE prefix {prefix!r}{hint} (known: {', '.join(sorted(PREFIXES))})"
     if not local.isascii():
         char = next(c for c in local if not c.isascii())
         return (

@@ -33,7 +33,7 @@ from gutbone.errors import IngestError, Problem
 from gutbone.ingest.manifest import Manifest
 from gutbone.ingest.transform import IngestedRows, RowCollector, Transform
 
-__all__ = ["WikiPathways", "ARROWS", "Arrow", "parse_gpml", "Element"]
+__all__ = ["WikiPathways", "ARROWS", "Arrow", "parse_gpml", "Element", "ORGANISMS"]
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,8 @@ _DATABASES = {
     "HGNC Accession number": "hgnc",
     "Enzyme Nomenclature": "eccode",
 }
-_ORGANISMS = {
+#: GPML ``Organism`` attribute -> NCBITaxon id (also used to check taxon labels offline).
+ORGANISMS = {
     "Homo sapiens": "NCBITaxon:9606",
     "Mus musculus": "NCBITaxon:10090",
     "Rattus norvegicus": "NCBITaxon:10116",
@@ -279,7 +280,7 @@ def _read_pathway(folder: Path, display: str, hgnc: dict[str, str], out: RowColl
         wpid=wpid,
         title=root.attrs.get("Name", wpid),
         version=root.attrs["Version"],
-        organism=_ORGANISMS.get(organism, ""),
+        organism=ORGANISMS.get(organism, ""),
         nodes=nodes,
         groups=groups,
         lines=sorted(lines, key=lambda line: line.line),

@@ -36,7 +36,15 @@ from dataclasses import dataclass
 
 from gutbone.errors import QueryError
 
-__all__ = ["QueryLimits", "QueryRefused", "check_query", "DEFAULT_LIMITS"]
+__all__ = [
+    "QueryLimits",
+    "QueryRefused",
+    "check_query",
+    "DEFAULT_LIMITS",
+    "SPARQL_WORDS",
+    "unknown_keyword",
+    "position",
+]
 
 
 class QueryRefused(QueryError):
@@ -66,6 +74,22 @@ _NAME = re.compile(r"[^\s{}()\[\]<>\"'#,;=!&|/^+*?$.]+(?:\.[^\s{}()\[\]<>\"'#,;=
 _VARIABLE = re.compile(r"[?$][^\s{}()\[\]<>\"'#,;=!&|/^+*?$.-]*")
 _CHAIN_KEYWORDS = frozenset({"OPTIONAL", "UNION", "MINUS"})
 _OPERATORS = frozenset("/|^+-*!&=<>")
+#: Every bare word of SPARQL 1.1 (query and update keywords, built-in functions and
+#: aggregates, ``a``, ``true``, ``false``), SPARQL 1.2 triple-term functions and Oxigraph's
+#: ``LATERAL``, upper case.
+SPARQL_WORDS = frozenset(
+    """
+    BASE PREFIX SELECT CONSTRUCT DESCRIBE ASK WHERE FROM NAMED ORDER BY ASC DESC LIMIT OFFSET
+    DISTINCT REDUCED OPTIONAL UNION MINUS GRAPH SERVICE SILENT FILTER BIND AS VALUES UNDEF
+    GROUP HAVING NOT IN EXISTS A TRUE FALSE LOAD CLEAR DROP CREATE ADD MOVE COPY INSERT DELETE
+    DATA WITH USING DEFAULT ALL INTO TO LATERAL STR LANG LANGMATCHES DATATYPE BOUND IRI URI
+    BNODE RAND ABS CEIL FLOOR ROUND CONCAT STRLEN UCASE LCASE ENCODE_FOR_URI CONTAINS STRSTARTS
+    STRENDS STRBEFORE STRAFTER YEAR MONTH DAY HOURS MINUTES SECONDS TIMEZONE TZ NOW UUID STRUUID
+    MD5 SHA1 SHA256 SHA384 SHA512 COALESCE IF STRLANG STRDT SAMETERM ISIRI ISURI ISBLANK
+    ISLITERAL ISNUMERIC REGEX SUBSTR REPLACE COUNT SUM MIN MAX AVG SAMPLE GROUP_CONCAT SEPARATOR
+    TRIPLE SUBJECT PREDICATE OBJECT ISTRIPLE LANGDIR HASLANG HASLANGDIR STRLANGDIR ADJUST
+    """.split()
+)
 _OPENING = frozenset("{([")
 _CLOSING = frozenset("})]")
 
@@ -144,9 +168,32 @@ def _scan(text: str, max_depth: int) -> _Scan:
     return scan
 
 
-def _where(text: str, offset: int, source: str) -> str:
+def unknown_keyword(text: str) -> tuple[str, int] | None:
+    """The first bare word of a query that is no SPARQL keyword or function, and its offset.
+
+    Prefixed names (``gb:Taxon``), variables, strings, IRIs, numbers and language tags are
+    not bare words. Used to explain a syntax error at the token that causes it.
+
+    >>> unknown_keyword("SELEC ?x WHERE {}")
+    ('SELEC', 0)
+    >>> unknown_keyword("SELECT * WHERE { ?s a gb:Taxon FILTER(lang(?l) = 'en') }") is None
+    True
+    """
+    plain = _unescape(text)
+    for word, offset in _scan(plain, max_depth=len(plain) + 1).keywords:
+        if word not in SPARQL_WORDS and not word.startswith("@"):
+            return plain[offset : offset + len(word)], offset
+    return None
+
+
+def position(text: str, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of a character offset of ``text``."""
     line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _where(text: str, offset: int, source: str) -> str:
+    line, column = position(text, offset)
     return f"{source}:{line}:{column}"
 
 

@@ -26,15 +26,14 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Mapping
 
 from gutbone.errors import QueryError
 from gutbone.query.projection import Projection
+from gutbone.suggest import normalize_text
 
 __all__ = ["UnknownNodeError", "AmbiguousNodeError", "resolve", "normalize_text"]
 
-_SPACE = re.compile(r"\s+")
 _CURIE_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*:\S+$")
 
 
@@ -58,20 +57,6 @@ class AmbiguousNodeError(QueryError):
         self.candidates = candidates
         listed = "; ".join(f"{node_id} ({label})" for node_id, label in candidates)
         super().__init__(f"ambiguous node {text!r}: it names {listed}; give one of these ids")
-
-
-def normalize_text(text: str) -> str:
-    """Normalise a name for comparison: NFKC, case folding, single spaces.
-
-    :param text: a label, synonym or user input.
-    :returns: the comparison key.
-
-    >>> normalize_text("  Bone   DENSITY ")
-    'bone density'
-    >>> normalize_text("ＢＭＤ")
-    'bmd'
-    """
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()
 
 
 def _indexes(projection: Projection) -> tuple[Mapping[str, set[str]], Mapping[str, set[str]]]:

@@ -30,8 +30,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from gutbone.errors import QueryError
 from gutbone.io import spreadsheet_cell, spreadsheet_row
-from gutbone.query.guard import DEFAULT_LIMITS, QueryLimits, QueryRefused, check_query
+from gutbone.query.guard import (
+    DEFAULT_LIMITS,
+    SPARQL_WORDS,
+    QueryLimits,
+    QueryRefused,
+    check_query,
+    position,
+    unknown_keyword,
+)
 from gutbone.resources import ASSERTION_BASE, SOURCE_BASE, VOCAB
+from gutbone.suggest import did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph as ox
@@ -241,7 +250,23 @@ def _to_rdflib(term: Term) -> Any:
 _OX_POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.S)
 
 
-def _syntax_error(source: str, line: int | None, column: int | None, message: str) -> QueryError:
+def _syntax_error(
+    text: str, source: str, line: int | None, column: int | None, message: str
+) -> QueryError:
+    """The error for a query the engine cannot parse, at the token that causes it.
+
+    An unknown bare word (``SELEC``) at or before the engine's position is named, with the
+    closest SPARQL keyword; otherwise the engine's own message and position are given.
+    """
+    found = unknown_keyword(text)
+    if found is not None:
+        word, offset = found
+        at = position(text, offset)
+        if line is None or at <= (line, column or 0):
+            hint = did_you_mean(word, SPARQL_WORDS)
+            return QueryError(
+                f"{source}:{at[0]}:{at[1]}: unknown keyword {word!r}{hint} (SPARQL syntax error)"
+            )
     where = f"{source}:{line}:{column}" if line is not None else source
     return QueryError(f"{where}: SPARQL syntax error: {message.strip()}")
 
@@ -275,9 +300,9 @@ def _run_oxigraph(
         match = _OX_POSITION.match(str(exc))
         if match:
             raise _syntax_error(
-                source, int(match.group(1)), int(match.group(2)), match.group(3)
+                text, source, int(match.group(1)), int(match.group(2)), match.group(3)
             ) from None
-        raise _syntax_error(source, None, None, str(exc)) from None
+        raise _syntax_error(text, source, None, None, str(exc)) from None
     except RuntimeError as exc:
         message = str(exc)
         if "projection" in message:
@@ -321,7 +346,7 @@ def _run_rdflib(
     try:
         answer = graph.query(text, initNs=DEFAULT_PREFIXES, initBindings=init)
     except ParseException as exc:
-        raise _syntax_error(source, exc.lineno, exc.col, exc.msg) from None
+        raise _syntax_error(text, source, exc.lineno, exc.col, exc.msg) from None
     except Exception as exc:  # noqa: BLE001 - rdflib raises bare Exceptions on bad queries
         raise QueryError(f"{source}: {type(exc).__name__}: {exc}") from None
     if answer.type == "ASK":
