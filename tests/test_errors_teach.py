@@ -202,6 +202,41 @@ def test_cell_type_label_checked_against_cell_ontology(data: Path) -> None:
     )
 
 
+def test_category_checked_against_the_id_prefix_with_biolink(data: Path) -> None:
+    # Biolink Model 4.x: NCBITaxon ids belong to biolink:OrganismTaxon only; CL ids to
+    # biolink:Cell, biolink:AnatomicalEntity and biolink:CellularComponent
+    _append(
+        data / "nodes" / "core.csv",
+        "NCBITaxon:816,Bacteroides,Metabolite,,toy,,,",
+        "CL:0000092,osteoclast,Taxon,,toy,,,",
+    )
+    assert _problems(data) == [
+        "data/nodes/core.csv:6:category: category 'Metabolite' (biolink:SmallMolecule) does not "
+        "take NCBITaxon ids in the Biolink Model; categories that do: Taxon",
+        "data/nodes/core.csv:7:category: category 'Taxon' (biolink:OrganismTaxon) does not take "
+        "CL ids in the Biolink Model; categories that do: AnatomicalEntity, CellType, ImmuneCell",
+    ]
+
+
+def test_biolink_prefix_table_matches_the_installed_biolink_model() -> None:
+    import importlib.util
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location(
+        "biolink_prefixes", root / "scripts" / "biolink_prefixes.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    table = root / "ontology" / "biolink-prefixes.tsv"
+    assert module.main(["--check", str(table)]) == 0, (
+        "ontology/biolink-prefixes.tsv is stale: python scripts/biolink_prefixes.py"
+    )
+    rows = {line.split("\t")[0]: line.split("\t") for line in table.read_text().splitlines()}
+    assert "NCBITaxon" in rows["Taxon"][2].split() and "NCBITaxon" in rows["Metabolite"][3]
+    assert "NCBIGene" in rows["Receptor"][2].split()  # through biolink:GeneOrGeneProduct
+
+
 def test_validate_and_build_report_the_same_errors(
     data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -308,3 +343,72 @@ def test_endpoint_unknown_keyword_is_400_at_the_token() -> None:
         body = info.value.read().decode()
     assert info.value.code == 400
     assert body.startswith("query:1:1: unknown keyword 'SELEC'; did you mean 'SELECT'?")
+
+
+# ---------------------------------------------------------------- unknown names
+
+AKKERMANSIA = "did you mean 'Akkermansia muciniphila' (NCBITaxon:239935)?"
+
+
+def test_unknown_name_suggests_the_node_holding_it() -> None:
+    # data/nodes/literature.csv: NCBITaxon:239935,Akkermansia muciniphila,Taxon,Akk,...
+    from gutbone.query.projection import build_projection
+    from gutbone.query.resolve import UnknownNodeError, resolve
+
+    projection = build_projection(load_curated())
+    with pytest.raises(UnknownNodeError) as info:
+        resolve(projection, "Akkermansia")
+    assert str(info.value) == (
+        "unknown node 'Akkermansia': no node id, label, synonym or category of the graph; "
+        + AKKERMANSIA
+    )
+    with pytest.raises(UnknownNodeError) as info:
+        resolve(projection, "Lachnospiraceea")  # a typo: the family comes first
+    assert info.value.suggestions[0] == "'Lachnospiraceae' (NCBITaxon:186803)"
+    with pytest.raises(UnknownNodeError) as info:
+        resolve(projection, "ncbitaxon:239935")  # a CURIE in the wrong case
+    assert info.value.suggestions == ("'Akkermansia muciniphila' (NCBITaxon:239935)",)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["paths", "--from", "Akkermansia", "--to", "bone density"],
+        ["view", "--focus", "Akkermansia", "--out", "OUT"],
+        ["sparql", "taxon_metabolite_outcome", "--param", "taxon=Akkermansia"],
+    ],
+)
+def test_cli_unknown_names_suggest(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [str(tmp_path / "view") if arg == "OUT" else arg for arg in argv]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "unknown node 'Akkermansia'" in err and AKKERMANSIA in err
+    assert "Traceback" not in err
+
+
+def test_sparql_param_takes_names_and_synonyms_like_paths(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # 'Lachnospiraceae' is the label of NCBITaxon:186803, '毛螺菌科' a synonym of it
+    query = ["sparql", "taxon_metabolite_outcome", "--format", "csv"]
+    assert main([*query, "--param", "taxon=NCBITaxon:186803"]) == 0
+    by_curie = capsys.readouterr().out
+    assert "propionate" in by_curie
+    for name in ("Lachnospiraceae", "lachnospiraceae", "毛螺菌科"):
+        assert main([*query, "--param", f"taxon={name}"]) == 0
+        assert capsys.readouterr().out == by_curie, name
+
+
+def test_sparql_param_category_and_ambiguous_names_are_errors(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    query = ["sparql", "taxon_metabolite_outcome"]
+    assert main([*query, "--param", "taxon=Taxon"]) == 1
+    assert "--param taxon: 'Taxon' is a category of " in capsys.readouterr().err
+    # two curated nodes are labelled Ruminococcaceae (NCBITaxon:216572, NCBITaxon:541000)
+    assert main([*query, "--param", "taxon=Ruminococcaceae"]) == 1
+    err = capsys.readouterr().err
+    assert "--param taxon: ambiguous node 'Ruminococcaceae': it names " in err
+    assert "NCBITaxon:216572 (" in err and "NCBITaxon:541000 (" in err

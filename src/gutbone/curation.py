@@ -540,11 +540,9 @@ def _read_nodes(table: _Table, data: CuratedData, labels: LabelChecker) -> None:
         merged = table.ingested and node_id in data.nodes
         first = None if merged else _first(data.nodes, node_id)
         kept = _keep(table, row_number, "node", node_id, first)
-        if kept and not check_curie(node_id):
-            mismatch = labels.problem(node_id, row["label"], _split(row.get("synonyms", "")))
-            if mismatch:
-                table.problem(row_number, mismatch.field, mismatch.message)
         _check_choice(table, row_number, "category", row["category"], categories, "category")
+        if (kept or merged) and not check_curie(node_id):
+            _check_labels(table, row_number, row, labels)
         _check_sources(table, row_number, row["source"], data)
         if node_id.startswith("gutbone:") and not row.get("note"):
             table.problem(row_number, "note", "a local gutbone: id needs a note saying why")
@@ -564,6 +562,18 @@ def _read_nodes(table: _Table, data: CuratedData, labels: LabelChecker) -> None:
                 note=row.get("note", ""),
                 record=table.record(row_number),
             )
+
+
+def _check_labels(
+    table: _Table, row_number: int, row: dict[str, str], labels: LabelChecker
+) -> None:
+    """The label and category of a node row against the offline sources (gutbone.labels)."""
+    mismatch = labels.problem(row["id"], row["label"], _split(row.get("synonyms", "")))
+    if mismatch:
+        table.problem(row_number, mismatch.field, mismatch.message)
+    wrong_category = labels.category_problem(row["id"], row["category"])
+    if wrong_category:
+        table.problem(row_number, "category", wrong_category)
 
 
 def _check_broader(tables: list[_Table], data: CuratedData) -> None:

@@ -16,6 +16,11 @@ shorter has at least two words (a strain name such as ``Anaerostipes caccae DSM 
 for the species id labelled ``Anaerostipes caccae``). The node's synonyms count as well.
 Identifiers no bundled source names are not checked.
 
+The category is checked against the identifier's prefix with the Biolink Model: each
+category's Biolink class accepts some CURIE prefixes and not others (the table
+``ontology/biolink-prefixes.tsv``, generated from the installed ``biolink-model`` by
+``scripts/biolink_prefixes.py``): an ``NCBITaxon:`` node cannot be a ``Metabolite``.
+
 >>> taxa = TaxonNames({"NCBITaxon:9606": (("Homo sapiens", "WP12.gpml"),)})
 >>> taxa.problem("NCBITaxon:9606", "Akkermansia muciniphila", ())
 "label 'Akkermansia muciniphila' contradicts NCBITaxon:9606, which is 'Homo sapiens' in WP12.gpml"
@@ -38,10 +43,10 @@ from typing import NamedTuple
 from gutbone.ingest.butyrate import RAW_FILE as BUTYRATE_FILE
 from gutbone.ingest.cell_ontology import OBO_FILE, Ontology, load_obo
 from gutbone.ingest.wikipathways import ORGANISMS
-from gutbone.resources import data_dir
+from gutbone.resources import data_dir, ontology_dir
 from gutbone.suggest import normalize_text
 
-__all__ = ["LabelMismatch", "TaxonNames", "LabelChecker", "load_label_checker", "taxon_names"]
+__all__ = ["LabelMismatch", "TaxonNames", "CategoryPrefixes", "LabelChecker", "load_label_checker"]
 
 _TAXON = re.compile(r"^NCBITaxon:[1-9][0-9]*$")
 _ORGANISM = re.compile(r'<Pathway\b[^>]*\bOrganism="([^"]*)"')
@@ -119,7 +124,7 @@ def _stamp(external: Path) -> tuple[int, ...]:
     return tuple(path.stat().st_mtime_ns for path in files if path.is_file())
 
 
-def taxon_names(external: str | os.PathLike[str]) -> TaxonNames:
+def _names_in(external: str | os.PathLike[str]) -> TaxonNames:
     """The NCBITaxon names of the bundled sources in an ``external/`` folder (cached).
 
     :param external: the folder holding ``butyrate-producers/`` and ``wikipathways/``.
@@ -129,11 +134,61 @@ def taxon_names(external: str | os.PathLike[str]) -> TaxonNames:
 
 
 @dataclass(frozen=True)
+class CategoryPrefixes:
+    """CURIE prefixes each category's Biolink class accepts (``biolink-prefixes.tsv``).
+
+    :param biolink: category -> its Biolink class.
+    :param compatible: category -> prefixes a related Biolink class lists.
+    :param incompatible: category -> prefixes only unrelated Biolink classes list.
+
+    >>> table = _category_prefixes()
+    >>> print(table.problem("NCBITaxon:9606", "Metabolite"))  # doctest: +NORMALIZE_WHITESPACE
+    category 'Metabolite' (biolink:SmallMolecule) does not take NCBITaxon ids in the
+    Biolink Model; categories that do: Taxon
+    >>> table.problem("NCBIGene:8600", "Cytokine") is None
+    True
+    """
+
+    biolink: Mapping[str, str]
+    compatible: Mapping[str, frozenset[str]]
+    incompatible: Mapping[str, frozenset[str]]
+
+    def problem(self, curie: str, category: str) -> str | None:
+        """What is wrong with a node ``curie`` of ``category``, or None."""
+        prefix = curie.split(":", 1)[0]
+        if prefix not in self.incompatible.get(category, ()):
+            return None
+        others = sorted(name for name, ok in self.compatible.items() if prefix in ok)
+        return (
+            f"category {category!r} ({self.biolink[category]}) does not take {prefix} ids in "
+            f"the Biolink Model; categories that do: {', '.join(others) or 'none'}"
+        )
+
+
+@cache
+def _category_prefixes() -> CategoryPrefixes:
+    """The table of ``ontology/biolink-prefixes.tsv`` (see :class:`CategoryPrefixes`)."""
+    path = ontology_dir() / "biolink-prefixes.tsv"
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines()[2:] if line]
+    rows = [line.split("\t") for line in lines]
+    return CategoryPrefixes(
+        biolink={row[0]: row[1] for row in rows},
+        compatible={row[0]: frozenset(row[2].split()) for row in rows},
+        incompatible={row[0]: frozenset(row[3].split()) for row in rows},
+    )
+
+
+@dataclass(frozen=True)
 class LabelChecker:
     """The offline name sources of one data folder."""
 
     cell_ontology: Ontology | None
     taxa: TaxonNames
+    categories: CategoryPrefixes
+
+    def category_problem(self, curie: str, category: str) -> str | None:
+        """What the Biolink Model says is wrong with a node ``curie`` of ``category``."""
+        return self.categories.problem(curie, category)
 
     def problem(self, curie: str, label: str, synonyms: Sequence[str]) -> LabelMismatch | None:
         """What an offline source says is wrong with node ``curie`` labelled ``label``."""
@@ -167,4 +222,5 @@ def load_label_checker(folder: str | os.PathLike[str]) -> LabelChecker:
         path = cell / "cell-ontology" / OBO_FILE
         ontology = load_obo(path, _display(path, cell))
     taxa = _external(root, "butyrate-producers") or _external(root, "wikipathways")
-    return LabelChecker(ontology, taxon_names(taxa) if taxa else TaxonNames({}))
+    names = _names_in(taxa) if taxa else TaxonNames({})
+    return LabelChecker(ontology, names, _category_prefixes())

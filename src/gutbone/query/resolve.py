@@ -26,26 +26,38 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from gutbone.errors import QueryError
+from gutbone.identifiers import check_curie
 from gutbone.query.projection import Projection
 from gutbone.suggest import normalize_text
 
-__all__ = ["UnknownNodeError", "AmbiguousNodeError", "resolve", "normalize_text"]
+__all__ = [
+    "UnknownNodeError",
+    "AmbiguousNodeError",
+    "resolve",
+    "resolve_parameters",
+    "normalize_text",
+]
 
 _CURIE_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*:\S+$")
 
 
 class UnknownNodeError(QueryError):
-    """The text names no node, label, synonym or category of the graph."""
+    """The text names no node, label, synonym or category of the graph.
+
+    ``suggestions`` are close names, each written ``'label' (CURIE)`` (or a category name).
+    """
 
     def __init__(self, text: str, suggestions: tuple[str, ...] = ()) -> None:
         self.text = text
         self.suggestions = suggestions
-        message = f"unknown node {text!r}: not a node id, label, synonym or category of the graph"
+        message = f"unknown node {text!r}: no node id, label, synonym or category of the graph"
         if suggestions:
-            message += f" (did you mean: {', '.join(suggestions)}?)"
+            listed = ", ".join(suggestions[:-1])
+            listed = f"{listed} or {suggestions[-1]}" if listed else suggestions[-1]
+            message += f"; did you mean {listed}?"
         super().__init__(message)
 
 
@@ -113,15 +125,75 @@ def resolve(projection: Projection, text: str) -> tuple[str, ...]:
             return (next(iter(found)),)
         candidates = tuple(sorted((node, projection.nodes[node].label) for node in found))
         raise AmbiguousNodeError(text, candidates)
-    close = difflib.get_close_matches(key, [*labels, *synonyms, *categories], n=3, cutoff=0.8)
-    if _CURIE_LIKE.match(stripped) and not close:
-        close = [node for node in projection.nodes if node.casefold() == key][:3]
-    shown: list[str] = []
-    for name in close:
+    raise UnknownNodeError(text, _suggestions(projection, stripped, categories))
+
+
+def _suggestions(
+    projection: Projection, text: str, categories: Mapping[str, str]
+) -> tuple[str, ...]:
+    """At most three close names for ``text``, each as ``'label' (CURIE)`` or a category.
+
+    Names holding the text as whole words come first (``Akkermansia`` ->
+    ``Akkermansia muciniphila``), shortest first, then names with a word that begins with
+    it (four characters or more); then close spellings (difflib); a CURIE in the wrong
+    case finds the node id.
+    """
+    key = normalize_text(text)
+    labels, synonyms = _indexes(projection)
+    names = [*labels, *synonyms]
+    padded = f" {key} "
+    words = sorted((name for name in names if padded in f" {name} "), key=lambda n: (len(n), n))
+    if len(key) >= 4:  # a word's beginning: 'lachno' -> 'Lachnospiraceae'
+        starts = (name for name in names if f" {name}".find(f" {key}") >= 0)
+        words += sorted(set(starts) - set(words), key=lambda n: (len(n), n))
+    close = difflib.get_close_matches(key, [*names, *categories], n=3, cutoff=0.75)
+    if _CURIE_LIKE.match(text):
+        close += [node for node in projection.nodes if node.casefold() == key]
+    shown: dict[str, str] = {}
+    for name in [*words, *close]:
         ids = labels.get(name) or synonyms.get(name)
-        if ids:
+        if name in projection.nodes:
+            shown.setdefault(name, f"{projection.nodes[name].label!r} ({name})")
+        elif ids:
             node = sorted(ids)[0]
-            shown.append(f"{projection.nodes[node].label!r} ({node})")
-        else:
-            shown.append(categories.get(name, name))
-    raise UnknownNodeError(text, tuple(dict.fromkeys(shown)))
+            shown.setdefault(node, f"{projection.nodes[node].label!r} ({node})")
+        elif name in categories:
+            shown.setdefault(name, f"the category {categories[name]}")
+    return tuple(shown.values())[:3]
+
+
+def resolve_parameters(
+    given: Mapping[str, str], names: Iterable[str], projection: Callable[[], Projection]
+) -> dict[str, str]:
+    """The parameter values with node names replaced by the CURIE of the node they name.
+
+    Used by ``gutbone sparql --param``: a ``curie`` parameter accepts a label or synonym
+    as ``paths`` does; a value that already is a CURIE is kept as given.
+
+    :param given: parameter name -> value as typed.
+    :param names: the parameters whose values are node CURIEs.
+    :param projection: builds the graph to resolve in (called only when a name is given).
+    :raises QueryError: naming the parameter, for an unknown name (with close names), an
+        ambiguous one (with its candidates) or a category (several nodes).
+    """
+    curie_parameters = set(names)
+    pending = {
+        name: value
+        for name, value in given.items()
+        if name in curie_parameters and check_curie(value.strip()) is not None
+    }
+    resolved = dict(given)
+    graph = projection() if pending else None
+    for name, value in pending.items():
+        assert graph is not None
+        try:
+            ids = resolve(graph, value)
+        except QueryError as exc:
+            raise QueryError(f"--param {name}: {exc}") from None
+        if len(ids) != 1:
+            raise QueryError(
+                f"--param {name}: {value!r} is a category of {len(ids)} nodes; "
+                "give one node (CURIE, label or synonym)"
+            )
+        resolved[name] = ids[0]
+    return resolved
