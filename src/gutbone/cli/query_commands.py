@@ -189,21 +189,25 @@ def _resolve(args: argparse.Namespace) -> CatalogQuery:
     return catalog[args.target]
 
 
-def _node_names(query: CatalogQuery, given: dict[str, str], data: str | None) -> dict[str, str]:
+def _node_names(
+    query: CatalogQuery, given: dict[str, str], args: argparse.Namespace
+) -> dict[str, str]:
     """``given`` with the labels and synonyms of ``curie`` parameters replaced by CURIEs."""
     from gutbone.curation import load_curated
     from gutbone.query.projection import build_projection
     from gutbone.query.resolve import resolve_parameters
 
     curies = [p.name for p in query.parameters if p.type == "curie"]
-    return resolve_parameters(given, curies, lambda: build_projection(load_curated(data)))
+    return resolve_parameters(
+        given, curies, lambda: build_projection(load_curated(data_folder(args)))
+    )
 
 
 def _sparql(args: argparse.Namespace) -> int:
     query = _resolve(args)
     given = _parse_params(args.param)
     if query.parameters and not args.endpoint:  # node names: resolved as `paths` does
-        given = _node_names(query, given, args.data)
+        given = _node_names(query, given, args)
     bindings = bind_parameters(query, given) if query.parameters else bind_adhoc(given)
     source = query.path or query.name
     if args.endpoint:
