@@ -188,11 +188,16 @@ def resolve_parameters(
         assert graph is not None
         try:
             ids = resolve(graph, value)
+        except UnknownNodeError as exc:
+            hint = f"; did you mean {' or '.join(exc.suggestions)}?" if exc.suggestions else ""
+            raise QueryError(
+                f"parameter {name}: {check_curie(value.strip())}, nor a node label or synonym{hint}"
+            ) from None
         except QueryError as exc:
-            raise QueryError(f"--param {name}: {exc}") from None
+            raise QueryError(f"parameter {name}: {exc}") from None
         if len(ids) != 1:
             raise QueryError(
-                f"--param {name}: {value!r} is a category of {len(ids)} nodes; "
+                f"parameter {name}: {value!r} is a category of {len(ids)} nodes; "
                 "give one node (CURIE, label or synonym)"
             )
         resolved[name] = ids[0]
