@@ -110,7 +110,7 @@ MECHANISMS = [
     # 000 sec. 5.1: probiotics lower bone-marrow CD4+ T cells
     ("sec. 5.1", "MESH:D019936", "decreases", "CL:0000624", -1, "review_claim"),
     # 000 sec. 5.2: FMT changes bone mass in mice
-    ("sec. 5.2", "MESH:D000069467", "affects", "OBA:1000110", 0, "animal"),
+    ("sec. 5.2", "MESH:D000069467", "affects", "OBA:VT1000111", 0, "animal"),
     # 001 Fig. 2: Lachnospiraceae NC2004 group raises heel BMD (MR)
     (
         "Fig. 2",

@@ -31,6 +31,7 @@ PREFIX = """
 PREFIX gb: <https://w3id.org/gutbone/vocab#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX node: <https://w3id.org/gutbone/node/>
+PREFIX obo: <http://purl.obolibrary.org/obo/>
 PREFIX ncbigene: <http://identifiers.org/ncbigene/>
 """
 
@@ -72,14 +73,14 @@ MECHANISMS = [
      "29302038", MOUSE),
     ("butyrate shifts osteoclasts to glycolysis", "CHEBI:17968", "increases", "GO:0006096", 1,
      "29302038", MOUSE),
-    ("germ-free mice have more bone", "MESH:D000069196", "decreases", "gutbone:bone_mass", -1,
+    ("germ-free mice have more bone", "MESH:D000069196", "decreases", "OBA:VT1000111", -1,
      "10.1002/jbmr.1588", MOUSE),
     ("microbiota raise IGF-1", "MESH:D000069196", "increases", "HGNC:5464", 1,
      "10.1073/pnas.1607235113", MOUSE),
     ("antibiotics lower IGF-1", "CHEBI:33281", "decreases", "HGNC:5464", -1,
      "10.1073/pnas.1607235113", MOUSE),
     ("L. reuteri prevents ovariectomy bone loss", "NCBITaxon:1598", "increases",
-     "gutbone:bone_mass", 1, "10.1002/jcp.24636", MOUSE),
+     "OBA:VT1000111", 1, "10.1002/jcp.24636", MOUSE),
     ("L. reuteri reduces tibial vBMD loss in older women", "NCBITaxon:1598", "increases",
      "gutbone:tibia_total_volumetric_bmd", 1, "10.1111/joim.12805", HUMAN),
     ("F. prausnitzii makes butyrate", "NCBITaxon:853", "produces", "CHEBI:17968", 1,
@@ -97,15 +98,15 @@ MECHANISMS = [
     ("FMO makes TMAO", "NCBIGene:2328", "increases", "CHEBI:15724", 1, "21475195", MOUSE),
     ("TMAO promotes osteoclastogenesis", "CHEBI:15724", "increases", "GO:0030316", 1,
      "10.3390/nu14193955", MOUSE),
-    ("TMAO lowers bone mass", "CHEBI:15724", "decreases", "gutbone:bone_mass", -1,
+    ("TMAO lowers bone mass", "CHEBI:15724", "decreases", "OBA:VT1000111", -1,
      "10.3390/nu14193955", MOUSE),
     ("C. scindens makes secondary bile acids", "NCBITaxon:29347", "produces",
      "gutbone:secondary_bile_acid", 1, "10.1038/nature13828", MOUSE),
     ("lithocholic acid activates TGR5", "CHEBI:16325", "binds", "HGNC:19680", 1, "21454404",
      MOUSE),
-    ("TGR5 protects bone mass", "HGNC:19680", "increases", "gutbone:bone_mass", 1,
+    ("TGR5 protects bone mass", "HGNC:19680", "increases", "OBA:VT1000111", 1,
      "10.1002/jbmr.3652", MOUSE),
-    ("FXR supports bone mass", "HGNC:7967", "increases", "gutbone:bone_mass", 1, "23609136",
+    ("FXR supports bone mass", "HGNC:7967", "increases", "OBA:VT1000111", 1, "23609136",
      MOUSE),
     ("spore-formers raise gut 5-HT", "gutbone:spore_forming_bacteria", "increases",
      "CHEBI:28790", 1, "25860609", MOUSE),
@@ -119,12 +120,12 @@ MECHANISMS = [
      "10.1016/j.immuni.2013.08.003", MOUSE),
     ("indole-3-aldehyde activates AhR", "CHEBI:28238", "binds", "HGNC:348", 1,
      "10.1016/j.immuni.2013.08.003", MOUSE),
-    ("AhR lowers bone mass", "HGNC:348", "decreases", "gutbone:bone_mass", -1,
+    ("AhR lowers bone mass", "HGNC:348", "decreases", "OBA:VT1000111", -1,
      "10.1073/pnas.1220919110", MOUSE),
     ("LPS acts through TLR4", "CHEBI:16412", "binds", "NCBIGene:7099", 1, "18402604", MOUSE),
     ("TLR4 drives LPS bone resorption", "NCBIGene:7099", "increases", "GO:0045453", 1,
      "18402604", MOUSE),
-    ("A. muciniphila protects bone mass", "NCBITaxon:239935", "increases", "gutbone:bone_mass",
+    ("A. muciniphila protects bone mass", "NCBITaxon:239935", "increases", "OBA:VT1000111",
      1, "33977075", MOUSE),
     ("Coprococcus catus makes propionate", "NCBITaxon:33042", "produces", "CHEBI:17272", 1,
      "24553467", None),
@@ -182,7 +183,7 @@ def test_serotonin_debate_keeps_both_sides(store: ox.Store) -> None:
         PREFIX
         + """
     SELECT ?subject ?sign ?pmid WHERE {
-      ?a rdf:subject ?subject ; rdf:object node:bone_mass ; gb:sign ?sign ; gb:source ?src .
+      ?a rdf:subject ?subject ; rdf:object obo:OBA_VT1000111 ; gb:sign ?sign ; gb:source ?src .
       ?src gb:pmid ?pmid .
       VALUES ?subject { ncbigene:7166 ncbigene:4041 }
     }"""
@@ -198,9 +199,9 @@ def test_serotonin_debate_keeps_both_sides(store: ox.Store) -> None:
 # Prevotellaceae -> FA-BMD 0.154 (0.020-0.288) P=0.025; -> FN-BMD 0.080 (0.015-0.145) P=0.016.
 MR_ESTIMATES = [
     ("gutbone:mibiogen_prevotella_9", "EFO:0007701", "0.125", "0.050", "0.200", "0.001"),
-    ("gutbone:mibiogen_prevotella_9", "gutbone:forearm_bone_mineral_density", "0.129", "0.007",
+    ("gutbone:mibiogen_prevotella_9", "EFO:0007933", "0.129", "0.007",
      "0.251", "0.039"),
-    ("NCBITaxon:171552", "gutbone:forearm_bone_mineral_density", "0.154", "0.020", "0.288",
+    ("NCBITaxon:171552", "EFO:0007933", "0.154", "0.020", "0.288",
      "0.025"),
     ("NCBITaxon:171552", "EFO:0007785", "0.080", "0.015", "0.145", "0.016"),
 ]  # fmt: skip

@@ -222,7 +222,7 @@ def test_rct_meta_analysis_probiotic_hip_bmd(curated):
     rows = records(
         run(curated, "rct_meta_analysis_effects", subject="gutbone:probiotic_adjuvant_therapy")
     )
-    hip = [row for row in rows if row["object"] == "gutbone:hip_bone_mineral_density"]
+    hip = [row for row in rows if row["object"] == "EFO:0007702"]
     assert len(hip) == 1
     (row,) = hip
     assert row["measure"] == "MD"
