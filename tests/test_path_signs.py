@@ -143,8 +143,9 @@ def test_cli_issue_examples_to_bone_density_bundled(
 
 
 def test_sparse_engine_bundled_lactobacillus(capsys: pytest.CaptureFixture[str]) -> None:
-    # Lactobacillus -associated_with(+1)-> osteoporosis -associated_with(-1)-> bone density
-    args = ["paths", "--from", "乳杆菌", "--to", "骨密度", "--metapath",
+    # Lactobacillus -associated_with(+1)-> osteoporosis -associated_with(-1)-> bone mass
+    # (seed 000 sec. 1: OP is a disease of "骨量减少", reduced bone mass)
+    args = ["paths", "--from", "乳杆菌", "--to", "骨量", "--metapath",
             "Taxon>Disease>BoneOutcome", "--engine", "sparse", "--format", "json"]  # fmt: skip
     assert main(args) == 0
     (pair,) = json.loads(capsys.readouterr().out)
