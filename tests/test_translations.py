@@ -139,7 +139,7 @@ def test_study_tables_give_pinyin_study_names() -> None:
 
 def test_path_hops_carry_the_english_rendering() -> None:
     projection = build_projection(load_curated())
-    hits = find_paths(projection, "Taxon", "BMD", metapath="Taxon>Metabolite>BoneOutcome")
+    hits = find_paths(projection, "Taxon", "bone mass", metapath="Taxon>Metabolite>BoneOutcome")
     hops = [hop for hit in hits for hop in hit.hops if has_cjk(hop.quote)]
     assert hops
     curated = load_curated().edges
