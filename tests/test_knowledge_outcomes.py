@@ -22,9 +22,9 @@ from gutbone.ingest.manifest import read_manifest, verify_files
 from gutbone.query.paths import find_paths
 from gutbone.query.projection import Projection, build_projection
 from gutbone.query.resolve import resolve
-from gutbone.query.store import store_from_graph
 from gutbone.rdf import build_graph, node_iri
 from gutbone.resources import data_dir
+from gutbone.store import memory_store
 
 OBA_DIR = data_dir() / "external" / "oba"
 REVIEW_SEED = data_dir() / "seeds" / "000_b4385498554b8c7a.txt"
@@ -81,7 +81,7 @@ def projection(data: CuratedData) -> Projection:
 
 @pytest.fixture(scope="module")
 def store(data: CuratedData) -> ox.Store:
-    return store_from_graph(build_graph(data))
+    return memory_store(build_graph(data))
 
 
 def _obo_terms(path: Path) -> dict[str, tuple[str, bool]]:
