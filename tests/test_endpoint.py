@@ -28,9 +28,9 @@ from gutbone.errors import QueryError
 from gutbone.query import source as store_module
 from gutbone.query.catalog import bind_parameters, load_catalog
 from gutbone.query.endpoint import EndpointConfig, SparqlEndpoint
-from gutbone.query.remote import graph_store_url, inline_values, query_endpoint
+from gutbone.query.remote import graph_store_url, query_endpoint
 from gutbone.query.source import load_source
-from gutbone.query.sparql import XSD, QueryResult, Term, run_query
+from gutbone.query.sparql import XSD, QueryResult, Term, inline_values, run_query
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMALL = FIXTURES / "data_small"

@@ -6,7 +6,8 @@ network connection, and only to the URL the user gives.
 
 Queries follow the SPARQL 1.1 Protocol (POST, form-encoded ``query=``); a remote server
 has no ``substitutions``, so parameters are sent as a ``VALUES`` block of validated,
-escaped RDF terms placed at the start of the query's WHERE group.
+escaped RDF terms placed at the start of the query's WHERE group
+(:func:`~gutbone.query.sparql.inline_values`, as for the embedded store).
 
 The graph goes to the server with the SPARQL 1.1 Graph Store HTTP Protocol: ``POST``
 (add) or ``PUT`` (replace) an N-Triples body to ``STORE?default`` or
@@ -21,8 +22,6 @@ The graph goes to the server with the SPARQL 1.1 Graph Store HTTP Protocol: ``PO
 'http://127.0.0.1:7878/store?default'
 >>> graph_store_url("http://h:3030/ds/data", "https://w3id.org/gutbone/graph")
 'http://h:3030/ds/data?graph=https%3A%2F%2Fw3id.org%2Fgutbone%2Fgraph'
->>> inline_values("SELECT ?x WHERE { ?x ?p ?o }", {"x": Term.iri("http://e/a")})
-'SELECT ?x WHERE { VALUES (?x) { (<http://e/a>) } ?x ?p ?o }'
 """
 
 from __future__ import annotations
@@ -35,7 +34,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gutbone.errors import QueryError
-from gutbone.query.sparql import DEFAULT_PREFIXES, QueryResult, Term, parse_results_json
+from gutbone.query.sparql import (
+    DEFAULT_PREFIXES,
+    QueryResult,
+    Term,
+    inline_values,
+    parse_results_json,
+)
 
 __all__ = [
     "PushResult",
@@ -43,12 +48,9 @@ __all__ = [
     "push_graph",
     "graph_store_url",
     "query_url",
-    "inline_values",
 ]
 
 _STORE_SUFFIXES = ("/store", "/data", "/rdf-graphs/service", "/statements")
-_KEYWORD_WHERE = re.compile(r"WHERE\b", re.I)
-_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_?$:.-")
 
 
 @dataclass(frozen=True)
@@ -90,64 +92,6 @@ def graph_store_url(url: str, graph: str | None = None) -> str:
     else:
         query = "default"
     return urllib.parse.urlunsplit(parts._replace(path=path, query=query))
-
-
-def _skip(text: str, i: int) -> int:
-    """Index after a comment, string or IRI starting at ``i`` (or ``i`` itself)."""
-    char = text[i]
-    if char == "#":
-        end = text.find("\n", i)
-        return len(text) if end < 0 else end + 1
-    if char in "'\"":
-        quote = text[i : i + 3] if text[i : i + 3] in ("'''", '"""') else char
-        j = i + len(quote)
-        while j < len(text):
-            if text[j] == "\\":
-                j += 2
-                continue
-            if text.startswith(quote, j):
-                return j + len(quote)
-            j += 1
-        return len(text)
-    if char == "<":
-        match = re.match(r"<[^<>\"{}|^`\\\x00-\x20]*>", text[i:])
-        if match:
-            return i + match.end()
-    return i
-
-
-def inline_values(text: str, bindings: Mapping[str, Term]) -> str:
-    """Put ``bindings`` as a VALUES block at the start of the query's WHERE group.
-
-    The terms are written in N-Triples syntax with every special character escaped
-    (:meth:`Term.n3`); they come from checked parameters, never from raw user text.
-    """
-    if not bindings:
-        return text
-    names = list(bindings)
-    block = (
-        f" VALUES ({' '.join('?' + n for n in names)}) "
-        f"{{ ({' '.join(bindings[n].n3() for n in names)}) }}"
-    )
-    i = 0
-    seen_where = False
-    first_brace = -1
-    while i < len(text):
-        j = _skip(text, i)
-        if j != i:
-            i = j
-            continue
-        if _KEYWORD_WHERE.match(text, i) and (i == 0 or text[i - 1] not in _NAME_CHARS):
-            seen_where = True
-        elif text[i] == "{":
-            if seen_where:
-                return text[: i + 1] + block + text[i + 1 :]
-            if first_brace < 0:
-                first_brace = i
-        i += 1
-    if first_brace >= 0:
-        return text[: first_brace + 1] + block + text[first_brace + 1 :]
-    raise QueryError("cannot find the WHERE group of the query to bind its parameters")
 
 
 def _declared(text: str) -> set[str]:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -93,7 +94,8 @@ def spark_session(
     :param app_name: the application name shown by the cluster.
     :param partitions: ``spark.sql.shuffle.partitions`` (a few per core locally; the
         number of executor cores or more on a cluster).
-    :returns: the session (quiet logging, no web UI).
+    :returns: the session (quiet logging, no web UI); on a cluster master (not
+        ``local...``) the gutbone package is shipped to the executors as a zip.
     :raises SparkUnavailable: when pyspark is not installed or the JVM cannot start.
     """
     try:
@@ -115,7 +117,33 @@ def spark_session(
     except Exception as exc:  # the JVM gateway raises plain exceptions (no Java, bad master)
         raise SparkUnavailable(f"cannot start Spark ({master or DEFAULT_MASTER}): {exc}") from None
     session.sparkContext.setLogLevel("ERROR")
+    if not (master or DEFAULT_MASTER).startswith("local"):
+        session.sparkContext.addPyFile(str(_package_zip()))
     return session
+
+
+def _package_zip() -> Path:
+    """The gutbone package as a zip for executors (``addPyFile``), removed at exit.
+
+    Executors on a cluster share no Python state with the driver: any gutbone code they
+    run (pickled functions refer to it by module name) is imported from this zip.
+    """
+    import atexit
+    import shutil
+    import tempfile
+    import zipfile
+
+    import gutbone
+
+    package = Path(gutbone.__file__).parent
+    folder = Path(tempfile.mkdtemp(prefix="gutbone-spark-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    target = folder / "gutbone.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(package.rglob("*")):
+            if file.is_file() and "__pycache__" not in file.parts:
+                archive.write(file, Path("gutbone") / file.relative_to(package))
+    return target
 
 
 def graph_frames(spark: SparkSession, graph: SparseGraph) -> tuple[DataFrame, DataFrame]:

@@ -4,8 +4,10 @@ Results of every engine (pyoxigraph, rdflib, a remote endpoint) are converted to
 neutral form, :class:`QueryResult` made of :class:`Term` values, so that the command
 line, the endpoint and the tests see the same thing whatever answered the query.
 
-Parameters are never pasted into query text: they are bound as RDF terms, through
-pyoxigraph's ``substitutions=`` or rdflib's ``initBindings=``.
+Parameters are never pasted into query text as given: they are checked RDF terms, written
+escaped into a ``VALUES`` block at the start of the WHERE group for pyoxigraph (so that the
+planner starts from them; :func:`inline_values`) and bound through rdflib's
+``initBindings=``.
 
 >>> import pyoxigraph as ox
 >>> store = ox.Store()
@@ -185,6 +187,83 @@ class QueryResult:
     boolean: bool | None = None
 
 
+# ---------------------------------------------------------------- parameters as VALUES
+
+_KEYWORD_WHERE = re.compile(r"WHERE\b", re.I)
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_?$:.-")
+
+
+def _skip(text: str, i: int) -> int:
+    """Index after a comment, string or IRI starting at ``i`` (or ``i`` itself)."""
+    char = text[i]
+    if char == "#":
+        end = text.find("\n", i)
+        return len(text) if end < 0 else end + 1
+    if char in "'\"":
+        quote = text[i : i + 3] if text[i : i + 3] in ("'''", '"""') else char
+        j = i + len(quote)
+        while j < len(text):
+            if text[j] == "\\":
+                j += 2
+                continue
+            if text.startswith(quote, j):
+                return j + len(quote)
+            j += 1
+        return len(text)
+    if char == "<":
+        match = re.match(r"<[^<>\"{}|^`\\\x00-\x20]*>", text[i:])
+        if match:
+            return i + match.end()
+    return i
+
+
+def inline_values(text: str, bindings: Mapping[str, Term]) -> str:
+    r"""Put ``bindings`` as a VALUES block at the start of the query's WHERE group.
+
+    The terms are written in N-Triples syntax with every special character escaped
+    (:meth:`Term.n3`); they come from checked parameters, never from raw user text. A
+    VALUES block is part of the pattern the planner orders, so a bound node is where
+    evaluation starts (Oxigraph applies ``substitutions=`` after the joins, like a
+    FILTER: 95 s instead of 1.1 s for ``nodes_in_category`` at 1e7 edges).
+
+    :param text: the query.
+    :param bindings: variable name (without ``?``) -> term.
+    :returns: the query with the block (unchanged without bindings).
+    :raises QueryError: when the query has no WHERE group.
+
+    >>> inline_values("SELECT ?x WHERE { ?x ?p ?o }", {"x": Term.iri("http://e/a")})
+    'SELECT ?x WHERE { VALUES (?x) { (<http://e/a>) } ?x ?p ?o }'
+    >>> inline_values("ASK { ?x ?p ?o }", {"o": Term.literal('> } ; DROP ALL ; "')})
+    'ASK { VALUES (?o) { ("> } ; DROP ALL ; \\"") } ?x ?p ?o }'
+    """
+    if not bindings:
+        return text
+    names = list(bindings)
+    block = (
+        f" VALUES ({' '.join('?' + n for n in names)}) "
+        f"{{ ({' '.join(bindings[n].n3() for n in names)}) }}"
+    )
+    i = 0
+    seen_where = False
+    first_brace = -1
+    while i < len(text):
+        j = _skip(text, i)
+        if j != i:
+            i = j
+            continue
+        if _KEYWORD_WHERE.match(text, i) and (i == 0 or text[i - 1] not in _NAME_CHARS):
+            seen_where = True
+        elif text[i] == "{":
+            if seen_where:
+                return text[: i + 1] + block + text[i + 1 :]
+            if first_brace < 0:
+                first_brace = i
+        i += 1
+    if first_brace >= 0:
+        return text[: first_brace + 1] + block + text[first_brace + 1 :]
+    raise QueryError("cannot find the WHERE group of the query to bind its parameters")
+
+
 # ---------------------------------------------------------------- engines
 
 
@@ -200,20 +279,6 @@ def _from_oxigraph(term: Any) -> Term | None:
     if isinstance(term, ox.Literal):
         return Term.literal(term.value, term.datatype.value, term.language)
     raise QueryError(f"unsupported RDF term in a result: {term!r}")
-
-
-def _to_oxigraph(term: Term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    import pyoxigraph as ox
-
-    if term.kind == "uri":
-        return ox.NamedNode(term.value)
-    if term.kind == "bnode":
-        return ox.BlankNode(term.value)
-    if term.language:
-        return ox.Literal(term.value, language=term.language)
-    if term.datatype:
-        return ox.Literal(term.value, datatype=ox.NamedNode(term.datatype))
-    return ox.Literal(term.value)
 
 
 def _from_rdflib(term: Any) -> Term | None:
@@ -291,11 +356,8 @@ def _run_oxigraph(
 ) -> QueryResult:
     import pyoxigraph as ox
 
-    substitutions: dict[ox.Variable, Any] = {
-        ox.Variable(name): _to_oxigraph(term) for name, term in bindings.items()
-    }
     try:
-        answer = store.query(text, prefixes=DEFAULT_PREFIXES, substitutions=substitutions or None)
+        answer = store.query(inline_values(text, bindings), prefixes=DEFAULT_PREFIXES)
     except SyntaxError as exc:
         match = _OX_POSITION.match(str(exc))
         if match:
@@ -304,10 +366,7 @@ def _run_oxigraph(
             ) from None
         raise _syntax_error(text, source, None, None, str(exc)) from None
     except RuntimeError as exc:
-        message = str(exc)
-        if "projection" in message:
-            message += " (a bound parameter must be one of the SELECT variables)"
-        raise QueryError(f"{source}: {message}") from None
+        raise QueryError(f"{source}: {exc}") from None
     if isinstance(answer, ox.QueryBoolean):
         return QueryResult("ask", boolean=bool(answer))
     if isinstance(answer, ox.QueryTriples):
