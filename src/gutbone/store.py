@@ -46,6 +46,7 @@ import pyoxigraph as ox
 
 from gutbone.errors import InputError, Problem, QueryError
 from gutbone.io import replace_directory
+from gutbone.void import add_void
 
 if TYPE_CHECKING:  # rdflib and gutbone.rdf are imported on use: a cached graph needs neither
     from rdflib import Graph
@@ -182,7 +183,8 @@ def load_files(
         :data:`gutbone.rdf.RDF_FORMATS`).
     :param base: a graph (or N-Triples) loaded first, e.g. the curated graph; or None.
     :param lenient: skip IRI validation while parsing (faster; for trusted dumps).
-    :returns: the report.
+    :returns: the report (the triples loaded; the VoID description added after them,
+        :func:`gutbone.void.add_void`, is not counted).
     :raises InputError: for a missing file or an unknown suffix (before anything is built).
     :raises SyntaxError: when a file is not valid RDF (the store is then not replaced).
     :raises OutputError: the folder holds other files than a store's, or cannot be written.
@@ -197,9 +199,10 @@ def load_files(
             store.bulk_load(_ntriples(base), format=ox.RdfFormat.N_TRIPLES)
         for path, fmt in zip(paths, formats, strict=True):
             store.bulk_load(path=str(path), format=fmt, lenient=lenient)
+        triples = len(store)
+        add_void(store)  # counted once here, read by the catalog's count queries
         store.flush()
         seconds = time.perf_counter() - start
-        triples = len(store)
         del store  # release RocksDB's lock before the folder is swapped in
     return LoadReport(
         store=target,

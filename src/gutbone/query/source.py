@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from gutbone.store import memory_store, open_store
+from gutbone.void import void_ntriples
 
 if TYPE_CHECKING:  # rdflib and the builder are imported only when a graph is built or parsed
     from rdflib import Graph
@@ -53,6 +54,8 @@ def load_source(
     The graph built from a data folder is kept in the on-disk cache
     (:mod:`gutbone.cache`): a second call on unchanged tables loads it instead of
     rebuilding.
+    Its VoID counts (:func:`gutbone.void.void_ntriples`) are part of the cached
+    N-Triples, so the store, the rdflib graph and the text all hold them.
 
     :param data_root: the data folder (bundled ``data/`` when omitted).
     :param store_dir: an existing on-disk store; when given, nothing is built and only
@@ -74,7 +77,9 @@ def load_source(
         from gutbone.pipeline import build_knowledge_graph
         from gutbone.rdf import serialize
 
-        return serialize(build_knowledge_graph(folder, validate=False).graph, "nt").encode()
+        text = serialize(build_knowledge_graph(folder, validate=False).graph, "nt").encode()
+        # the count queries read the VoID counts (gutbone.void), computed once here
+        return text + void_ntriples(memory_store(text)).encode()
 
     data = cached_bytes("graph.nt", folder, build)
     graph = None
