@@ -19,8 +19,8 @@ import pytest
 from gutbone.cli import main
 from gutbone.errors import QueryError
 from gutbone.query.catalog import bind_adhoc, bind_parameters, load_catalog
-from gutbone.query.sparql import DEFAULT_PREFIXES, Term, inline_values, run_query
 from gutbone.query.source import load_source
+from gutbone.query.sparql import DEFAULT_PREFIXES, Term, inline_values, run_query
 
 CATALOG = load_catalog()
 

@@ -15,10 +15,9 @@ import pyoxigraph as ox
 import pytest
 
 from gutbone.query.catalog import load_catalog
-from gutbone.query.sparql import run_query
 from gutbone.query.source import load_source
+from gutbone.query.sparql import run_query
 from gutbone.store import load_files, memory_store
-
 from gutbone.void import DATASET, GBV, VOID, add_void, void_ntriples
 
 PREFIXES = {
