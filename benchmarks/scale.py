@@ -653,7 +653,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--extra", default="{}", help=argparse.SUPPRESS)
+    # --- catalog / Spark-cluster parts (benchmarks/scale_catalog.py) ---
+    parser.add_argument(
+        "--part",
+        choices=("all", "catalog", "spark"),
+        default="all",
+        help="catalog: the 21 catalog queries vs hand-written forms (stores must exist); "
+        "spark: paths --engine spark on local[2] vs a 2-worker standalone cluster",
+    )
+    # --- catalog / Spark-cluster parts ---
     args = parser.parse_args(argv)
+    if args.part != "all":
+        import scale_catalog
+
+        for size in (generate.parse_size(s) for s in args.sizes.split(",")):
+            print(f"\n== {size:,} edges: {args.part}")
+            (scale_catalog.run_catalog if args.part == "catalog" else scale_catalog.run_spark)(size)
+        return 0
     if args.worker:
         extra = json.loads(args.extra)
         if args.worker == "store":

@@ -33,6 +33,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,17 +115,18 @@ def _log_tail(logs: Path) -> str:
     )
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    """A Spark master and two workers (1 core, 1 GB each) on 127.0.0.1."""
+@contextmanager
+def standalone_cluster(folder: Path) -> Iterator[Cluster]:
+    """Start a master and two workers (1 core, 1 GB each) on 127.0.0.1; stop them after.
+
+    :param folder: where the logs, the driver's ``spark-defaults.conf`` and the workers'
+        work folders go.
+    :raises RuntimeError: pyspark/Java missing, or the cluster did not start (log tails).
+    """
     reason = _unavailable()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the Spark cluster test cannot run in CI: {reason}")
-        pytest.skip(reason)
     home = _spark_home()
-    assert home is not None
-    folder = tmp_path_factory.mktemp("spark-cluster")
+    if reason is not None or home is None:
+        raise RuntimeError(reason)
     logs = folder / "logs"
     logs.mkdir()
     conf = folder / "conf"
@@ -180,11 +182,28 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         while _alive_workers(ui_url) < WORKERS:
             dead = [p.args for p in processes if p.poll() is not None]
             if dead or time.monotonic() > deadline:
-                pytest.fail(f"the cluster did not start ({dead or 'timeout'}):\n{_log_tail(logs)}")
+                raise RuntimeError(
+                    f"the cluster did not start ({dead or 'timeout'}):\n{_log_tail(logs)}"
+                )
             time.sleep(1)
         yield Cluster(master, ui_url, env, logs)
     finally:
         _stop(processes)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """A Spark master and two workers (1 core, 1 GB each) on 127.0.0.1."""
+    reason = _unavailable()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the Spark cluster test cannot run in CI: {reason}")
+        pytest.skip(reason)
+    try:
+        with standalone_cluster(tmp_path_factory.mktemp("spark-cluster")) as running:
+            yield running
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
 def _gutbone(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
