@@ -274,8 +274,9 @@ class _Searcher:
 def _questions(data: CuratedData, searcher: _Searcher, bmd: tuple[str, ...]) -> list[PathAnswer]:
     # named taxa only: the umbrella "Gastrointestinal Microbiome" would crowd them out
     metabolites = searcher.question(
-        ("q-taxon-metabolite-bmd", "Which metabolites link gut taxa to bone mineral density?"),
-        "Taxon → metabolite → BMD",
+        ("q-taxon-metabolite-bmd",
+         "Which metabolites link gut taxa to bone outcomes (BMD at every site, bone mass)?"),
+        "Taxon → metabolite → bone outcome",
         (named_taxa(data), bmd),
         ("Taxon>Metabolite>BoneOutcome", "Taxon>Metabolite>Entity>BoneOutcome"),
         max_length=3,
