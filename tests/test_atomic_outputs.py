@@ -366,3 +366,23 @@ def test_current_folder_is_never_swapped_away(
         assert main(["build", "--data", str(FIXTURE), "--out", out]) == 1
         assert "cannot replace the current folder or its parents" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == [] and Path.cwd() == tmp_path
+
+
+def test_store_add_of_a_bad_file_names_file_line_and_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``build --store S --add bad.nt``: exit 1 with ``bad.nt:LINE:COLUMN``, no internal error.
+
+    Line 2 opens a string literal that never closes; the error is on line 2 (column 23 is
+    where pyoxigraph's N-Triples parser reports the unterminated literal).
+    """
+    bad = tmp_path / "bad.nt"
+    bad.write_text('<http://a> <http://b> <http://c> .\n<http://a> <http://b> "x .\n')
+    store = tmp_path / "store"
+    code = main(["build", "--data", str(FIXTURE), "--out", str(tmp_path / "b"),
+                 "--store", str(store), "--add", str(bad)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"{bad}:2:23: not valid RDF" in err
+    assert "internal error" not in err and "Traceback" not in err
+    assert not store.exists()
