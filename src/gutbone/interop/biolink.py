@@ -188,6 +188,8 @@ class BiolinkSchema:
         'biolink:Gene'
         >>> schema.concrete_class("biolink:SmallMolecule", "CHEBI")
         'biolink:SmallMolecule'
+        >>> schema.concrete_class("biolink:MicroRNA", "MESH")
+        'biolink:NucleicAcidEntity'
         """
         return _concrete_class(self, curie, prefix)
 
@@ -294,8 +296,17 @@ def _children() -> dict[str, tuple[str, ...]]:
     return {parent: tuple(sorted(names)) for parent, names in found.items()}
 
 
+#: Classes chosen by hand where the search below finds none (or a wrong one) near the class.
+#: MeSH names classes of molecules (D035683 "MicroRNAs", in its nucleic-acid tree), while
+#: Biolink's RNA product classes take only RNAcentral/miRBase/HGNC ids; searched further, the
+#: first class taking MeSH ids would be Protein. NucleicAcidEntity takes MeSH ids.
+_CLOSEST_CLASS = {("biolink:MicroRNA", "MESH"): "biolink:NucleicAcidEntity"}
+
+
 @cache
 def _concrete_class(schema: BiolinkSchema, curie: str, prefix: str) -> str:
+    if (curie, prefix) in _CLOSEST_CLASS:
+        return _CLOSEST_CLASS[curie, prefix]
     children = _children()
     frontier, seen, fallback = [curie], {curie}, ""
     for _ in range(4):
