@@ -22,6 +22,7 @@ import os
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import PurePath
+from typing import Any
 from typing import Literal as TypingLiteral
 
 import pyoxigraph as ox
@@ -49,6 +50,7 @@ __all__ = [
     "source_iri",
     "discrepancy_iri",
     "serialize",
+    "jsonld_text",
     "decimal_literal",
 ]
 
@@ -345,6 +347,36 @@ def _sorted_triples(graph: Graph) -> list[ox.Triple]:
     ]
 
 
+def jsonld_text(document: dict[str, Any]) -> str:
+    """A JSON-LD document as deterministic text (``document`` is sorted in place).
+
+    ``@graph`` nodes are sorted by ``@id``, list values and keys are sorted.
+
+    >>> print(jsonld_text({"@graph": [{"@id": "b", "x": [2, 1]}, {"@id": "a"}]}), end="")
+    {
+     "@graph": [
+      {
+       "@id": "a"
+      },
+      {
+       "@id": "b",
+       "x": [
+        1,
+        2
+       ]
+      }
+     ]
+    }
+    """
+    nodes = document.get("@graph", [])
+    for node in nodes:
+        for key, value in node.items():
+            if isinstance(value, list):
+                node[key] = sorted(value, key=lambda item: json.dumps(item, sort_keys=True))
+    document["@graph"] = sorted(nodes, key=lambda item: str(item.get("@id", "")))
+    return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
 def serialize(graph: Graph, fmt: RdfFormat) -> str:
     """Serialise deterministically: the same graph gives the same text, byte for byte.
 
@@ -358,14 +390,7 @@ def serialize(graph: Graph, fmt: RdfFormat) -> str:
         raise ValueError(f"unknown RDF format {fmt!r} (expected: {', '.join(TEXT_FORMATS)})")
     if fmt == "jsonld":
         context = {prefix: iri for prefix, iri in sorted(graph.namespaces()) if prefix}
-        document = json.loads(graph.serialize(format="json-ld", context=context))
-        nodes = document.get("@graph", [])
-        for node in nodes:
-            for key, value in node.items():
-                if isinstance(value, list):
-                    node[key] = sorted(value, key=lambda item: json.dumps(item, sort_keys=True))
-        document["@graph"] = sorted(nodes, key=lambda item: str(item.get("@id", "")))
-        return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        return jsonld_text(json.loads(graph.serialize(format="json-ld", context=context)))
     triples = _sorted_triples(graph)
     if fmt == "nt":
         data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)

@@ -15,53 +15,12 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
-from typing import NamedTuple
 
-from gutbone.cli.options import GutboneParser
+from gutbone.cli.options import COMMANDS, Command, GutboneParser
 from gutbone.errors import GutboneError, InputError
 
 __all__ = ["main", "build_parser", "COMMANDS", "Command"]
 
-
-class Command(NamedTuple):
-    """One sub-command: the module (in ``gutbone.cli``) that registers it, and its help."""
-
-    module: str
-    help: str
-
-
-#: Every sub-command, in the order ``--help`` lists them.
-COMMANDS: dict[str, Command] = {
-    "build": Command("graph_commands", "curated tables -> RDF graph (Turtle, N-Triples, JSON-LD)"),
-    "validate": Command(
-        "graph_commands", "check curated tables or RDF files; exit 1 with file:row:field messages"
-    ),
-    "report": Command("graph_commands", "main job: build, validate and write OUT/index.html"),
-    "init": Command("init_command", "copy the bundled tables into a new data folder"),
-    "meta": Command("meta_command", "meta-analysis of a study table (CSV)"),
-    "mr": Command("mr_command", "Mendelian randomization from variant summary statistics"),
-    "mediate": Command("mr_command", "two-step MR mediation (product of coefficients)"),
-    "view": Command("view_command", "interactive pathway view (HTML, works offline)"),
-    "queries": Command("query_commands", "list the SPARQL catalog (name, title, parameters)"),
-    "sparql": Command("query_commands", "run a catalog query, a .rq file or --query TEXT"),
-    "serve": Command(
-        "query_commands", "read-only SPARQL 1.1 endpoint over the built graph, with limits"
-    ),
-    "load": Command(
-        "query_commands", "push the built graph to a SPARQL server (Graph Store protocol)"
-    ),
-    "paths": Command("paths_command", "explained paths (or metapath DWPC scores) from X to Y"),
-    "export": Command(
-        "interop_commands",
-        "write the graph as KGX, Turtle, N-Triples, JSON-LD, GraphML or Cytoscape JSON",
-    ),
-    "import": Command(
-        "interop_commands", "read KGX/RDF graphs, map them to gutbone's vocabulary and merge them"
-    ),
-    "ingest": Command(
-        "ingest_command", "regenerate the ingested rows from the raw files in data/external/"
-    ),
-}
 
 _EPILOG = """\
 data folder (every command that reads curated tables):

@@ -6,7 +6,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from gutbone.cli.options import DATA_HELP, MAX_NODES, bounded_int, data_folder
+from gutbone.cli.options import (
+    DATA,
+    MAX_NODES,
+    add_command,
+    bounded_int,
+    conforming_graph,
+    data_folder,
+    option,
+    progress,
+)
 from gutbone.curation import CuratedData
 from gutbone.errors import CurationError, InputError, Problem
 from gutbone.io import replace_directory, write_tree
@@ -20,73 +29,52 @@ from gutbone.views.summary import summarize
 __all__ = ["register"]
 
 
-def _progress(message: str) -> None:
-    print(f"gutbone: {message}...", file=sys.stderr, flush=True)
+#: ``--help`` descriptions of the commands.
+_BUILD = (
+    "Read and check the curated tables, build the knowledge graph, validate it with SHACL and "
+    "write OUT/gutbone.ttl, .nt and .jsonld (atomically)."
+)
+_VALIDATE = (
+    "Check curated tables (a data folder or a CSV file inside one) or RDF files "
+    f"({', '.join(suffixes(TEXT_FORMATS))}) against the gutbone checks and SHACL shapes."
+)
+_REPORT = (
+    "Build and validate the graph from the bundled tables and write a self-contained HTML "
+    "report with the graph files into OUT."
+)
+
+_BUILD_OPTIONS = (
+    option("--out", default="build", help="output folder (default: build)"),
+    DATA,
+    option("--format", action="append", choices=sorted(TEXT_FORMATS),
+           help="format to write (repeatable; default: all three)"),
+    option("--store", metavar="DIR",
+           help="also bulk-load the graph into a persistent on-disk Oxigraph store in DIR "
+           "(reused by sparql/paths/serve with --store DIR)"),
+    option("--add", action="append", metavar="FILE",
+           help="with --store: also bulk-load this large RDF file (.nt, .nq, .ttl...) into the "
+           "store, streamed from its path (repeatable); prints load time and peak memory"),
+)  # fmt: skip
+_REPORT_OPTIONS = (
+    option("--out", default="report", help="output folder (default: report)"),
+    DATA,
+    option("--max-nodes", type=bounded_int(1, MAX_NODES), default=DEFAULT_MAX_NODES,
+           help=f"views larger than this are left out (default: {DEFAULT_MAX_NODES}; "
+           f"at most {MAX_NODES:,})"),
+)  # fmt: skip
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``build``, ``validate`` and ``report`` to the command line."""
-    build = subparsers.add_parser(
-        "build",
-        help="curated tables -> RDF graph (Turtle, N-Triples, JSON-LD)",
-        description="Read and check the curated tables, build the knowledge graph, validate it "
-        "with SHACL and write OUT/gutbone.ttl, .nt and .jsonld (atomically).",
-    )
-    build.add_argument("--out", default="build", help="output folder (default: build)")
-    build.add_argument("--data", help=DATA_HELP)
-    build.add_argument(
-        "--format",
-        action="append",
-        choices=sorted(TEXT_FORMATS),
-        help="format to write (repeatable; default: all three)",
-    )
-    build.add_argument(
-        "--store",
-        metavar="DIR",
-        help="also bulk-load the graph into a persistent on-disk Oxigraph store in DIR "
-        "(reused by sparql/paths/serve with --store DIR)",
-    )
-    build.add_argument(
-        "--add",
-        action="append",
-        metavar="FILE",
-        help="with --store: also bulk-load this large RDF file (.nt, .nq, .ttl...) into the "
-        "store, streamed from its path (repeatable); prints load time and peak memory",
-    )
-    build.set_defaults(handler=_build)
-
-    validate = subparsers.add_parser(
-        "validate",
-        help="check curated tables or RDF files; exit 1 with file:row:field messages",
-        description="Check curated tables (a data folder or a CSV file inside one) or RDF files "
-        f"({', '.join(suffixes(TEXT_FORMATS))}) against the gutbone checks and SHACL shapes.",
-    )
-    validate.add_argument("paths", nargs="*", help="data folders, CSV tables or RDF files")
-    validate.set_defaults(handler=_validate)
-
-    report = subparsers.add_parser(
-        "report",
-        help="main job: build, validate and write OUT/index.html",
-        description="Build and validate the graph from the bundled tables and write a "
-        "self-contained HTML report with the graph files into OUT.",
-    )
-    report.add_argument("--out", default="report", help="output folder (default: report)")
-    report.add_argument("--data", help=DATA_HELP)
-    report.add_argument(
-        "--max-nodes",
-        type=bounded_int(1, MAX_NODES),
-        default=DEFAULT_MAX_NODES,
-        help=f"views larger than this are left out (default: {DEFAULT_MAX_NODES}; "
-        f"at most {MAX_NODES:,})",
-    )
-    report.set_defaults(handler=_report)
+    add_command(subparsers, "build", _build, _BUILD_OPTIONS, description=_BUILD)
+    paths = option("paths", nargs="*", help="data folders, CSV tables or RDF files")
+    add_command(subparsers, "validate", _validate, [paths], description=_VALIDATE)
+    add_command(subparsers, "report", _report, _REPORT_OPTIONS, description=_REPORT)
 
 
 def _build(args: argparse.Namespace) -> int:
-    result = build_knowledge_graph(data_folder(args), progress=_progress)
-    if not result.validation.conforms:
-        for violation in result.validation.violations:
-            print(f"error: {violation}", file=sys.stderr)
+    result = conforming_graph(args)
+    if result is None:
         return 1
     formats = tuple(args.format or ("ttl", "nt", "jsonld"))
     files = write_graph_files(result.graph, args.out, formats)
@@ -103,7 +91,7 @@ def _build(args: argparse.Namespace) -> int:
     if args.store and args.add:
         from gutbone.store import load_files
 
-        _progress(f"bulk-loading the graph and {len(args.add)} file(s) into {args.store}")
+        progress(f"bulk-loading the graph and {len(args.add)} file(s) into {args.store}")
         try:
             loaded = load_files(args.store, args.add, base=result.graph)
         except SyntaxError as exc:  # pyoxigraph's parse error (it loads no remote context)
@@ -119,7 +107,7 @@ def _build(args: argparse.Namespace) -> int:
             f"peak RSS {loaded.peak_rss_bytes / 2**30:.2f} GiB"
         )
     elif args.store:
-        _progress(f"bulk-loading {summary.triples} triples into the Oxigraph store {args.store}")
+        progress(f"bulk-loading {summary.triples} triples into the Oxigraph store {args.store}")
         from gutbone.store import build_store
 
         print(f"wrote store {build_store(result.graph, args.store)}")
@@ -181,12 +169,12 @@ def _write_report(out: Path, files: dict[str, str | bytes]) -> None:
 def _report(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
-        result = build_knowledge_graph(data_folder(args), progress=_progress)
+        result = build_knowledge_graph(data_folder(args), progress=progress)
     except CurationError as exc:
         if (out / "index.html").exists():
-            _progress(f"tables have errors; the previous report in {out} is kept")
+            progress(f"tables have errors; the previous report in {out} is kept")
             raise
-        _progress("tables have errors; writing a report that lists them")
+        progress("tables have errors; writing a report that lists them")
         empty = summarize(CuratedData(root=data_folder(args)))
         _write_report(out, {"index.html": render_report(empty, ValidationReport(True, ()),
                                                         exc.problems)})  # fmt: skip
@@ -199,9 +187,9 @@ def _report(args: argparse.Namespace) -> int:
         triples=len(result.graph),
         graph_files=list(graph),
         max_nodes=args.max_nodes,
-        progress=_progress,
+        progress=progress,
     )
-    _progress(f"writing {len(report.files) + len(graph)} report files")
+    progress(f"writing {len(report.files) + len(graph)} report files")
     _write_report(out, {**report.files, **graph})
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)

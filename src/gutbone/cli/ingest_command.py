@@ -5,32 +5,29 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gutbone.cli.options import DATA_HELP, data_folder
+from gutbone.cli.options import DATA, add_command, data_folder, option
 from gutbone.ingest import INGESTED_DIR, TRANSFORMS, IngestReport, run_ingest
 
 __all__ = ["register"]
 
 
+_OPTIONS = (
+    option("sources", nargs="*", metavar="SOURCE", help="sources to run (default: all)"),
+    DATA,
+    option("--check", action="store_true",
+           help="write nothing; exit 1 when data/ingested/ differs from what the raw files give"),
+)  # fmt: skip
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``ingest`` to the command line."""
     sources = ", ".join(f"{name} ({t.description})" for name, t in TRANSFORMS.items())
-    parser = subparsers.add_parser(
-        "ingest",
-        help="regenerate the ingested rows from the raw files in data/external/",
-        description="Check every raw file of each SOURCE against its MANIFEST (sha256), run "
-        "the source's transform and write data/ingested/SOURCE/ (sources.csv, nodes.csv, "
-        f"edges.csv) atomically. Sources: {sources}. Never uses the network.",
+    description = (
+        "Check every raw file of each SOURCE against its MANIFEST (sha256), run the source's "
+        "transform and write data/ingested/SOURCE/ (sources.csv, nodes.csv, edges.csv) "
+        f"atomically. Sources: {sources}. Never uses the network."
     )
-    parser.add_argument(
-        "sources", nargs="*", metavar="SOURCE", help="sources to run (default: all)"
-    )
-    parser.add_argument("--data", help=DATA_HELP)
-    parser.add_argument(
-        "--check",
-        action="store_true",
-        help="write nothing; exit 1 when data/ingested/ differs from what the raw files give",
-    )
-    parser.set_defaults(handler=_ingest)
+    add_command(subparsers, "ingest", _ingest, _OPTIONS, description=description)
 
 
 def _line(report: IngestReport) -> str:

@@ -8,7 +8,7 @@ import math
 import sys
 from typing import Any
 
-from gutbone.cli.options import bounded_float
+from gutbone.cli.options import add_command, bounded_float, option
 from gutbone.errors import Problem, StatsError
 from gutbone.stats.analysis import MetaAnalysis, analyse_csv, regression_from_csv
 from gutbone.stats.effect_sizes import MEASURES
@@ -59,55 +59,47 @@ Conventions (also in the JSON key 'conventions'):
 """
 
 
-#: The options of ``gutbone meta``: flag, then the keywords of ``add_argument``.
-_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("--measure", {"choices": MEASURES, "default": None,
-                   "help": "effect measure (default: MD for means, RR for counts, as given "
-                   "for yi tables)"}),
-    ("--model", {"choices": ALL_MODELS, "default": "REML",
-                 "help": "default: REML; FE or a tau^2 estimator (DL, HE, HS, SJ, ML, REML, EB, "
-                 "PM); MH = Mantel-Haenszel for 2x2 counts (RR, OR, RD)"}),
-    ("--mods", {"metavar": "X1,X2",
-                "help": "meta-regression on these columns of the table (comma-separated)"}),
-    ("--bubble", {"metavar": "FILE.svg", "help": "with --mods: write a bubble plot (SVG)"}),
-    ("--drop00", {"action": "store_true",
-                  "help": "drop 2x2 studies with no events (or only events) in both groups "
-                  "before inverse-variance pooling (default: keep them with 0.5 added, as "
-                  "metafor)"}),
-    ("--hksj", {"action": "store_true",
-                "help": "Hartung-Knapp-Sidik-Jonkman adjustment, t(k-1)"}),
-    ("--format", {"choices": ("table", "json"), "default": "table"}),
-    ("--forest", {"metavar": "FILE.svg", "help": "write a forest plot (SVG)"}),
-    ("--funnel", {"metavar": "FILE.svg", "help": "write a funnel plot (SVG)"}),
-    ("--md-variance", {"choices": ("unequal", "pooled"), "default": "unequal",
-                       "help": "MD sampling variance (default: unequal, sd1^2/n1 + sd2^2/n2)"}),
-    ("--hedges", {"choices": ("exact", "approx"), "default": "exact",
-                  "help": "Hedges' correction for SMD (default: exact gamma function)"}),
-    ("--egger", {"choices": ("classical", "mixed"), "default": "classical",
-                 "help": "Egger test variant (default: classical weighted regression)"}),
-    ("--pi", {"choices": ("z", "t(k-2)"), "default": "z", "dest": "pi_method",
-              "help": "prediction-interval critical value (default: z, as metafor)"}),
-    ("--mh-rd-variance", {"choices": RD_VARIANCES, "default": "GR",
-                          "help": "variance of the Mantel-Haenszel risk difference (default: "
-                          "GR, Greenland & Robins 1985; Sato: Sato, Greenland & Robins 1989, "
-                          "as metafor rma.mh)"}),
-    ("--level", {"type": bounded_float(0.5, 0.9999), "default": 0.95,
-                 "help": "confidence level (0.95; from 0.5 to 0.9999)"}),
+#: The options of ``gutbone meta``.
+_OPTIONS = (
+    option("studies", metavar="STUDIES.csv", help="study table (CSV)"),
+    option("--measure", choices=MEASURES, default=None,
+           help="effect measure (default: MD for means, RR for counts, as given "
+           "for yi tables)"),
+    option("--model", choices=ALL_MODELS, default="REML",
+           help="default: REML; FE or a tau^2 estimator (DL, HE, HS, SJ, ML, REML, EB, "
+           "PM); MH = Mantel-Haenszel for 2x2 counts (RR, OR, RD)"),
+    option("--mods", metavar="X1,X2",
+           help="meta-regression on these columns of the table (comma-separated)"),
+    option("--bubble", metavar="FILE.svg", help="with --mods: write a bubble plot (SVG)"),
+    option("--drop00", action="store_true",
+           help="drop 2x2 studies with no events (or only events) in both groups "
+           "before inverse-variance pooling (default: keep them with 0.5 added, as "
+           "metafor)"),
+    option("--hksj", action="store_true",
+           help="Hartung-Knapp-Sidik-Jonkman adjustment, t(k-1)"),
+    option("--format", choices=("table", "json"), default="table"),
+    option("--forest", metavar="FILE.svg", help="write a forest plot (SVG)"),
+    option("--funnel", metavar="FILE.svg", help="write a funnel plot (SVG)"),
+    option("--md-variance", choices=("unequal", "pooled"), default="unequal",
+           help="MD sampling variance (default: unequal, sd1^2/n1 + sd2^2/n2)"),
+    option("--hedges", choices=("exact", "approx"), default="exact",
+           help="Hedges' correction for SMD (default: exact gamma function)"),
+    option("--egger", choices=("classical", "mixed"), default="classical",
+           help="Egger test variant (default: classical weighted regression)"),
+    option("--pi", choices=("z", "t(k-2)"), default="z", dest="pi_method",
+           help="prediction-interval critical value (default: z, as metafor)"),
+    option("--mh-rd-variance", choices=RD_VARIANCES, default="GR",
+           help="variance of the Mantel-Haenszel risk difference (default: "
+           "GR, Greenland & Robins 1985; Sato: Sato, Greenland & Robins 1989, "
+           "as metafor rma.mh)"),
+    option("--level", type=bounded_float(0.5, 0.9999), default=0.95,
+           help="confidence level (0.95; from 0.5 to 0.9999)"),
 )  # fmt: skip
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``meta`` sub-command."""
-    parser = subparsers.add_parser(
-        "meta",
-        help="meta-analysis of a study table (CSV)",
-        description=_DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("studies", metavar="STUDIES.csv", help="study table (CSV)")
-    for flag, options in _OPTIONS:
-        parser.add_argument(flag, **options)
-    parser.set_defaults(handler=run_meta)
+    add_command(subparsers, "meta", run_meta, _OPTIONS, description=_DESCRIPTION, raw=True)
 
 
 def _table_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import math
 import sys
 from typing import Any
 
-from gutbone.cli.options import MAX_BOOTSTRAP, MAX_DRAWS, MAX_SEED, bounded_int
+from gutbone.cli.options import MAX_BOOTSTRAP, MAX_DRAWS, MAX_SEED, add_command, bounded_int, option
 from gutbone.stats.mediation import DEFAULT_DRAWS, DEFAULT_MC_SEED, MediationResult, mediate
 from gutbone.stats.mr import DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED, MRResult, mr_from_csv
 
@@ -50,57 +50,40 @@ exit codes: 0 ok, 1 bad value (the option is named on stderr), 2 usage error.
 """
 
 
-_FORMAT: tuple[str, dict[str, Any]] = (
-    "--format", {"choices": ("table", "json"), "default": "table", "help": "output format"}
-)
-_MR_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("--method", {"choices": ("ivw", "egger", "median", "all"), "default": "all",
-                  "help": "methods to run (default: all)"}),
+_FORMAT = option("--format", choices=("table", "json"), default="table", help="output format")
+_MR_OPTIONS = (
+    option("variants", metavar="VARIANTS.csv", help="variant associations (CSV)"),
+    option("--method", choices=("ivw", "egger", "median", "all"), default="all",
+           help="methods to run (default: all)"),
     _FORMAT,
-    ("--bootstrap", {"type": bounded_int(1, MAX_BOOTSTRAP), "default": DEFAULT_BOOTSTRAP_SAMPLES,
-                     "metavar": "N", "help": "bootstrap samples of the median methods "
-                     f"(default {DEFAULT_BOOTSTRAP_SAMPLES}, at most {MAX_BOOTSTRAP:,})"}),
-    ("--seed", {"type": bounded_int(0, MAX_SEED), "default": DEFAULT_SEED,
-                "help": f"bootstrap seed, 0 to 2**32-1 (default {DEFAULT_SEED})"}),
+    option("--bootstrap", type=bounded_int(1, MAX_BOOTSTRAP), default=DEFAULT_BOOTSTRAP_SAMPLES,
+           metavar="N", help="bootstrap samples of the median methods "
+           f"(default {DEFAULT_BOOTSTRAP_SAMPLES}, at most {MAX_BOOTSTRAP:,})"),
+    option("--seed", type=bounded_int(0, MAX_SEED), default=DEFAULT_SEED,
+           help=f"bootstrap seed, 0 to 2**32-1 (default {DEFAULT_SEED})"),
 )  # fmt: skip
-_MEDIATE_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("--a", {"required": True, "metavar": "B,SE", "help": "exposure -> mediator: beta,se"}),
-    ("--b", {"required": True, "metavar": "B,SE", "help": "mediator -> outcome: beta,se"}),
-    ("--total", {"metavar": "B,SE", "help": "exposure -> outcome (total): beta,se"}),
-    ("--method", {"choices": ("delta", "mc"), "default": "delta", "help": "default: delta"}),
-    ("--aroian", {"action": "store_true",
-                  "help": "second-order SE of a*b (delta method only)"}),
-    ("--draws", {"type": bounded_int(1, MAX_DRAWS), "default": DEFAULT_DRAWS, "metavar": "N",
-                 "help": f"Monte Carlo draws (default {DEFAULT_DRAWS}, at most {MAX_DRAWS:,})"}),
-    ("--seed", {"type": bounded_int(0, MAX_SEED), "default": DEFAULT_MC_SEED,
-                "help": f"Monte Carlo seed, 0 to 2**32-1 ({DEFAULT_MC_SEED})"}),
+_MEDIATE_OPTIONS = (
+    option("--a", required=True, metavar="B,SE", help="exposure -> mediator: beta,se"),
+    option("--b", required=True, metavar="B,SE", help="mediator -> outcome: beta,se"),
+    option("--total", metavar="B,SE", help="exposure -> outcome (total): beta,se"),
+    option("--method", choices=("delta", "mc"), default="delta", help="default: delta"),
+    option("--aroian", action="store_true",
+           help="second-order SE of a*b (delta method only)"),
+    option("--draws", type=bounded_int(1, MAX_DRAWS), default=DEFAULT_DRAWS, metavar="N",
+           help=f"Monte Carlo draws (default {DEFAULT_DRAWS}, at most {MAX_DRAWS:,})"),
+    option("--seed", type=bounded_int(0, MAX_SEED), default=DEFAULT_MC_SEED,
+           help=f"Monte Carlo seed, 0 to 2**32-1 ({DEFAULT_MC_SEED})"),
     _FORMAT,
 )  # fmt: skip
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``mr`` and ``mediate`` sub-commands."""
-    mr = subparsers.add_parser(
-        "mr",
-        help="Mendelian randomization from variant summary statistics",
-        description="IVW (random and fixed effect), MR-Egger, weighted and simple median.",
-        epilog=_MR_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    mr.add_argument("variants", metavar="VARIANTS.csv", help="variant associations (CSV)")
-    for flag, options in _MR_OPTIONS:
-        mr.add_argument(flag, **options)
-    mr.set_defaults(handler=_run_mr)
-    med = subparsers.add_parser(
-        "mediate",
-        help="two-step MR mediation (product of coefficients)",
-        description="Indirect effect a*b, direct effect and proportion mediated.",
-        epilog=_MEDIATE_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    for flag, options in _MEDIATE_OPTIONS:
-        med.add_argument(flag, **options)
-    med.set_defaults(handler=_run_mediate)
+    description = "IVW (random and fixed effect), MR-Egger, weighted and simple median."
+    add_command(subparsers, "mr", _run_mr, _MR_OPTIONS, description=description, epilog=_MR_EPILOG)
+    description = "Indirect effect a*b, direct effect and proportion mediated."
+    add_command(subparsers, "mediate", _run_mediate, _MEDIATE_OPTIONS, description=description,
+                epilog=_MEDIATE_EPILOG)  # fmt: skip
 
 
 def _run_mr(args: argparse.Namespace) -> int:
@@ -189,12 +172,12 @@ def _run_mediate(args: argparse.Namespace) -> int:
         return 2
     parsed: dict[str, tuple[float, float] | None] = {}
     errors: list[str] = []
-    for option, text in (("--a", args.a), ("--b", args.b), ("--total", args.total)):
-        value = _pair(option, text)
+    for flag, text in (("--a", args.a), ("--b", args.b), ("--total", args.total)):
+        value = _pair(flag, text)
         if isinstance(value, str):
             errors.append(value)
         else:
-            parsed[option] = value
+            parsed[flag] = value
     if errors:
         for message in errors:
             print(f"error: {message}", file=sys.stderr)

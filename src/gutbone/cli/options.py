@@ -1,4 +1,8 @@
-"""Shared option handling: numeric bounds, negative values, the data folder.
+"""The command table and shared option handling: numeric bounds, negative values, the data folder.
+
+Every command is declared as data: its one-line help in :data:`COMMANDS` (``gutbone --help``
+reads it without importing the command's module), its options in a table of
+:func:`option` rows that :func:`add_command` registers.
 
 Argument types with documented bounds for numeric command-line options.
 
@@ -33,13 +37,24 @@ import argparse
 import math
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gutbone.datafolder import resolve_data_folder
 
+if TYPE_CHECKING:  # the pipeline is imported when a command builds the graph, not at start-up
+    from gutbone.pipeline import BuildResult
+
 __all__ = [
+    "Command",
+    "COMMANDS",
+    "Option",
+    "option",
+    "add_command",
+    "DATA",
+    "progress",
+    "conforming_graph",
     "MAX_DRAWS",
     "MAX_BOOTSTRAP",
     "MAX_SEED",
@@ -53,6 +68,47 @@ __all__ = [
     "DATA_HELP",
     "data_folder",
 ]
+
+
+class Command(NamedTuple):
+    """One sub-command: the module (in ``gutbone.cli``) that registers it, and its help."""
+
+    module: str
+    help: str
+
+
+#: Every sub-command, in the order ``--help`` lists them.
+COMMANDS: dict[str, Command] = {
+    "build": Command("graph_commands", "curated tables -> RDF graph (Turtle, N-Triples, JSON-LD)"),
+    "validate": Command(
+        "graph_commands", "check curated tables or RDF files; exit 1 with file:row:field messages"
+    ),
+    "report": Command("graph_commands", "main job: build, validate and write OUT/index.html"),
+    "init": Command("init_command", "copy the bundled tables into a new data folder"),
+    "meta": Command("meta_command", "meta-analysis of a study table (CSV)"),
+    "mr": Command("mr_command", "Mendelian randomization from variant summary statistics"),
+    "mediate": Command("mr_command", "two-step MR mediation (product of coefficients)"),
+    "view": Command("view_command", "interactive pathway view (HTML, works offline)"),
+    "queries": Command("query_commands", "list the SPARQL catalog (name, title, parameters)"),
+    "sparql": Command("query_commands", "run a catalog query, a .rq file or --query TEXT"),
+    "serve": Command(
+        "query_commands", "read-only SPARQL 1.1 endpoint over the built graph, with limits"
+    ),
+    "load": Command(
+        "query_commands", "push the built graph to a SPARQL server (Graph Store protocol)"
+    ),
+    "paths": Command("paths_command", "explained paths (or metapath DWPC scores) from X to Y"),
+    "export": Command(
+        "interop_commands",
+        "write the graph as KGX, Turtle, N-Triples, JSON-LD, GraphML or Cytoscape JSON",
+    ),
+    "import": Command(
+        "interop_commands", "read KGX/RDF graphs, map them to gutbone's vocabulary and merge them"
+    ),
+    "ingest": Command(
+        "ingest_command", "regenerate the ingested rows from the raw files in data/external/"
+    ),
+}
 
 MAX_DRAWS = 1_000_000
 MAX_BOOTSTRAP = 100_000
@@ -130,6 +186,14 @@ class GutboneParser(argparse.ArgumentParser):
         self._negative_number_matcher = _NEGATIVE_VALUE
 
 
+# ----------------------------------------------------------------------------- output
+
+
+def progress(message: str) -> None:
+    """Say on stderr what a long command is doing: ``gutbone: MESSAGE...``."""
+    print(f"gutbone: {message}...", file=sys.stderr, flush=True)
+
+
 # ----------------------------------------------------------------------------- data folder
 
 #: ``--help`` text of every ``--data`` option.
@@ -151,3 +215,73 @@ def data_folder(args: argparse.Namespace) -> Path:
         print(f"gutbone: data folder {chosen.path} ({chosen.reason})", file=sys.stderr)
     path: Path = chosen.path
     return path
+
+
+# ----------------------------------------------------------------------------- commands
+
+#: One option of a command: its flags (or a positional argument's name) and the keywords
+#: of :meth:`argparse.ArgumentParser.add_argument`.
+Option = tuple[tuple[str, ...], dict[str, Any]]
+
+
+def option(*flags: str, **settings: Any) -> Option:
+    """A row of an options table: ``parser.add_argument(*flags, **settings)``.
+
+    >>> option("--out", default="build", help="output folder")
+    (('--out',), {'default': 'build', 'help': 'output folder'})
+    """
+    return flags, settings
+
+
+#: ``--data DIR``: the data folder of a command that reads the curated tables.
+DATA = option("--data", help=DATA_HELP)
+
+
+def add_command(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    handler: Callable[[argparse.Namespace], int],
+    options: Sequence[Option],
+    *,
+    description: str,
+    epilog: str | None = None,
+    raw: bool = False,
+) -> argparse.ArgumentParser:
+    """Register ``gutbone NAME``: its help from :data:`COMMANDS`, its options from a table.
+
+    :param handler: runs the command and returns its exit code.
+    :param options: :func:`option` rows, added in this order (the order ``--help`` lists).
+    :param description: the text ``gutbone NAME --help`` starts with.
+    :param epilog: the text ``--help`` ends with, printed as written.
+    :param raw: print the description as written too (else it is re-wrapped).
+    :returns: the command's parser.
+    """
+    parser = subparsers.add_parser(
+        name,
+        help=COMMANDS[name].help,
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter
+        if raw or epilog
+        else argparse.HelpFormatter,
+    )
+    for flags, settings in options:
+        parser.add_argument(*flags, **settings)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def conforming_graph(args: argparse.Namespace) -> BuildResult | None:
+    """Build and validate the graph of the command's data folder (with progress messages).
+
+    :returns: the build, or None when the graph does not conform to the SHACL shapes (each
+        violation is then printed on stderr as ``error: ...``).
+    """
+    from gutbone.pipeline import build_knowledge_graph
+
+    result = build_knowledge_graph(data_folder(args), progress=progress)
+    if not result.validation.conforms:
+        for violation in result.validation.violations:
+            print(f"error: {violation}", file=sys.stderr)
+        return None
+    return result

@@ -10,7 +10,15 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from gutbone.cli.options import DATA_HELP, MAX_PATH_LENGTH, MAX_TOP, bounded_int, data_folder
+from gutbone.cli.options import (
+    DATA,
+    MAX_PATH_LENGTH,
+    MAX_TOP,
+    add_command,
+    bounded_int,
+    data_folder,
+    option,
+)
 from gutbone.curation import load_curated
 from gutbone.errors import QueryError
 from gutbone.io import spreadsheet_row
@@ -72,65 +80,38 @@ path, 2 usage error.
 """
 
 
+_OPTIONS = (
+    option("--from", dest="source", required=True, metavar="X", help="start"),
+    option("--to", dest="target", required=True, metavar="Y", help="end"),
+    option("--metapath", help="categories, e.g. Taxon>Metabolite>BoneOutcome"),
+    option("--max-length", type=bounded_int(1, MAX_PATH_LENGTH), default=4, metavar="N",
+           help=f"most hops without --metapath (4; at most {MAX_PATH_LENGTH})"),
+    option("--min-evidence", metavar="LEVEL", help="weakest evidence type allowed (e.g. animal)"),
+    option("--predicates", metavar="P1,P2", help="predicates allowed (sub-predicates included)"),
+    option("--top", type=bounded_int(0, MAX_TOP), default=DEFAULT_TOP, metavar="K",
+           help=f"keep the K best (default {DEFAULT_TOP}; 0 = all; at most {MAX_TOP:,})"),
+    option("--engine", choices=ENGINES, default="graph"),
+    option("--order", choices=("mechanism", "score"), default="mechanism",
+           help="mechanism: mechanistic paths (pairs) first, associative after (default); "
+           "score: by score (DWPC) alone"),
+    option("--damping", type=float, default=DEFAULT_DAMPING, help="DWPC exponent"),
+    option("--format", choices=("table", "csv", "json"), default="table"),
+    DATA,
+    option("--kgx", metavar="DIR", help="score a KGX TSV graph (DIR/nodes.tsv, DIR/edges.tsv)"),
+    option("--master", metavar="URL", help="Spark master for --engine spark (default local[*])"),
+    option("--permutations", type=bounded_int(0, MAX_PERMUTATIONS), default=0, metavar="N",
+           help="sparse/spark: compare each DWPC with N degree-preserving permutations (XSwap)"),
+    option("--seed", type=int, default=0, help="seed of the permutations (0)"),
+)  # fmt: skip
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``paths`` sub-command."""
-    parser = subparsers.add_parser(
-        "paths",
-        help="explained paths (or metapath DWPC scores) from X to Y",
-        description="Find the routes from X to Y in the curated graph, e.g. "
-        '--from Taxon --to BMD --metapath "Taxon>Metabolite>BoneOutcome".',
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    description = (
+        "Find the routes from X to Y in the curated graph, e.g. "
+        '--from Taxon --to BMD --metapath "Taxon>Metabolite>BoneOutcome".'
     )
-    parser.add_argument("--from", dest="source", required=True, metavar="X", help="start")
-    parser.add_argument("--to", dest="target", required=True, metavar="Y", help="end")
-    parser.add_argument("--metapath", help="categories, e.g. Taxon>Metabolite>BoneOutcome")
-    parser.add_argument(
-        "--max-length",
-        type=bounded_int(1, MAX_PATH_LENGTH),
-        default=4,
-        metavar="N",
-        help=f"most hops without --metapath (4; at most {MAX_PATH_LENGTH})",
-    )
-    parser.add_argument(
-        "--min-evidence", metavar="LEVEL", help="weakest evidence type allowed (e.g. animal)"
-    )
-    parser.add_argument(
-        "--predicates", metavar="P1,P2", help="predicates allowed (sub-predicates included)"
-    )
-    parser.add_argument(
-        "--top",
-        type=bounded_int(0, MAX_TOP),
-        default=DEFAULT_TOP,
-        metavar="K",
-        help=f"keep the K best (default {DEFAULT_TOP}; 0 = all; at most {MAX_TOP:,})",
-    )
-    parser.add_argument("--engine", choices=ENGINES, default="graph")
-    parser.add_argument(
-        "--order",
-        choices=("mechanism", "score"),
-        default="mechanism",
-        help="mechanism: mechanistic paths (pairs) first, associative after (default); "
-        "score: by score (DWPC) alone",
-    )
-    parser.add_argument("--damping", type=float, default=DEFAULT_DAMPING, help="DWPC exponent")
-    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    parser.add_argument("--data", help=DATA_HELP)
-    parser.add_argument(
-        "--kgx", metavar="DIR", help="score a KGX TSV graph (DIR/nodes.tsv, DIR/edges.tsv)"
-    )
-    parser.add_argument(
-        "--master", metavar="URL", help="Spark master for --engine spark (default local[*])"
-    )
-    parser.add_argument(
-        "--permutations",
-        type=bounded_int(0, MAX_PERMUTATIONS),
-        default=0,
-        metavar="N",
-        help="sparse/spark: compare each DWPC with N degree-preserving permutations (XSwap)",
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the permutations (0)")
-    parser.set_defaults(handler=_paths)
+    add_command(subparsers, "paths", _paths, _OPTIONS, description=description, epilog=_EPILOG)
 
 
 def _spark_installed() -> bool:

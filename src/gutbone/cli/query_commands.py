@@ -7,7 +7,15 @@ import signal
 import sys
 from pathlib import Path
 
-from gutbone.cli.options import DATA_HELP, bounded_float, bounded_int, data_folder
+from gutbone.cli.options import (
+    DATA,
+    add_command,
+    bounded_float,
+    bounded_int,
+    data_folder,
+    option,
+    progress,
+)
 from gutbone.errors import QueryError
 from gutbone.query.catalog import (
     CatalogQuery,
@@ -25,110 +33,69 @@ __all__ = ["register"]
 _SECONDS = bounded_float(0.001, 86_400.0)
 
 
+_SPARQL = (
+    "Run a SPARQL query on the embedded Oxigraph store built from the curated tables (or on "
+    "rdflib, an on-disk store, or a remote endpoint). Parameters are checked and bound as RDF "
+    "terms, never pasted into the query text."
+)
+_SERVE = (
+    "Serve the graph over the SPARQL 1.1 protocol (GET/POST /query). Read-only; each query "
+    "runs in a worker process that is stopped when it exceeds --timeout."
+)
+_LOAD = (
+    "Send the built graph as N-Triples to a SPARQL 1.1 Graph Store HTTP endpoint: URL/store "
+    "for an Oxigraph server base URL, or a Graph Store URL as given (Fuseki .../DATASET/data, "
+    "GraphDB .../repositories/REPO/rdf-graphs/service)."
+)
+
+_SPARQL_OPTIONS = (
+    option("target", nargs="?", help="a catalog query name or a .rq file"),
+    option("--query", help="the query text (instead of NAME or FILE.rq)"),
+    option("--param", action="append", default=[], metavar="NAME=VALUE",
+           help="bind a parameter (repeatable); see `gutbone queries` for each query's"),
+    option("--format", choices=OUTPUT_FORMATS, default="table"),
+    option("--engine", choices=ENGINES, default="oxigraph"),
+    option("--endpoint", metavar="URL", help="run on a remote SPARQL 1.1 endpoint"),
+    option("--store", metavar="DIR", help="an on-disk Oxigraph store (read-only)"),
+    DATA,
+    option("--timeout", type=_SECONDS, default=60.0,
+           help="seconds the query may run (default 60); the command stops with exit 1 past it"),
+)  # fmt: skip
+_SERVE_OPTIONS = (
+    option("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"),
+    option("--port", type=bounded_int(0, 65535), default=7879, help="port (default 7879; 0 = any)"),
+    option("--timeout", type=_SECONDS, default=10.0, help="query time limit, seconds"),
+    option("--max-rows", type=bounded_int(1, 10_000_000), default=10000, help="result size, rows"),
+    option("--workers", type=bounded_int(1, 64), default=2, help="worker processes (default 2)"),
+    option("--max-workers", type=bounded_int(1, 256),
+           help="most worker processes when all are busy (default 2 x workers + 2)"),
+    option("--per-client", type=bounded_int(1, 256), default=2,
+           help="most queries one client (IP address) runs at once (default 2)"),
+    option("--allow-host", action="append", default=[], metavar="NAME",
+           help="also accept this Host header name (repeatable; default: the bound address only)"),
+    option("--cors", metavar="ORIGIN",
+           help="send Access-Control-Allow-Origin: ORIGIN ('*' for any page); off by default"),
+    option("--store", metavar="DIR", help="serve an on-disk Oxigraph store"),
+    DATA,
+)  # fmt: skip
+_LOAD_OPTIONS = (
+    option("--endpoint", required=True, metavar="URL", help="server or store URL"),
+    option("--graph", metavar="IRI", help="named graph (default graph if omitted)"),
+    option("--replace", action="store_true",
+           help="replace the graph (PUT) instead of adding (POST)"),
+    DATA,
+    option("--timeout", type=_SECONDS, default=120.0, help="seconds"),
+)  # fmt: skip
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``queries``, ``sparql``, ``serve`` and ``load`` to the command line."""
-    queries = subparsers.add_parser(
-        "queries",
-        help="list the SPARQL catalog (name, title, parameters)",
-        description="List the named queries of the catalog (data/queries/*.rq).",
-    )
-    queries.add_argument("name", nargs="?", help="show one query in full (header and text)")
-    queries.set_defaults(handler=_queries)
-
-    sparql = subparsers.add_parser(
-        "sparql",
-        help="run a catalog query, a .rq file or --query TEXT",
-        description="Run a SPARQL query on the embedded Oxigraph store built from the curated "
-        "tables (or on rdflib, an on-disk store, or a remote endpoint). Parameters are checked "
-        "and bound as RDF terms, never pasted into the query text.",
-    )
-    sparql.add_argument("target", nargs="?", help="a catalog query name or a .rq file")
-    sparql.add_argument("--query", help="the query text (instead of NAME or FILE.rq)")
-    sparql.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="bind a parameter (repeatable); see `gutbone queries` for each query's",
-    )
-    sparql.add_argument("--format", choices=OUTPUT_FORMATS, default="table")
-    sparql.add_argument("--engine", choices=ENGINES, default="oxigraph")
-    sparql.add_argument("--endpoint", metavar="URL", help="run on a remote SPARQL 1.1 endpoint")
-    sparql.add_argument("--store", metavar="DIR", help="an on-disk Oxigraph store (read-only)")
-    sparql.add_argument("--data", help=DATA_HELP)
-    sparql.add_argument(
-        "--timeout",
-        type=_SECONDS,
-        default=60.0,
-        help="seconds the query may run (default 60); the command stops with exit 1 past it",
-    )
-    sparql.set_defaults(handler=_sparql)
-
-    serve = subparsers.add_parser(
-        "serve",
-        help="read-only SPARQL 1.1 endpoint over the built graph, with limits",
-        description="Serve the graph over the SPARQL 1.1 protocol (GET/POST /query). Read-only; "
-        "each query runs in a worker process that is stopped when it exceeds --timeout.",
-    )
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument(
-        "--port", type=bounded_int(0, 65535), default=7879, help="port (default 7879; 0 = any)"
-    )
-    serve.add_argument(
-        "--timeout", type=_SECONDS, default=10.0, help="query time limit, seconds"
-    )
-    serve.add_argument(
-        "--max-rows", type=bounded_int(1, 10_000_000), default=10000, help="result size, rows"
-    )
-    serve.add_argument(
-        "--workers", type=bounded_int(1, 64), default=2, help="worker processes (default 2)"
-    )
-    serve.add_argument(
-        "--max-workers",
-        type=bounded_int(1, 256),
-        help="most worker processes when all are busy (default 2 x workers + 2)",
-    )
-    serve.add_argument(
-        "--per-client",
-        type=bounded_int(1, 256),
-        default=2,
-        help="most queries one client (IP address) runs at once (default 2)",
-    )
-    serve.add_argument(
-        "--allow-host",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="also accept this Host header name (repeatable; default: the bound address only)",
-    )
-    serve.add_argument(
-        "--cors",
-        metavar="ORIGIN",
-        help="send Access-Control-Allow-Origin: ORIGIN ('*' for any page); off by default",
-    )
-    serve.add_argument("--store", metavar="DIR", help="serve an on-disk Oxigraph store")
-    serve.add_argument("--data", help=DATA_HELP)
-    serve.set_defaults(handler=_serve)
-
-    load = subparsers.add_parser(
-        "load",
-        help="push the built graph to a SPARQL server (Graph Store protocol)",
-        description="Send the built graph as N-Triples to a SPARQL 1.1 Graph Store HTTP endpoint: "
-        "URL/store for an Oxigraph server base URL, or a Graph Store URL as given (Fuseki "
-        ".../DATASET/data, GraphDB .../repositories/REPO/rdf-graphs/service).",
-    )
-    load.add_argument("--endpoint", required=True, metavar="URL", help="server or store URL")
-    load.add_argument("--graph", metavar="IRI", help="named graph (default graph if omitted)")
-    load.add_argument(
-        "--replace", action="store_true", help="replace the graph (PUT) instead of adding (POST)"
-    )
-    load.add_argument("--data", help=DATA_HELP)
-    load.add_argument("--timeout", type=_SECONDS, default=120.0, help="seconds")
-    load.set_defaults(handler=_load)
-
-
-def _progress(message: str) -> None:
-    print(f"gutbone: {message}...", file=sys.stderr, flush=True)
+    name = option("name", nargs="?", help="show one query in full (header and text)")
+    description = "List the named queries of the catalog (data/queries/*.rq)."
+    add_command(subparsers, "queries", _queries, [name], description=description)
+    add_command(subparsers, "sparql", _sparql, _SPARQL_OPTIONS, description=_SPARQL)
+    add_command(subparsers, "serve", _serve, _SERVE_OPTIONS, description=_SERVE)
+    add_command(subparsers, "load", _load, _LOAD_OPTIONS, description=_LOAD)
 
 
 def _queries(args: argparse.Namespace) -> int:
@@ -264,7 +231,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.store:
         endpoint = SparqlEndpoint(config, store_dir=args.store)
     else:
-        _progress("building the graph")
+        progress("building the graph")
         loaded = load_source(data_folder(args), with_graph=False)
         assert loaded.ntriples is not None
         endpoint = SparqlEndpoint(config, ntriples=loaded.ntriples)
@@ -292,7 +259,7 @@ def _load(args: argparse.Namespace) -> int:
     from gutbone.query.remote import push_graph
     from gutbone.query.source import load_source
 
-    _progress("building the graph")
+    progress("building the graph")
     loaded = load_source(data_folder(args), with_graph=False)
     assert loaded.ntriples is not None
     outcome = push_graph(

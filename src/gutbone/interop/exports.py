@@ -56,7 +56,7 @@ from gutbone.interop.kgx import (
     write_tsv,
 )
 from gutbone.io import atomic_directory, atomic_write
-from gutbone.rdf import build_graph, serialize
+from gutbone.rdf import build_graph, jsonld_text, serialize
 from gutbone.resources import ASSERTION_BASE
 
 __all__ = [
@@ -106,16 +106,6 @@ def jsonld_context() -> dict[str, Any]:
     return context
 
 
-def _sorted_document(document: dict[str, Any]) -> dict[str, Any]:
-    nodes = document.get("@graph", [])
-    for node in nodes:
-        for key, value in node.items():
-            if isinstance(value, list):
-                node[key] = sorted(value, key=lambda item: json.dumps(item, sort_keys=True))
-    document["@graph"] = sorted(nodes, key=lambda item: str(item.get("@id", "")))
-    return document
-
-
 def to_jsonld(graph: Graph) -> str:
     """JSON-LD text of a graph, compacted with :func:`jsonld_context`, sorted.
 
@@ -126,9 +116,7 @@ def to_jsonld(graph: Graph) -> str:
     if "@graph" not in document:
         body = {key: value for key, value in document.items() if key != "@context"}
         document = {"@context": document.get("@context", context), "@graph": [body] if body else []}
-    return (
-        json.dumps(_sorted_document(document), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    )
+    return jsonld_text(document)
 
 
 def graph_metadata(data: CuratedData) -> dict[str, Any]:
