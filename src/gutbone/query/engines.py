@@ -1,14 +1,15 @@
 """One seam for metapath scoring engines: :func:`dwpc` and :func:`dwpc_null` by name.
 
-An engine is a :class:`DwpcEngine`: two functions of one module that follow the
-:class:`DwpcFunction` and :class:`NullFunction` protocols:
+An engine is a :class:`DwpcEngine`: a function that follows the :class:`DwpcFunction`
+protocol and a :data:`~gutbone.query.permutations.SumPermutations` (how the permutations
+of :func:`gutbone.query.permutations.dwpc_null` are summed; the rest of the null is shared):
 
 * ``"sparse"``: scipy.sparse products in this process
   (:func:`gutbone.query.metapaths.metapath_dwpc`), permutations in memory
-  (:func:`gutbone.query.permutations.dwpc_null`);
+  (:func:`gutbone.query.permutations.sum_in_memory`);
 * ``"spark"``: a chain of Spark DataFrame joins on any Spark master
   (:func:`gutbone.query.spark_engine.spark_dwpc`), permutations spread over the executors
-  (:func:`gutbone.query.spark_engine.spark_dwpc_null`).
+  (:func:`gutbone.query.spark_engine.spark_sums`).
 
 Both take either graph (the networkx :class:`~gutbone.query.projection.Projection` of the
 curated tables, or a :class:`~gutbone.query.sparse_graph.SparseGraph` read from KGX) and
@@ -30,14 +31,14 @@ import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, Unpack
 
 from gutbone.curation import CuratedData
 from gutbone.errors import QueryError
 from gutbone.interop.readers.sparse_kgx import read_kgx
 from gutbone.query import permutations
 from gutbone.query.metapaths import DEFAULT_DAMPING, ArcGraph, DwpcMatrix, metapath_dwpc
-from gutbone.query.permutations import DEFAULT_MULTIPLIER, DwpcNull, Progress
+from gutbone.query.permutations import DwpcNull, NullOptions, SumPermutations
 from gutbone.query.projection import Projection, build_projection
 from gutbone.query.sparse_graph import SparseGraph
 
@@ -45,7 +46,6 @@ __all__ = [
     "ENGINES",
     "DWPC_ENGINES",
     "DwpcFunction",
-    "NullFunction",
     "DwpcEngine",
     "dwpc_engine",
     "dwpc",
@@ -80,35 +80,18 @@ class DwpcFunction(Protocol):
         """DWPC, path counts and signed counts of every pair of a metapath."""
 
 
-class NullFunction(Protocol):
-    """Permutation nulls of observed scores (as :func:`~gutbone.query.permutations.dwpc_null`)."""
-
-    def __call__(
-        self,
-        graph: ArcGraph,
-        scores: DwpcMatrix,
-        /,
-        *,
-        permutations: int,
-        seed: int = 0,
-        multiplier: float = DEFAULT_MULTIPLIER,
-        progress: Progress | None = None,
-    ) -> DwpcNull:
-        """The nulls, permutation ``k`` seeded ``[seed, k]``."""
-
-
 @dataclass(frozen=True)
 class DwpcEngine:
-    """A metapath scoring engine: its name and its two functions.
+    """A metapath scoring engine: its name, its scores and how it sums permutations.
 
     :param name: ``"sparse"`` or ``"spark"``.
     :param dwpc: scores every pair of a metapath.
-    :param null: permutation nulls of those scores.
+    :param sums: sums the permutations of :func:`dwpc_null`.
     """
 
     name: str
     dwpc: DwpcFunction
-    null: NullFunction
+    sums: SumPermutations
 
 
 def dwpc_engine(name: str, *, master: str | None = None) -> DwpcEngine:
@@ -125,16 +108,14 @@ def dwpc_engine(name: str, *, master: str | None = None) -> DwpcEngine:
     if name not in DWPC_ENGINES:
         raise QueryError(f"unknown DWPC engine {name!r} (known: {', '.join(DWPC_ENGINES)})")
     if name == "spark":
-        from gutbone.query.spark_engine import spark_dwpc, spark_dwpc_null
+        from gutbone.query.spark_engine import spark_dwpc, spark_sums
 
         return DwpcEngine(
-            "spark",
-            functools.partial(spark_dwpc, master=master),
-            functools.partial(spark_dwpc_null, master=master),
+            "spark", functools.partial(spark_dwpc, master=master), spark_sums(master=master)
         )
     if master is not None:
         raise QueryError("a Spark master is only used by the spark engine")
-    return DwpcEngine("sparse", metapath_dwpc, permutations.dwpc_null)
+    return DwpcEngine("sparse", metapath_dwpc, permutations.sum_in_memory)
 
 
 def dwpc(
@@ -170,29 +151,24 @@ def dwpc_null(
     graph: ArcGraph,
     scores: DwpcMatrix,
     *,
-    permutations: int,
-    seed: int = 0,
-    multiplier: float = DEFAULT_MULTIPLIER,
     engine: str = "sparse",
     master: str | None = None,
-    progress: Progress | None = None,
+    **options: Unpack[NullOptions],
 ) -> DwpcNull:
     """Permutation nulls (XSwap per edge type) of observed scores, by the named engine.
 
     :param graph: the graph the scores were computed on.
     :param scores: the observed scores.
-    :param permutations: how many permuted graphs.
-    :param seed: the base seed (permutation ``k`` uses ``[seed, k]``: same null on every
-        engine).
-    :param multiplier: swap attempts per edge.
     :param engine: ``"sparse"`` or ``"spark"``.
     :param master: Spark master URL (spark only).
-    :param progress: called with (done, total) as permutations finish (sparse engine).
+    :param options: as :func:`gutbone.query.permutations.dwpc_null`: ``permutations``
+        (how many permuted graphs), ``seed`` (the base seed: permutation ``k`` uses
+        ``[seed, k]``, the same null on every engine), ``multiplier`` (swap attempts per
+        edge) and ``progress`` (called with (done, total) as permutations finish).
     :returns: the nulls.
     """
-    run = dwpc_engine(engine, master=master).null
-    return run(graph, scores, permutations=permutations, seed=seed, multiplier=multiplier,
-               progress=progress)  # fmt: skip
+    run = dwpc_engine(engine, master=master).sums
+    return permutations.dwpc_null(graph, scores, run=run, **options)
 
 
 def open_graph(

@@ -41,6 +41,7 @@ import dataclasses
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Required, TypedDict
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,9 +62,10 @@ __all__ = [
     "permuted_sums",
     "permuted_graph",
     "dwpc_null",
+    "NullOptions",
+    "SumPermutations",
+    "sum_in_memory",
     "as_sparse_graph",
-    "check_permutations",
-    "null_from_sums",
 ]
 
 #: Swap attempts per edge (hetnetpy ``permute_graph`` default).
@@ -464,6 +466,30 @@ class DwpcNull:
         return (1 + sum(value >= observed for value in self.null_sums)) / (1 + self.permutations)
 
 
+#: How an engine sums a task's permutations ``0 .. permutations - 1``, calling
+#: ``progress(done, total)`` as they finish: ``(task, permutations, progress) -> sums``.
+SumPermutations = Callable[[NullTask, int, Progress | None], NullSums]
+
+
+class NullOptions(TypedDict, total=False):
+    """The keyword options of :func:`dwpc_null` that every engine takes (same meanings)."""
+
+    permutations: Required[int]
+    seed: int
+    multiplier: float
+    progress: Progress | None
+
+
+def sum_in_memory(task: NullTask, permutations: int, progress: Progress | None) -> NullSums:
+    """The permutations of a task one after the other, in this process (the "sparse" engine)."""
+    sums = permuted_sums(task, [])
+    for index in range(permutations):
+        sums = sums + permuted_sums(task, [index])
+        if progress is not None:
+            progress(index + 1, permutations)
+    return sums
+
+
 def dwpc_null(
     graph: ArcGraph,
     scores: DwpcMatrix,
@@ -472,36 +498,23 @@ def dwpc_null(
     seed: int = 0,
     multiplier: float = DEFAULT_MULTIPLIER,
     progress: Progress | None = None,
+    run: SumPermutations = sum_in_memory,
 ) -> DwpcNull:
-    """Permutation nulls of a metapath's DWPC, in memory (the "sparse" engine).
+    """Permutation nulls of a metapath's DWPC, in memory unless ``run`` says otherwise.
 
     :param graph: the graph the scores were computed on.
     :param scores: the observed scores.
     :param permutations: how many permuted graphs (>= 1).
     :param seed: the base seed.
     :param multiplier: swap attempts per edge.
-    :param progress: called with (done, total) after each permutation.
+    :param progress: called with (done, total) as permutations finish.
+    :param run: how the permutations are summed: :func:`sum_in_memory` (the "sparse"
+        engine) or :func:`gutbone.query.spark_engine.spark_sums` (on Spark executors).
     :returns: the nulls.
     :raises QueryError: for fewer than one permutation.
     """
-    check_permutations(permutations)
-    task = null_task(graph, scores, seed=seed, multiplier=multiplier)
-    sums = permuted_sums(task, [])
-    for index in range(permutations):
-        sums = sums + permuted_sums(task, [index])
-        if progress is not None:
-            progress(index + 1, permutations)
-    return null_from_sums(task, scores, permutations, sums)
-
-
-def check_permutations(permutations: int) -> None:
-    """:raises QueryError: unless ``permutations`` is at least 1."""
     if permutations < 1:
         raise QueryError(f"permutations must be at least 1, not {permutations}")
-
-
-def null_from_sums(
-    task: NullTask, scores: DwpcMatrix, permutations: int, sums: NullSums
-) -> DwpcNull:
-    """The :class:`DwpcNull` of a task's summed permutations."""
+    task = null_task(graph, scores, seed=seed, multiplier=multiplier)
+    sums = run(task, permutations, progress)
     return DwpcNull(scores, permutations, task.seed, task.multiplier, task.rows, task.cols, sums)

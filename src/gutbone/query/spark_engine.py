@@ -33,7 +33,7 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import numpy as np
 from scipy import sparse
@@ -47,14 +47,14 @@ from gutbone.query.metapaths import (
     parse_metapath,
 )
 from gutbone.query.permutations import (
-    DEFAULT_MULTIPLIER,
     DwpcNull,
+    NullOptions,
     NullSums,
+    NullTask,
     Progress,
+    SumPermutations,
     as_sparse_graph,
-    check_permutations,
-    null_from_sums,
-    null_task,
+    dwpc_null,
     permuted_sums,
 )
 from gutbone.query.projection import SYMMETRIC_PREDICATES, evidence_rank, predicate_closure
@@ -73,6 +73,7 @@ __all__ = [
     "read_kgx_frames",
     "dwpc_frame",
     "spark_dwpc",
+    "spark_sums",
     "spark_dwpc_null",
 ]
 
@@ -465,50 +466,56 @@ def spark_dwpc(
     )
 
 
+def spark_sums(spark: SparkSession | None = None, master: str | None = None) -> SumPermutations:
+    """How the spark engine sums permutations: spread over the executors.
+
+    The task (permuted edge types, metapath, observed pairs) is broadcast once; each
+    Spark task permutes and scores its share of the permutation indices with numpy and
+    scipy (permutation ``k`` is seeded ``[seed, k]`` wherever it runs, so the null equals
+    the sparse engine's) and the per-pair sums are added up by a tree reduction. Progress
+    is reported once, when all are done (the executors report no finer progress).
+
+    :param spark: a running session (else one is started on ``master`` when first used).
+    :param master: Spark master URL when no session is given.
+    :returns: a :data:`~gutbone.query.permutations.SumPermutations`.
+    """
+
+    def run(task: NullTask, permutations: int, progress: Progress | None) -> NullSums:
+        context = (spark if spark is not None else spark_session(master)).sparkContext
+        shared = context.broadcast(task)
+        slices = max(1, min(permutations, 4 * context.defaultParallelism))
+        try:
+            sums: NullSums = (
+                context.parallelize(range(permutations), slices)
+                .mapPartitions(lambda indices: [permuted_sums(shared.value, list(indices))])
+                .treeReduce(lambda left, right: left + right)
+            )
+        finally:
+            shared.unpersist()
+        if progress is not None:
+            progress(permutations, permutations)
+        return sums
+
+    return run
+
+
 def spark_dwpc_null(
     graph: ArcGraph,
     scores: DwpcMatrix,
     *,
-    permutations: int,
-    seed: int = 0,
-    multiplier: float = DEFAULT_MULTIPLIER,
-    progress: Progress | None = None,
     spark: SparkSession | None = None,
     master: str | None = None,
+    **options: Unpack[NullOptions],
 ) -> DwpcNull:
     """:func:`~gutbone.query.permutations.dwpc_null` with the permutations on executors.
 
-    The permuted edge types, the metapath and the observed pairs are broadcast once; each
-    task permutes and scores its share of the permutation indices with numpy and scipy
-    (permutation ``k`` is seeded ``[seed, k]`` wherever it runs, so the null equals the
-    sparse engine's) and the per-pair sums are added up by a tree reduction.
-
     :param graph: the graph the scores were computed on.
     :param scores: the observed scores.
-    :param permutations: how many permuted graphs.
-    :param seed: the base seed.
-    :param multiplier: swap attempts per edge.
-    :param progress: called with (permutations, permutations) once all are done (the
-        executors report no finer progress).
     :param spark: a running session (else one is started on ``master``).
     :param master: Spark master URL when no session is given.
+    :param options: ``permutations``, ``seed``, ``multiplier`` and ``progress``, as
+        :func:`~gutbone.query.permutations.dwpc_null` (see :func:`spark_sums`).
     :returns: the nulls.
     :raises SparkUnavailable: when Spark cannot be used.
     """
-    check_permutations(permutations)
-    session = spark if spark is not None else spark_session(master)
-    task = null_task(graph, scores, seed=seed, multiplier=multiplier)
-    context = session.sparkContext
-    shared = context.broadcast(task)
-    slices = max(1, min(permutations, 4 * context.defaultParallelism))
-    try:
-        sums: NullSums = (
-            context.parallelize(range(permutations), slices)
-            .mapPartitions(lambda indices: [permuted_sums(shared.value, list(indices))])
-            .treeReduce(lambda left, right: left + right)
-        )
-    finally:
-        shared.unpersist()
-    if progress is not None:
-        progress(permutations, permutations)
-    return null_from_sums(task, scores, permutations, sums)
+    return dwpc_null(graph, scores, run=spark_sums(spark, master), **options)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 
@@ -27,7 +27,7 @@ from gutbone.stats.bias import (
     egger_test,
     trim_and_fill,
 )
-from gutbone.stats.effect_sizes import EffectSizes, effect_sizes
+from gutbone.stats.effect_sizes import EffectOptions, EffectSizes, effect_sizes
 from gutbone.stats.leave_one_out import leave_one_out
 from gutbone.stats.mantel_haenszel import mh_from_table, mh_leave_one_out
 from gutbone.stats.meta import pool, pool_subgroups
@@ -41,6 +41,8 @@ __all__ = [
     "MetaAnalysis",
     "analyse_csv",
     "analyse_table",
+    "TableOptions",
+    "AnalysisOptions",
     "meta_analysis_from_csv",
     "regression_from_csv",
     "MIN_STUDIES_REGRESSION",
@@ -105,32 +107,76 @@ def _attempt(name: str, func: Callable[[], Any], failed: dict[str, str]) -> Any:
     return None
 
 
+class TableOptions(EffectOptions, total=False):
+    """How :func:`meta_analysis_from_csv` pools a table (meanings as in :func:`analyse_table`).
+
+    The options of :func:`~gutbone.stats.effect_sizes.effect_sizes`, and of the pooling.
+    """
+
+    model: str
+    hksj: bool
+    level: float
+    pi_method: str
+    heterogeneity_ci: bool
+    rd_variance: str
+
+
+class AnalysisOptions(TableOptions, total=False):
+    """The options of :func:`analyse_csv`: those of :func:`analyse_table`."""
+
+    egger: str
+    sensitivity: bool
+
+
 def analyse_table(
     table: StudyTable,
     *,
-    measure: str | None = None,
     model: str = "REML",
     hksj: bool = False,
     level: float = 0.95,
-    md_variance: str = "unequal",
-    hedges: str = "exact",
     pi_method: str = "z",
+    heterogeneity_ci: bool = True,
     egger: str = "classical",
     rd_variance: str = "GR",
-    drop00: bool = False,
+    sensitivity: bool = True,
+    **effect_options: Unpack[EffectOptions],
 ) -> MetaAnalysis:
     """Pool a checked study table and run the sensitivity and small-study analyses.
 
-    Parameters as :func:`meta_analysis_from_csv`, plus ``egger`` (``"classical"`` or
-    ``"mixed"``, see :func:`gutbone.stats.bias.egger_test`).
+    With ``model="MH"`` the 2x2 counts are pooled by the Mantel-Haenszel method
+    (:func:`gutbone.stats.mantel_haenszel.pool_mh`); the table must then have the columns
+    ``study,events1,n1,events2,n2`` and the measure be RR (default), OR or RD.
 
+    :param table: from :func:`~gutbone.stats.study_table.read_study_table`.
+    :param model: ``"FE"``, a tau^2 estimator of :data:`gutbone.stats.meta.MODELS`, or
+        ``"MH"``.
+    :param hksj: Hartung-Knapp adjustment (not with ``"MH"``).
+    :param level: confidence level. :param pi_method: ``"z"`` or ``"t(k-2)"``.
+    :param heterogeneity_ci: Q-profile intervals for tau^2, I^2, H^2 (see
+        :func:`gutbone.stats.meta.pool`).
+    :param egger: ``"classical"`` or ``"mixed"`` (see :func:`gutbone.stats.bias.egger_test`).
+    :param rd_variance: MH risk-difference variance, ``"GR"`` (Greenland & Robins 1985)
+        or ``"Sato"`` (Sato et al. 1989, metafor); MH only.
+    :param sensitivity: run leave-one-out, Egger, Begg and trim-and-fill (False: the
+        pooled result alone, the four analyses None).
+    :param effect_options: how the effect sizes are computed, as
+        :func:`~gutbone.stats.effect_sizes.effect_sizes`: ``measure`` (``MD``, ``SMD``,
+        ``RR``, ``OR``, ``RD``, or None for the form's default; the one option MH uses),
+        ``md_variance`` (``"unequal"`` or ``"pooled"``), ``hedges`` (``"exact"`` or
+        ``"approx"``) and ``drop00`` (drop double-zero studies before inverse-variance
+        pooling).
     :returns: a :class:`MetaAnalysis`.
     :raises StatsError: for input the pooling itself cannot use.
     """
     if model == "MH":
+        measure = effect_options.get("measure")
+        if not sensitivity:
+            return MetaAnalysis(_mh_result(table, measure, hksj, level, rd_variance))
         return _analyse_mh(table, measure, hksj, level, pi_method, egger, rd_variance)
-    es = effect_sizes(table, measure=measure, md_variance=md_variance, hedges=hedges, drop00=drop00)
-    result = _pool_effects(es, model, hksj, level, pi_method, heterogeneity_ci=True)
+    es = effect_sizes(table, **effect_options)
+    result = _pool_effects(es, model, hksj, level, pi_method, heterogeneity_ci)
+    if not sensitivity:
+        return MetaAnalysis(result, notes=result.notes)
     notes = list(result.notes)
     failed: dict[str, str] = {}
     k = result.k
@@ -170,6 +216,17 @@ def _sensitivity_notes(k: int, failed: Mapping[str, str]) -> list[str]:
     return notes
 
 
+def _mh_result(
+    table: StudyTable, measure: str | None, hksj: bool, level: float, rd_variance: str
+) -> MetaResult:
+    """Mantel-Haenszel pooling of a table (no Hartung-Knapp adjustment)."""
+    if hksj:
+        message = "the Hartung-Knapp adjustment is for random-effects models, not "
+        message += "Mantel-Haenszel (--model MH)"
+        raise StatsError([Problem(table.path, 0, "hksj", message)])
+    return mh_from_table(table, measure=measure, level=level, rd_variance=rd_variance)
+
+
 def _analyse_mh(
     table: StudyTable,
     measure: str | None,
@@ -180,11 +237,7 @@ def _analyse_mh(
     rd_variance: str,
 ) -> MetaAnalysis:
     """``model="MH"``: Mantel-Haenszel pooling, then the same analyses where defined."""
-    if hksj:
-        message = "the Hartung-Knapp adjustment is for random-effects models, not "
-        message += "Mantel-Haenszel (--model MH)"
-        raise StatsError([Problem(table.path, 0, "hksj", message)])
-    result = mh_from_table(table, measure=measure, level=level, rd_variance=rd_variance)
+    result = _mh_result(table, measure, hksj, level, rd_variance)
     notes = list(result.notes)
     if pi_method != "z":
         notes.append("--pi is ignored with --model MH: the prediction interval is the CI")
@@ -254,7 +307,7 @@ def _pool_effects(
     return pool(es.yi, es.vi, **kwargs)
 
 
-def analyse_csv(path: str, **options: Any) -> MetaAnalysis:
+def analyse_csv(path: str, **options: Unpack[AnalysisOptions]) -> MetaAnalysis:
     """Read a study CSV and analyse it (:func:`analyse_table` with the same options).
 
     :raises InputError: naming file, row and column for any bad input.
@@ -262,60 +315,27 @@ def analyse_csv(path: str, **options: Any) -> MetaAnalysis:
     return analyse_table(read_study_table(path), **options)
 
 
-def meta_analysis_from_csv(
-    path: str,
-    *,
-    measure: str | None = None,
-    model: str = "REML",
-    hksj: bool = False,
-    level: float = 0.95,
-    md_variance: str = "unequal",
-    hedges: str = "exact",
-    pi_method: str = "z",
-    heterogeneity_ci: bool = True,
-    rd_variance: str = "GR",
-    drop00: bool = False,
-) -> MetaResult:
+def meta_analysis_from_csv(path: str, **options: Unpack[TableOptions]) -> MetaResult:
     """Read a study CSV, compute effect sizes and pool them (with subgroups if given).
 
-    With ``model="MH"`` the 2x2 counts are pooled by the Mantel-Haenszel method
-    (:func:`gutbone.stats.mantel_haenszel.pool_mh`); the table must then have the columns
-    ``study,events1,n1,events2,n2`` and the measure be RR (default), OR or RD.
-
     :param path: CSV in one of the input forms of docs/statistics.md ("Input").
-    :param measure: ``MD``, ``SMD``, ``RR``, ``OR``, ``RD`` (or None for the form's default).
-    :param model: ``"FE"``, a tau^2 estimator of :data:`gutbone.stats.meta.MODELS`, or
-        ``"MH"``.
-    :param hksj: Hartung-Knapp adjustment (not with ``"MH"``).
-    :param level: confidence level. :param md_variance: ``"unequal"`` or ``"pooled"``.
-    :param hedges: ``"exact"`` or ``"approx"``. :param pi_method: ``"z"`` or ``"t(k-2)"``.
-    :param heterogeneity_ci: Q-profile intervals for tau^2, I^2, H^2 (see
-        :func:`gutbone.stats.meta.pool`).
-    :param rd_variance: MH risk-difference variance, ``"GR"`` (Greenland & Robins 1985)
-        or ``"Sato"`` (Sato et al. 1989, metafor); MH only.
-    :param drop00: drop double-zero studies before inverse-variance pooling (see
-        :func:`gutbone.stats.effect_sizes.effect_sizes`).
+    :param options: ``measure``, ``model``, ``hksj``, ``level``, ``md_variance``,
+        ``hedges``, ``pi_method``, ``heterogeneity_ci``, ``rd_variance`` and ``drop00``, as
+        in :func:`analyse_table` (which runs without the sensitivity analyses).
     :returns: the pooled :class:`~gutbone.stats.results.MetaResult`.
     :raises InputError: naming file, row and column for any bad input.
     """
-    table = read_study_table(path)
-    if model == "MH":
-        return _analyse_mh(table, measure, hksj, level, "z", "classical", rd_variance).result
-    es = effect_sizes(table, measure=measure, md_variance=md_variance, hedges=hedges, drop00=drop00)
-    return _pool_effects(es, model, hksj, level, pi_method, heterogeneity_ci)
+    return analyse_table(read_study_table(path), sensitivity=False, **options).result
 
 
 def regression_from_csv(
     path: str,
     mods: Sequence[str],
     *,
-    measure: str | None = None,
     model: str = "REML",
     hksj: bool = False,
     level: float = 0.95,
-    md_variance: str = "unequal",
-    hedges: str = "exact",
-    drop00: bool = False,
+    **effect_options: Unpack[EffectOptions],
 ) -> MetaRegressionResult:
     """Meta-regression of a study table's effect sizes on some of its columns.
 
@@ -325,6 +345,9 @@ def regression_from_csv(
 
     :param path: the study CSV. :param mods: moderator column names.
     :param model: ``"FE"`` or a tau^2 estimator (MH is not a regression model).
+    :param hksj: Knapp-Hartung adjustment. :param level: confidence level.
+    :param effect_options: ``measure``, ``md_variance``, ``hedges``, ``drop00``, as
+        :func:`~gutbone.stats.effect_sizes.effect_sizes`.
     :returns: a :class:`~gutbone.stats.results.MetaRegressionResult`.
     :raises InputError: for bad input; :raises StatsError: for a missing moderator
         column, too few studies, or moderators without variation.
@@ -347,7 +370,7 @@ def regression_from_csv(
                 for name in (missing or [""])
             ]
         )  # fmt: skip
-    es = effect_sizes(table, measure=measure, md_variance=md_variance, hedges=hedges, drop00=drop00)
+    es = effect_sizes(table, **effect_options)
     values = {name: [columns[name][i] for i in es.kept] for name in mods}
     complete = [i for i in range(len(es.kept)) if all(values[n][i] != "" for n in mods)]
     notes = list(es.notes)

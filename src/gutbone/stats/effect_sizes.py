@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -43,6 +44,7 @@ __all__ = [
     "MEASURES",
     "EffectSizes",
     "YiVi",
+    "EffectOptions",
     "effect_sizes",
     "mean_difference",
     "hedges_g",
@@ -276,6 +278,15 @@ def _check_variances(table: StudyTable, vi: _FloatArray, kept: NDArray[np.intp])
     ]
     if problems:
         raise StatsError(problems)
+
+
+class EffectOptions(TypedDict, total=False):
+    """The keyword options of :func:`effect_sizes` (same meanings)."""
+
+    measure: str | None
+    md_variance: str
+    hedges: str
+    drop00: bool
 
 
 def effect_sizes(

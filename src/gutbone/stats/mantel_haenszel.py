@@ -577,16 +577,8 @@ def mh_leave_one_out(
 # from a study table (CLI and meta_analysis_from_csv)
 
 
-@dataclass(frozen=True)
-class _Counts:
-    events1: _FloatArray
-    n1: _FloatArray
-    events2: _FloatArray
-    n2: _FloatArray
-
-
-def _table_counts(table: StudyTable, measure: str | None) -> tuple[_Counts, str]:
-    """Check that a table and measure fit MH; return the counts and the measure."""
+def _table_counts(table: StudyTable, measure: str | None) -> tuple[tuple[_FloatArray, ...], str]:
+    """Check that a table and measure fit MH; return ``events1, n1, events2, n2``, the measure."""
     problems: list[Problem] = []
     if measure is not None and measure not in MH_MEASURES:
         problems.append(
@@ -610,8 +602,7 @@ def _table_counts(table: StudyTable, measure: str | None) -> tuple[_Counts, str]
         )
     if problems:
         raise StatsError(problems)
-    col = table.column
-    counts = _Counts(col("events1"), col("n1"), col("events2"), col("n2"))
+    counts = tuple(table.column(name) for name in ("events1", "n1", "events2", "n2"))
     return counts, measure if measure is not None else "RR"
 
 
@@ -634,14 +625,6 @@ def mh_from_table(
     """
     counts, label = _table_counts(table, measure)
     return pool_mh(
-        counts.events1,
-        counts.n1,
-        counts.events2,
-        counts.n2,
-        measure=label,
-        level=level,
-        studies=table.studies,
-        subgroups=table.subgroups,
-        rd_variance=rd_variance,
-        source=table.path,
-    )
+        *counts, measure=label, level=level, studies=table.studies, subgroups=table.subgroups,
+        rd_variance=rd_variance, source=table.path,
+    )  # fmt: skip

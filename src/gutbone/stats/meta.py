@@ -48,7 +48,7 @@ import math
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
-from typing import TypedDict, Unpack
+from typing import NamedTuple, TypedDict, Unpack
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -295,10 +295,18 @@ def _heterogeneity(y: _FloatArray, v: _FloatArray) -> tuple[float, float, float,
     return q, q_p, mu, vt
 
 
-def _wald_or_t(
-    y: _FloatArray, weights: _FloatArray, est: float, hksj: bool, alpha: float
-) -> tuple[float, float | None, float, float, float]:
-    """Standard error, df, critical value, statistic and p of the pooled estimate.
+class _Test(NamedTuple):
+    """The test of a pooled estimate: standard error, df (None for z), critical value, z or t, p."""
+
+    se: float
+    df: float | None
+    crit: float
+    stat: float
+    p: float
+
+
+def _wald_or_t(y: _FloatArray, weights: _FloatArray, est: float, hksj: bool, alpha: float) -> _Test:
+    """The test of the pooled estimate.
 
     With ``hksj`` the Hartung-Knapp scaling (not truncated) and t on k - 1 df, else z.
     """
@@ -309,10 +317,12 @@ def _wald_or_t(
         crit = float(special.stdtrit(k - 1, 1 - alpha / 2))
         stat = est / se if se > 0 else math.nan
         pval = float(2 * special.stdtr(k - 1, -abs(stat))) if se > 0 else math.nan
-        return se, float(k - 1), crit, stat, pval
+        return _Test(se, float(k - 1), crit, stat, pval)
     se = math.sqrt(1.0 / sw)
     stat = est / se
-    return se, None, float(special.ndtri(1 - alpha / 2)), stat, float(2 * special.ndtr(-abs(stat)))
+    return _Test(
+        se, None, float(special.ndtri(1 - alpha / 2)), stat, float(2 * special.ndtr(-abs(stat)))
+    )
 
 
 def _i2_h2(model: str, k: int, q: float, tau2: float, vt: float) -> tuple[float, float]:
@@ -338,23 +348,23 @@ def _pool_core(
     alpha = 1.0 - level
     q, q_p, _, vt = _heterogeneity(y, v)
     z_crit = float(special.ndtri(1 - alpha / 2))
-    se, df, crit, stat, pval = _wald_or_t(y, weights, est, hksj, alpha)
+    test = _wald_or_t(y, weights, est, hksj, alpha)
     if hksj:
-        pi_crit = crit
+        pi_crit = test.crit
     elif pi_method == "t(k-2)":
         pi_crit = float(special.stdtrit(k - 2, 1 - alpha / 2)) if k > 2 else math.nan
     else:
         pi_crit = z_crit
-    pi_half = pi_crit * math.sqrt(tau2 + se * se)
+    pi_half = pi_crit * math.sqrt(tau2 + test.se * test.se)
     i2, h2 = _i2_h2(model, k, q, tau2, vt)
     result = PooledEstimate(
         k=k,
         estimate=est,
-        se=se,
-        ci_lower=est - crit * se,
-        ci_upper=est + crit * se,
-        z=stat,
-        p=pval,
+        se=test.se,
+        ci_lower=est - test.crit * test.se,
+        ci_upper=est + test.crit * test.se,
+        z=test.stat,
+        p=test.p,
         tau2=tau2,
         i2=i2,
         h2=h2,
@@ -365,7 +375,7 @@ def _pool_core(
         pi_upper=est + pi_half,
         model=model,
         test="t" if hksj else "z",
-        df=df,
+        df=test.df,
         level=level,
         hksj=hksj,
         converged=bool(fit.converged[0]),

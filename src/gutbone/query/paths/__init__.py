@@ -36,44 +36,27 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from gutbone.errors import QueryError
+from gutbone.query.paths import hits
 from gutbone.query.paths.graph_search import search_projection
-from gutbone.query.paths.hits import (
-    ASSOCIATIVE,
-    MECHANISTIC,
-    Hop,
-    NoPathError,
-    PathHit,
-    effect_dict,
-    make_hit,
-    net_sign,
-    path_kind,
-    path_score,
-)
-from gutbone.query.paths.limits import PathLimits, path_limits
+from gutbone.query.paths.hits import *  # noqa: F403 (re-exported: __all__ below)
+from gutbone.query.paths.hits import PathHit
+from gutbone.query.paths.limits import NodeNames, PathLimits, path_limits
 from gutbone.query.paths.sparse_search import search_sparse
 from gutbone.query.paths.topk import TopK, kind_floor
 from gutbone.query.projection import Projection
 from gutbone.query.sparse_graph import SparseGraph, from_curated
 
 __all__ = [
-    # hits
-    "MECHANISTIC",
-    "ASSOCIATIVE",
-    "Hop",
-    "PathHit",
-    "NoPathError",
-    "net_sign",
-    "path_kind",
-    "path_score",
-    "make_hit",
-    "effect_dict",
     # search
     "PATH_ENGINES",
     "find_paths",
+    "NodeNames",
     "PathLimits",
     "TopK",
     "kind_floor",
 ]
+# hits: the path, its hops, scores and signs
+__all__ += hits.__all__
 
 #: Engines that enumerate paths.
 PATH_ENGINES = ("graph", "sparse")
@@ -81,8 +64,8 @@ PATH_ENGINES = ("graph", "sparse")
 
 def find_paths(
     graph: Projection | SparseGraph,
-    sources: str | Iterable[str],
-    targets: str | Iterable[str],
+    sources: NodeNames,
+    targets: NodeNames,
     *,
     engine: str | None = None,
     metapath: str | Sequence[str] | None = None,

@@ -15,20 +15,19 @@ from typing import Any
 
 from gutbone.errors import QueryError
 from gutbone.query.paths.hits import Hop, NoPathError, PathHit, make_hit
-from gutbone.query.paths.limits import PathLimits
+from gutbone.query.paths.limits import NodeNames, PathLimits
 from gutbone.query.paths.topk import TopK, rank_key
 from gutbone.query.projection import Projection, Step
 
 __all__ = ["search_projection"]
 
 _Found = TopK[tuple[tuple[str, ...], tuple[Step, ...]]]
+#: ``(hop, head) -> bool``: a rule of the depth-first search (see :func:`_depth_first`).
+_Rule = Callable[[int, str], bool]
 
 
 def search_projection(
-    projection: Projection,
-    sources: str | Iterable[str],
-    targets: str | Iterable[str],
-    limits: PathLimits,
+    projection: Projection, sources: NodeNames, targets: NodeNames, limits: PathLimits
 ) -> list[PathHit]:
     """The paths of :func:`gutbone.query.paths.find_paths` on a projection.
 
@@ -47,18 +46,19 @@ def search_projection(
     if categories is not None:
         source_ids = _restrict(projection, source_ids, categories[0], "starts", categories)
         target_ids = _restrict(projection, target_ids, categories[-1], "ends", categories)
-    collector = limits.collector()
     if categories is not None:
-        _search_metapath(projection, source_ids, target_ids, limits, collector)
+        admits, complete = _metapath_rules(projection, source_ids, target_ids, limits)
     else:
-        _search_free(projection, source_ids, target_ids, limits, collector)
+        admits, complete = _free_rules(projection, target_ids, limits)
+    collector = limits.collector()
+    _depth_first(projection, source_ids, limits, collector, admits, complete)
     found = collector.results()
     if not found:
         raise NoPathError(_no_path_message(projection, source_ids, target_ids, limits))
     return [_hit(projection, nodes, steps, limits.associative) for nodes, steps in found]
 
 
-def _as_ids(projection: Projection, nodes: str | Iterable[str]) -> tuple[str, ...]:
+def _as_ids(projection: Projection, nodes: NodeNames) -> tuple[str, ...]:
     from gutbone.query.resolve import resolve
 
     items = [nodes] if isinstance(nodes, str) else list(nodes)
@@ -169,13 +169,14 @@ def _depth_first(
     sources: Iterable[str],
     limits: PathLimits,
     collector: _Found,
-    admits: Callable[[int, str], bool],
-    complete: Callable[[int, str], bool],
+    admits: _Rule,
+    complete: _Rule,
 ) -> None:
     """Simple paths from the sources, depth first, into the collector.
 
     Hop ``k`` (0-based) may enter ``head`` when ``admits(k, head)``; the path is then
-    complete when ``complete(k, head)``, else it grows.
+    complete when ``complete(k, head)``, else it grows. A source starts a path when
+    ``admits(-1, source)``.
     """
     graph = projection.graph
 
@@ -197,16 +198,17 @@ def _depth_first(
                 steps.pop()
 
     for source in sources:
-        extend([source], [], 1.0, False)
+        if admits(-1, source):
+            extend([source], [], 1.0, False)
 
 
-def _search_metapath(
+def _metapath_rules(
     projection: Projection,
     sources: tuple[str, ...],
     targets: tuple[str, ...],
     limits: PathLimits,
-    collector: _Found,
-) -> None:
+) -> tuple[_Rule, _Rule]:
+    """With a metapath: hop ``k`` enters position ``k + 1``; the path ends at the last one."""
     graph = projection.graph
     categories = limits.categories or ()
     last = len(categories) - 1
@@ -218,33 +220,19 @@ def _search_metapath(
         levels[-1] = set(targets)
     else:
         levels = list(_backward_levels(projection, categories, targets, limits))
-    _depth_first(
-        projection,
-        (source for source in sources if source in levels[0]),
-        limits,
-        collector,
-        admits=lambda hop, head: head in levels[hop + 1],
-        complete=lambda hop, head: hop + 1 == last,
-    )
+    return (lambda hop, head: head in levels[hop + 1]), (lambda hop, head: hop + 1 == last)
 
 
-def _search_free(
-    projection: Projection,
-    sources: tuple[str, ...],
-    targets: tuple[str, ...],
-    limits: PathLimits,
-    collector: _Found,
-) -> None:
+def _free_rules(
+    projection: Projection, targets: tuple[str, ...], limits: PathLimits
+) -> tuple[_Rule, _Rule]:
+    """Without a metapath: a target ends the path; a node is entered when a target is near."""
     max_length = limits.max_length
     target_set = set(targets)
     distance = _backward_distances(projection, targets, max_length, limits)
-    _depth_first(
-        projection,
-        (source for source in sources if distance.get(source, max_length + 1) <= max_length),
-        limits,
-        collector,
-        admits=lambda hop, head: distance.get(head, max_length + 1) <= max_length - hop - 1,
-        complete=lambda hop, head: head in target_set,
+    return (
+        lambda hop, head: distance.get(head, max_length + 1) <= max_length - hop - 1,
+        lambda hop, head: head in target_set,
     )
 
 

@@ -10,7 +10,10 @@ from gutbone.query.metapaths import ArcGraph, check_metapath, parse_metapath
 from gutbone.query.paths.topk import TopK
 from gutbone.query.projection import Step, evidence_rank, predicate_closure
 
-__all__ = ["PathLimits", "path_limits"]
+__all__ = ["NodeNames", "PathLimits", "path_limits"]
+
+#: The ends of a search: node ids, labels, synonyms or category names (one string or several).
+NodeNames = str | Iterable[str]
 
 
 @dataclass(frozen=True)

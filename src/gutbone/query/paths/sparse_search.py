@@ -12,7 +12,7 @@ evidence; provenance columns (quote, locator...) are empty and ``record`` names 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,7 +21,7 @@ from scipy import sparse
 from gutbone.errors import QueryError
 from gutbone.query.metapaths import check_metapath
 from gutbone.query.paths.hits import Hop, NoPathError, PathHit, make_hit
-from gutbone.query.paths.limits import PathLimits
+from gutbone.query.paths.limits import NodeNames, PathLimits
 from gutbone.query.paths.topk import TopK, rank_key
 from gutbone.query.sparse_graph import SparseGraph
 
@@ -31,10 +31,7 @@ _Path = tuple[tuple[int, ...], tuple[int, ...]]
 
 
 def search_sparse(
-    graph: SparseGraph,
-    sources: str | Iterable[str],
-    targets: str | Iterable[str],
-    limits: PathLimits,
+    graph: SparseGraph, sources: NodeNames, targets: NodeNames, limits: PathLimits
 ) -> list[PathHit]:
     """The paths of :func:`gutbone.query.paths.find_paths` on a sparse graph (metapath only).
 
@@ -76,7 +73,7 @@ def search_sparse(
 
 
 def _end_positions(
-    graph: SparseGraph, categories: Sequence[str], nodes: str | Iterable[str], position: int
+    graph: SparseGraph, categories: Sequence[str], nodes: NodeNames, position: int
 ) -> NDArray[np.int64]:
     """Local indices (in the members of the end category) of the resolved end nodes."""
     texts = [nodes] if isinstance(nodes, str) else list(nodes)
