@@ -177,6 +177,14 @@ def analyse_table(
     result = _pool_effects(es, model, hksj, level, pi_method, heterogeneity_ci)
     if not sensitivity:
         return MetaAnalysis(result, notes=result.notes)
+    return _analyse_effects(es, result, pi_method, egger)
+
+
+def _analyse_effects(
+    es: EffectSizes, result: MetaResult, pi_method: str, egger: str
+) -> MetaAnalysis:
+    """The sensitivity and small-study analyses of pooled effect sizes (same model)."""
+    model, level = result.model, result.level
     notes = list(result.notes)
     failed: dict[str, str] = {}
     k = result.k
@@ -187,7 +195,7 @@ def analyse_table(
         notes.append("leave-one-out, Egger, Begg and trim-and-fill need at least 3 studies")
         return MetaAnalysis(result, not_computable=failed, notes=tuple(notes))
     yi, vi, studies = es.yi, es.vi, es.studies
-    options: dict[str, Any] = dict(model=model, hksj=hksj)
+    options: dict[str, Any] = dict(model=model, hksj=result.hksj)
     loo = _attempt(
         "leave_one_out",
         lambda: leave_one_out(yi, vi, level=level, studies=studies, **options),

@@ -42,6 +42,7 @@ from gutbone.errors import Problem, StatsError
 __all__ = [
     "DEFAULT_DRAWS",
     "DEFAULT_MC_SEED",
+    "PathCoefficients",
     "MediationResult",
     "mediate",
 ]
@@ -53,11 +54,32 @@ DEFAULT_MC_SEED = 20_240_601
 
 
 @dataclass(frozen=True)
-class MediationResult:
+class PathCoefficients:
+    """The effects a mediation combines: the inputs of :func:`mediate`.
+
+    :param a: exposure -> mediator estimate.
+    :param a_se: its standard error.
+    :param b: mediator -> outcome estimate.
+    :param b_se: its standard error.
+    :param total: exposure -> outcome estimate, if given.
+    :param total_se: its standard error, if given.
+    """
+
+    a: float
+    a_se: float
+    b: float
+    b_se: float
+    total: float | None
+    total_se: float | None
+
+
+@dataclass(frozen=True)
+class MediationResult(PathCoefficients):
     """Indirect, direct and proportion mediated (the ``gutbone mediate`` JSON).
 
-    Fields that need the total effect are ``None`` when it is not given; ``direct_se``
-    and the proportion interval also need ``total_se``.
+    The inputs (the fields of :class:`PathCoefficients`), then the results. Fields that
+    need the total effect are ``None`` when it is not given; ``direct_se`` and the
+    proportion interval also need ``total_se``.
 
     :param indirect: ``a * b``.
     :param indirect_se: its standard error (delta method, or SD of the draws for mc).
@@ -73,12 +95,6 @@ class MediationResult:
     :param proportion_se: its standard error.
     :param proportion_ci_lower: lower bound of its interval.
     :param proportion_ci_upper: upper bound.
-    :param a: exposure -> mediator estimate.
-    :param a_se: its standard error.
-    :param b: mediator -> outcome estimate.
-    :param b_se: its standard error.
-    :param total: exposure -> outcome estimate, if given.
-    :param total_se: its standard error, if given.
     :param method: ``"delta"`` or ``"mc"``.
     :param se_order: ``"first"`` (Sobel) or ``"second"`` (Aroian), for ``"delta"``.
     :param alpha: 1 - confidence level.
@@ -102,12 +118,6 @@ class MediationResult:
     proportion_se: float | None
     proportion_ci_lower: float | None
     proportion_ci_upper: float | None
-    a: float
-    a_se: float
-    b: float
-    b_se: float
-    total: float | None
-    total_se: float | None
     method: str
     se_order: str
     alpha: float
@@ -238,15 +248,8 @@ def mediate(
 
 
 @dataclass(frozen=True)
-class _Paths:
+class _Paths(PathCoefficients):
     """The path coefficients of a mediation (numpy scalars: overflow gives inf, not errors)."""
-
-    a: float
-    a_se: float
-    b: float
-    b_se: float
-    total: float | None
-    total_se: float | None
 
     @property
     def indirect(self) -> float:
