@@ -22,6 +22,7 @@ from gutbone.io import replace_directory, write_tree
 from gutbone.pipeline import build_knowledge_graph, graph_files, write_graph_files
 from gutbone.rdf import TEXT_FORMATS, suffixes
 from gutbone.validate import ValidationReport, load_rdf, validate_graph
+from gutbone.views.answers import REPORT_PERMUTATIONS, REPORT_SEED
 from gutbone.views.pathway import DEFAULT_MAX_NODES
 from gutbone.views.report import build_report, render_report
 from gutbone.views.summary import summarize
@@ -61,6 +62,12 @@ _REPORT_OPTIONS = (
     option("--max-nodes", type=bounded_int(1, MAX_NODES), default=DEFAULT_MAX_NODES,
            help=f"views larger than this are left out (default: {DEFAULT_MAX_NODES}; "
            f"at most {MAX_NODES:,})"),
+    # enrich (issue 19 item 2): each headline metapath against N degree-preserving permutations
+    option("--permutations", type=bounded_int(0, 10_000), default=REPORT_PERMUTATIONS,
+           metavar="N", help="permuted graphs (XSwap) per headline metapath for its enrichment "
+           f"over chance (default: {REPORT_PERMUTATIONS}; 0 leaves the enrichment out)"),
+    option("--seed", type=bounded_int(0, 2**32 - 1), default=REPORT_SEED,
+           help=f"base seed of the permutations (default: {REPORT_SEED})"),
 )  # fmt: skip
 
 
@@ -187,6 +194,8 @@ def _report(args: argparse.Namespace) -> int:
         triples=len(result.graph),
         graph_files=list(graph),
         max_nodes=args.max_nodes,
+        permutations=args.permutations,
+        seed=args.seed,
         progress=progress,
     )
     progress(f"writing {len(report.files) + len(graph)} report files")

@@ -39,6 +39,8 @@ from gutbone.synthesis import OutcomeCheck
 from gutbone.validate import ValidationReport
 from gutbone.views.answers import (
     MECHANISTIC_PREDICATES,
+    REPORT_PERMUTATIONS,
+    REPORT_SEED,
     ModeratorAnswer,
     ReportAnswers,
     answer_questions,
@@ -635,6 +637,8 @@ def build_report(
     triples: int = 0,
     graph_files: Sequence[str] = (),
     max_nodes: int = DEFAULT_MAX_NODES,
+    permutations: int = REPORT_PERMUTATIONS,
+    seed: int = REPORT_SEED,
     progress: Progress = _quiet,
 ) -> Report:
     """Assemble every file of the report (nothing is written).
@@ -646,10 +650,13 @@ def build_report(
     :param triples: number of triples of the built graph (for the summary).
     :param graph_files: relative paths of graph files written next to the report.
     :param max_nodes: views larger than this are left out (with a note).
+    :param permutations: permuted graphs per headline metapath (0: no enrichment shown).
+    :param seed: their base seed.
     :param progress: called with a short message before each step.
     :returns: the files, ``index.html`` first.
     """
-    answers = answer_questions(data, outcome_checks=outcome_checks, progress=progress)
+    answers = answer_questions(data, outcome_checks=outcome_checks, permutations=permutations,
+                               seed=seed, progress=progress)  # fmt: skip
     page = _Page(data=data, max_nodes=max_nodes, progress=progress)
     page.files["assets/vis-network.min.js"] = vis_network_js()
     sections = []
