@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,7 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from gutbone.cli import main
-from gutbone.curation import CuratedData, load_curated
+from gutbone.curation import CuratedData, Source, load_curated
 from gutbone.errors import InputError
 from gutbone.identifiers import PREFIXES
 from gutbone.interop.biolink import load_biolink_schema, load_mapping, schema_path
@@ -27,6 +28,7 @@ from gutbone.interop.exports import (
 )
 from gutbone.interop.imports import MANIFEST, import_graphs, normalize_curie
 from gutbone.interop.kgx import KGX_EDGE_COLUMNS, KGX_NODE_COLUMNS, assertion_id, kgx_records
+from gutbone.interop.kgx_edges import aggregate_edges
 from gutbone.pipeline import build_knowledge_graph
 from gutbone.query.paths import find_paths
 from gutbone.query.projection import build_projection
@@ -211,6 +213,7 @@ def _check_kgx_against_biolink(nodes: list[dict], edges: list[dict]) -> None:
         assert record["knowledge_level"] in enum("KnowledgeLevelEnum")
         assert record["agent_type"] in enum("AgentTypeEnum")
         assert record["primary_knowledge_source"].startswith("infores:")
+        assert all(s.startswith("infores:") for s in record.get("supporting_data_source", []))
         assert all(p.startswith(("doi:", "PMID:")) for p in record.get("publications", []))
     # every column is either a Biolink slot (not deprecated) or a gutbone extra that no
     # Biolink slot is named like, so that no tool misreads it
@@ -218,7 +221,7 @@ def _check_kgx_against_biolink(nodes: list[dict], edges: list[dict]) -> None:
         "id", "category", "name", "synonym", "xref", "provided_by", "subject", "predicate",
         "object", "qualified_predicate", "object_aspect_qualifier", "object_direction_qualifier",
         "primary_knowledge_source", "knowledge_level", "agent_type", "publications",
-        "aggregator_knowledge_source", "species_context_qualifier",
+        "aggregator_knowledge_source", "species_context_qualifier", "supporting_data_source",
     }  # fmt: skip
     for column in (*KGX_NODE_COLUMNS, *KGX_EDGE_COLUMNS):
         if column in biolink_columns:
@@ -248,6 +251,7 @@ def test_kgx_of_the_curated_graph_conforms_to_biolink():
     nodes, edges = kgx_records(result.data)
     _check_kgx_against_biolink(nodes, edges)
     assert len(nodes) == len(result.data.nodes) and len(edges) == len(result.data.edges)
+    _check_kgx_against_biolink(nodes, aggregate_edges(edges))  # the edges the export writes
     for record in edges:
         if record["gutbone_predicate"] in ("increases", "decreases"):
             expected = "increased" if record["gutbone_predicate"] == "increases" else "decreased"
@@ -604,6 +608,113 @@ def test_kgx_tsv_is_written_without_csv_quoting(tmp_path):
     assert row[header.index("gutbone_sign")] == "1" and "sign" not in header
     import_graphs([tmp_path / "kgx"], base=None, out=tmp_path / "back")
     assert load_curated(tmp_path / "back").edges["e1"].quote == 'Lachnospiraceae "produce" butyrate.'
+
+
+def _with_parallel_assertions() -> CuratedData:
+    """The small fixture plus two assertions parallel to e2 (butyrate -> bone density).
+
+    e2b says the opposite direction (``decreases``, sign -1) from a KG-Microbe-style
+    database source; e2c repeats e2's direction. All three are ``biolink:affects``.
+    """
+    data = load_curated(SMALL)
+    e2 = data.edges["e2"]
+    edge = type(e2)
+    data.sources["kgm"] = Source("kgm", "database", "KG-Microbe", infores="infores:kg-microbe",
+                                 version="2024-01", license="CC-BY-4.0")
+    data.edges["e2b"] = edge(**{**vars(e2), "id": "e2b", "predicate": "decreases", "sign": -1,
+                               "effect": None, "evidence_type": "in_vitro", "sources": ("kgm",),
+                               "quote": 'Butyrate "lowers" BMD | in rats \\ a backslash.',
+                               "agent_type": "automated_agent"})  # fmt: skip
+    data.edges["e2c"] = edge(**{**vars(e2), "id": "e2c", "effect": None, "locator": "sec. 3"})
+    return data
+
+
+def test_parallel_assertions_are_one_kgx_edge_without_a_contradiction(tmp_path):
+    """kgx keys its edges on subject-predicate-object: the export writes one edge per triple.
+
+    e2 (increased, sign 1), e2b (decreased, sign -1) and e2c (increased) are one KGX edge
+    whose id is made from the triple, and which claims only what all three say.
+    """
+    data = _with_parallel_assertions()
+    export_graph(data, "kgx", tmp_path / "kgx")
+    rows = [json.loads(line) for line in (tmp_path / "kgx" / "edges.jsonl").open()]
+    assert len(rows) == 3  # e1, e3, and the edge of e2/e2b/e2c
+    (edge,) = [r for r in rows if r["subject"] == "CHEBI:17968" and r["object"] == "EFO:0003923"]
+    triple = "CHEBI:17968\tbiolink:affects\tEFO:0003923"
+    assert edge["id"] == "gutbone.edge:" + hashlib.sha256(triple.encode()).hexdigest()[:16]
+    # the two directions disagree: no direction, sign or gutbone predicate on the edge
+    for name in ("object_direction_qualifier", "gutbone_sign", "gutbone_predicate"):
+        assert name not in edge, name
+    assert edge["qualified_predicate"] == "biolink:causes"  # all three say so
+    assert edge["agent_type"] == "not_provided"  # manual_agent vs automated_agent
+    assert edge["knowledge_level"] == "knowledge_assertion"
+    # the sources differ: gutbone made the edge from them
+    assert edge["primary_knowledge_source"] == "infores:gutbone"
+    assert edge["supporting_data_source"] == ["infores:kg-microbe"]
+    assert edge["gutbone_sources"] == ["toy", "kgm"]
+    items = {item["id"]: item for item in edge["gutbone_assertions"]}
+    assert set(items) == {"gutbone.assertion:e2", "gutbone.assertion:e2b", "gutbone.assertion:e2c"}
+    assert items["gutbone.assertion:e2b"]["object_direction_qualifier"] == "decreased"
+    assert items["gutbone.assertion:e2b"]["primary_knowledge_source"] == "infores:kg-microbe"
+    assert items["gutbone.assertion:e2"]["effect_estimate"] == 0.05
+    # in TSV each assertion is one JSON text: quotes, | and backslashes as \u escapes
+    tsv = (tmp_path / "kgx" / "edges.tsv").read_text(encoding="utf-8").splitlines()
+    header = tsv[0].split("\t")
+    (row,) = [line.split("\t") for line in tsv if line.split("\t")[0] == edge["id"]]
+    texts = row[header.index("gutbone_assertions")].split("|")
+    assert len(texts) == 3 and '\\"' not in row[header.index("gutbone_assertions")]
+    assert 'lowers\\u0022 BMD \\u007c in rats \\u005c' in texts[1]
+    assert json.loads(texts[1])["quote"] == 'Butyrate "lowers" BMD | in rats \\ a backslash.'
+
+
+@pytest.mark.parametrize("fmt", ["kgx-tsv", "kgx-jsonl"])
+def test_parallel_assertions_come_back_apart_on_import(tmp_path, fmt):
+    data = _with_parallel_assertions()
+    export_graph(data, fmt, tmp_path / "kgx")
+    report = import_graphs([tmp_path / "kgx"], base=None, out=tmp_path / "back")
+    assert report.problems == () and report.unmapped == ()
+    back = load_curated(tmp_path / "back")
+    assert set(back.edges) == {"e1", "e2", "e2b", "e2c", "e3"}
+    for key in ("e2", "e2b", "e2c"):
+        want, have = data.edges[key], back.edges[key]
+        fields = ("subject", "predicate", "object", "sign", "evidence_type", "sources",
+                  "locator", "quote")  # fmt: skip
+        assert [getattr(have, f) for f in fields] == [getattr(want, f) for f in fields], key
+        # a curated row's empty agent type is manual_agent (what the export writes)
+        assert have.agent_type == (want.agent_type or "manual_agent")
+    assert str(back.edges["e2"].effect.estimate) == "0.050"
+    # re-exported with their own knowledge sources
+    _, records = kgx_records(back)
+    by_id = {assertion_id(str(r["id"])): r for r in records}
+    assert by_id["e2b"]["primary_knowledge_source"] == "infores:kg-microbe"
+    assert by_id["e2"]["primary_knowledge_source"] == "infores:gutbone"
+
+
+def test_curated_export_never_merges_opposite_directions():
+    """Every curated assertion is in exactly one KGX edge; opposite directions stay apart."""
+    data = build_knowledge_graph(validate=False).data
+    _, records = kgx_records(data)
+    edges = aggregate_edges(records)
+    triples = {(r["subject"], r["predicate"], r["object"]) for r in records}
+    assert len(edges) == len(triples) < len(records)  # one edge per triple
+    assert len({(e["subject"], e["predicate"], e["object"]) for e in edges}) == len(edges)
+    held = [
+        item["id"] for e in edges for item in e.get("gutbone_assertions", [{"id": e["id"]}])
+    ]
+    assert sorted(held) == sorted(r["id"] for r in records)
+    mixed = 0
+    for edge in edges:
+        items = edge.get("gutbone_assertions", [edge])
+        directions = {i.get("object_direction_qualifier") for i in items}
+        signs = {i["gutbone_sign"] for i in items}
+        if len(directions) > 1:
+            assert "object_direction_qualifier" not in edge, edge["id"]
+        if len(signs) > 1:
+            mixed += 1
+            assert "gutbone_sign" not in edge, edge["id"]
+        else:
+            assert edge["gutbone_sign"] == signs.pop()
+    assert mixed > 0  # the curated graph has such triples (increases and decreases)
 
 
 def test_kgx_export_ships_a_curie_map_for_prefixes_biolink_lacks(tmp_path):

@@ -18,16 +18,17 @@ import os
 import re
 import subprocess
 import sys
-from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gutbone.curation import load_curated
 from gutbone.interop.biolink import schema_path
 from gutbone.interop.exports import export_graph
 from gutbone.interop.imports import import_graphs
+from gutbone.interop.kgx import assertion_id, kgx_records
 from gutbone.pipeline import build_knowledge_graph
 
 pytestmark = pytest.mark.kgx
@@ -35,6 +36,7 @@ pytestmark = pytest.mark.kgx
 KGX_VERSION = "2.6.0"
 RUNNER = Path(__file__).parent / "kgx_offline.py"
 SMALL = Path(__file__).parent / "fixtures" / "data_small"
+KG_MICROBE_DIRECTED = Path(__file__).parent / "fixtures" / "interop" / "kg_microbe_directed"
 #: The only error kgx reports on the export (see the module docstring).
 FALSE_POSITIVE = ("INVALID_CATEGORY", "Category 'MicroRNA' is not in CamelCase form")
 
@@ -123,52 +125,94 @@ def test_kgx_validate_is_really_checking(kgx_python, curated_export, tmp_path):
     assert "CURIE prefix 'NOSUCHPREFIX'" in messages
 
 
-def _triple_counts(folder: Path) -> Counter[tuple[str, str, str]]:
-    rows = (folder / "edges.tsv").read_text(encoding="utf-8").splitlines()
-    header = rows[0].split("\t")
-    s, p, o = (header.index(c) for c in ("subject", "predicate", "object"))
-    return Counter(
-        (r.split("\t")[s], r.split("\t")[p], r.split("\t")[o]) for r in rows[1:] if r
-    )
+def _edge_ids(path: Path) -> list[str]:
+    """The ``id`` of every edge of a KGX TSV or JSON Lines edge file."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if path.suffix == ".jsonl":
+        return [json.loads(line)["id"] for line in lines if line]
+    column = lines[0].split("\t").index("id")
+    return [line.split("\t")[column] for line in lines[1:] if line]
 
 
 def test_kgx_transform_keeps_every_edge_in_stream_mode(kgx_python, curated_export):
-    folder, data = curated_export
+    folder, _ = curated_export
     run = _kgx(kgx_python, folder, "transform", "--stream", "-i", "jsonl", "-f", "jsonl",
                "-o", "stream", "nodes.jsonl", "edges.jsonl")  # fmt: skip
     assert run.returncode == 0, run.stderr[-2000:]
-    lines = (folder / "stream_edges.jsonl").read_text(encoding="utf-8").splitlines()
-    assert len(lines) == len(data.edges)
-    assert {json.loads(line)["id"] for line in lines} == {
-        f"gutbone.assertion:{key}" for key in data.edges
-    }
+    exported = _edge_ids(folder / "edges.jsonl")
+    assert sorted(_edge_ids(folder / "stream_edges.jsonl")) == sorted(exported)
 
 
-def test_kgx_default_transform_keys_edges_on_subject_predicate_object(
-    kgx_python, curated_export
-):
-    """kgx 2.6.0 keeps one edge per (subject, predicate, object) in its graph (the limit).
+@pytest.mark.parametrize("serialization", ["tsv", "jsonl"])
+def test_kgx_default_transform_keeps_every_edge(kgx_python, curated_export, serialization):
+    """kgx keys edges on subject-predicate-object; the export has one edge per triple.
 
-    Parallel assertions of one triple (the same claim from several sources, or an
-    ``increases`` and a ``decreases`` from different studies) are one kgx edge in default
-    mode, whatever their ids and qualifiers; a ``key`` property, which kgx's graph sink
-    reads, makes kgx 2.6.0 fail (``add_edge() got multiple values for keyword 'key'``).
+    kgx 2.6.0 (2.7.0 alike) keeps one edge per (subject, predicate, object) in default mode,
+    whatever the ids and qualifiers (``generate_edge_key``); the export aggregates
+    gutbone's parallel assertions (kgx_edges), so every exported edge survives, by id.
     """
     folder, data = curated_export
-    run = _kgx(kgx_python, folder, "transform", "-i", "tsv", "-f", "tsv", "-o", "default",
-               "nodes.tsv", "edges.tsv")  # fmt: skip
+    out = f"default-{serialization}"
+    run = _kgx(kgx_python, folder, "transform", "-i", serialization, "-f", serialization,
+               "-o", out, f"nodes.{serialization}", f"edges.{serialization}")  # fmt: skip
     assert run.returncode == 0, run.stderr[-2000:]
-    triples = _triple_counts(folder)
-    kept = (folder / "default_edges.tsv").read_text(encoding="utf-8").splitlines()[1:]
-    assert len(kept) == len(triples)  # 1 per distinct triple
-    assert sum(triples.values()) == len(data.edges)
+    exported = _edge_ids(folder / f"edges.{serialization}")
+    kept = _edge_ids(folder / f"{out}_edges.{serialization}")
+    assert len(kept) == len(exported) and sorted(kept) == sorted(exported)
+    assert len(exported) < len(data.edges)  # parallel assertions are aggregated
+
+
+def _merge_config(folder: Path, name: str, sources: dict[str, list[str]]) -> Path:
+    """A ``kgx merge`` YAML configuration: TSV sources, one TSV destination ``name``."""
+    config = {
+        "configuration": {"output_directory": name, "checkpoint": False},
+        "merged_graph": {
+            "name": name,
+            "source": {
+                key: {"name": key, "input": {"format": "tsv", "filename": files}}
+                for key, files in sources.items()
+            },
+            "operations": [],
+            "destination": {"out": {"format": "tsv", "filename": [name]}},
+        },
+    }
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def _with_kg_microbe(folder: Path) -> list[str]:
+    for kind in ("nodes", "edges"):
+        (folder / f"kgm_{kind}.tsv").write_text(
+            (KG_MICROBE_DIRECTED / f"{kind}.tsv").read_text(encoding="utf-8"), encoding="utf-8"
+        )
+    return ["kgm_nodes.tsv", "kgm_edges.tsv"]
+
+
+def test_kgx_merge_keeps_every_edge(kgx_python, curated_export):
+    """``kgx merge`` of the export with itself and with a KG-Microbe-style graph.
+
+    Merged with itself, each edge meets its twin (same key) and stays one edge; the
+    KG-Microbe-style graph's 4 edges (ids ``kgm:1``-``kgm:4``) are added to them.
+    """
+    folder, _ = curated_export
+    gutbone = ["nodes.tsv", "edges.tsv"]
+    config = _merge_config(folder, "merged", {"gutbone": gutbone, "again": gutbone,
+                                              "kgm": _with_kg_microbe(folder)})  # fmt: skip
+    run = _kgx(kgx_python, folder, "merge", "--merge-config", str(config))
+    assert run.returncode == 0, run.stderr[-2000:]
+    merged = _edge_ids(folder / "merged" / "merged_edges.tsv")
+    exported = _edge_ids(folder / "edges.tsv")
+    assert sorted(merged) == sorted([*exported, "kgm:1", "kgm:2", "kgm:3", "kgm:4"])
 
 
 def _assertions(data) -> dict[str, tuple]:
     return {
         e.id: (
             e.subject, e.predicate, e.object, e.sign, e.evidence_type, tuple(e.sources),
-            e.locator, e.quote, e.statement, e.species, e.original_id,
+            e.locator, e.quote, e.statement, e.species, e.original_id, e.context, e.note,
+            e.quote_en, e.locator_en, e.model_system,
+            e.agent_type or "manual_agent",  # what the export writes for an empty one
             None if e.effect is None else tuple(
                 getattr(e.effect, name) for name in (
                     "measure", "estimate", "ci_lower", "ci_upper", "p", "i2", "tau2", "k", "n",
@@ -177,6 +221,11 @@ def _assertions(data) -> dict[str, tuple]:
         )
         for e in data.edges.values()
     }  # fmt: skip
+
+
+def _sources_as_sets(values: dict[str, tuple]) -> dict[str, tuple]:
+    """kgx sorts list fields (``gutbone_sources`` of an edge too): compare them as sets."""
+    return {key: (*value[:5], tuple(sorted(value[5])), *value[6:]) for key, value in values.items()}
 
 
 def _numbers_by_value(values: dict[str, tuple]) -> dict[str, tuple]:
@@ -221,6 +270,101 @@ def test_round_trip_of_the_curated_graph_through_kgx_stream_mode(
     back = load_curated(tmp_path / "back")
     assert len(back.edges) == len(data.edges)
     assert _numbers_by_value(_assertions(back)) == _numbers_by_value(_assertions(data))
+
+
+_KNOWLEDGE = ("primary_knowledge_source", "aggregator_knowledge_source", "publications",
+              "agent_type", "knowledge_level", "object_direction_qualifier")  # fmt: skip
+
+
+def _knowledge(data, ids=None) -> dict[str, tuple]:
+    """Biolink provenance and direction of each assertion as gutbone exports it."""
+    _, records = kgx_records(data)
+    return {
+        assertion_id(str(r["id"])): tuple(str(r.get(name, "")) for name in _KNOWLEDGE)
+        for r in records
+        if ids is None or assertion_id(str(r["id"])) in ids
+    }
+
+
+def test_round_trip_of_the_curated_graph_through_kgx_default_mode(
+    kgx_python, curated_export, tmp_path
+):
+    """gutbone -> kgx transform (TSV, default mode) -> gutbone, assertion by assertion.
+
+    Subject, predicate, sign, evidence, sources, locator, quote, statement, species, the
+    effect numbers digit for digit, and the Biolink provenance the assertion re-exports with.
+    """
+    folder, data = curated_export
+    if not (folder / "default-tsv_edges.tsv").exists():
+        _kgx(kgx_python, folder, "transform", "-i", "tsv", "-f", "tsv", "-o", "default-tsv",
+             "nodes.tsv", "edges.tsv")  # fmt: skip
+    report = import_graphs([folder / "default-tsv_nodes.tsv", folder / "default-tsv_edges.tsv"],
+                           base=None, out=tmp_path / "back")  # fmt: skip
+    assert report.problems == ()
+    assert {(u.kind, u.value) for u in report.unmapped} <= {("property", "knowledge_source")}
+    back = load_curated(tmp_path / "back")
+    want, have = _sources_as_sets(_assertions(data)), _sources_as_sets(_assertions(back))
+    assert set(have) == set(want)
+    assert [key for key in want if have[key] != want[key]] == []
+    assert _knowledge(back) == _knowledge(data)
+
+
+def test_kgx_merge_with_another_graph_keeps_every_assertion(kgx_python, curated_export, tmp_path):
+    """``kgx merge`` of the export and a KG-Microbe-style graph -> gutbone: nothing lost."""
+    folder, data = curated_export
+    config = _merge_config(folder, "merged2", {"gutbone": ["nodes.tsv", "edges.tsv"],
+                                               "kgm": _with_kg_microbe(folder)})  # fmt: skip
+    run = _kgx(kgx_python, folder, "merge", "--merge-config", str(config))
+    assert run.returncode == 0, run.stderr[-2000:]
+    merged = folder / "merged2"
+    # the source documents (with their infores ids) travel in gutbone's graph_metadata.json,
+    # which kgx does not carry: kept beside kgx's output (docs/interop.md)
+    (merged / "graph_metadata.json").write_text((folder / "graph_metadata.json").read_text())
+    report = import_graphs([merged / "merged2_nodes.tsv", merged / "merged2_edges.tsv"],
+                           base=None, out=tmp_path / "back")  # fmt: skip
+    assert report.problems == ()
+    back = load_curated(tmp_path / "back")
+    want, have = _sources_as_sets(_assertions(data)), _sources_as_sets(_assertions(back))
+    assert set(have) == set(want) | {"kgm:1", "kgm:2", "kgm:3", "kgm:4"}
+    assert [key for key in want if have[key] != want[key]] == []
+    assert _knowledge(back, set(want)) == _knowledge(data)
+
+
+def test_kg_microbe_style_graph_keeps_its_knowledge_sources_through_kgx(kgx_python, tmp_path):
+    """Imported into the curated graph, exported, through kgx (default mode), imported again.
+
+    The KG-Microbe-style edges re-export with the knowledge sources, agent types and
+    directions they came with (test_interop checks the first import), gutbone an aggregator.
+    """
+    import_graphs([KG_MICROBE_DIRECTED], out=tmp_path / "m")
+    merged = load_curated(tmp_path / "m")
+    export_graph(merged, "kgx-tsv", tmp_path / "out")
+    run = _kgx(kgx_python, tmp_path / "out", "transform", "-i", "tsv", "-f", "tsv",
+               "-o", "kgx", "nodes.tsv", "edges.tsv")  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = tmp_path / "out"
+    report = import_graphs([out / "kgx_nodes.tsv", out / "kgx_edges.tsv"], base=None,
+                           out=tmp_path / "back")  # fmt: skip
+    assert report.problems == ()
+    back = load_curated(tmp_path / "back")
+    assert len(back.edges) == len(merged.edges)
+    kgm = {"kgm:1", "kgm:2", "kgm:3", "kgm:4"}
+    assert _knowledge(back, kgm) == _knowledge(merged, kgm)
+    # kgx sorts list fields (gutbone_sources too): the sources are the same, the primary
+    # knowledge source first among the infores ones again (from primary_knowledge_source)
+    for key in kgm:
+        want, have = _assertions(merged)[key], _assertions(back)[key]
+        assert have[:5] + have[6:] == want[:5] + want[6:], key
+        assert sorted(have[5]) == sorted(want[5]), key
+        infores = [[s for s in value[5] if s.startswith("infores:")] for value in (want, have)]
+        assert infores[1][:1] == infores[0][:1], key
+    found = _knowledge(back, kgm)
+    # as the fixture gives them (tests/fixtures/interop/kg_microbe_directed/edges.tsv)
+    assert found["kgm:1"][:4] == ("infores:disbiome", "['infores:kg-microbe', 'infores:gutbone']",
+                                  "['PMID:31258331']", "manual_agent")  # fmt: skip
+    assert found["kgm:2"][3] == "text_mining_agent"
+    assert found["kgm:3"][0] == "infores:kg-microbe-function"
+    assert (found["kgm:3"][3], found["kgm:3"][5]) == ("automated_agent", "increased")
 
 
 def test_rdf_written_by_kgx_is_imported(kgx_python, tmp_path):

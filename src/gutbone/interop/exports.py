@@ -55,6 +55,7 @@ from gutbone.interop.kgx import (
     write_jsonl,
     write_tsv,
 )
+from gutbone.interop.kgx_edges import EDGE_BASE, EDGE_PREFIX, aggregate_edges
 from gutbone.io import atomic_directory, atomic_write
 from gutbone.rdf import build_graph, jsonld_text, serialize
 from gutbone.resources import ASSERTION_BASE
@@ -132,8 +133,10 @@ def graph_metadata(data: CuratedData) -> dict[str, Any]:
     }
 
 
-def _kgx_metadata(data: CuratedData, nodes: list[Record]) -> str:
+def _kgx_metadata(data: CuratedData, nodes: list[Record], edges: list[Record]) -> str:
     document = graph_metadata(data)
+    document["edge_count"] = len(edges)  # KGX edges: parallel assertions aggregated
+    document["assertion_count"] = len(data.edges)
     document["curie_map"] = curie_map(nodes)
     return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
 
@@ -240,8 +243,8 @@ def curie_map(nodes: list[Record]) -> dict[str, str]:
 
     ``kgx validate`` accepts only prefixes of a JSON-LD context it knows; this map (written
     as ``context.jsonld`` and in ``graph_metadata.json``) declares the local ``gutbone:``
-    node prefix, the ``gutbone.assertion:`` edge ids and any other prefix Biolink lacks
-    (e.g. ``OBA``), with the IRIs of gutbone's RDF graph.
+    node prefix, the ``gutbone.assertion:`` and ``gutbone.edge:`` edge ids and any other
+    prefix Biolink lacks (e.g. ``OBA``), with the IRIs of gutbone's RDF graph.
     """
     known = biolink_prefix_map()
     context = jsonld_context()
@@ -252,11 +255,13 @@ def curie_map(nodes: list[Record]) -> dict[str, str]:
         if prefix not in known and isinstance(context.get(prefix), str)
     }
     found[ASSERTION_PREFIX] = ASSERTION_BASE
+    found[EDGE_PREFIX] = EDGE_BASE
     return found
 
 
 def _kgx_files(data: CuratedData, fmt: str) -> Mapping[str, str]:
-    nodes, edges = kgx_records(data)
+    nodes, assertions = kgx_records(data)
+    edges = aggregate_edges(assertions)
     files: dict[str, str] = {
         CURIE_MAP_FILE: json.dumps({"@context": curie_map(nodes)}, indent=1) + "\n"
     }
@@ -266,7 +271,7 @@ def _kgx_files(data: CuratedData, fmt: str) -> Mapping[str, str]:
     if fmt in ("kgx", "kgx-jsonl"):
         files["nodes.jsonl"] = write_jsonl(nodes)
         files["edges.jsonl"] = write_jsonl(edges)
-    files[METADATA_FILE] = _kgx_metadata(data, nodes)
+    files[METADATA_FILE] = _kgx_metadata(data, nodes, edges)
     return files
 
 

@@ -77,6 +77,7 @@ from gutbone.interop.kgx import (
     KGX_NODE_COLUMNS,
     assertion_id,
 )
+from gutbone.interop.kgx_edges import AGGREGATE_ONLY
 from gutbone.interop.readers.cytoscape import cytoscape_input
 from gutbone.interop.readers.graphml import graphml_input
 from gutbone.interop.readers.kgx import kgx_inputs
@@ -385,6 +386,29 @@ class _Importer:
             )  # fmt: skip
         self.source_files[source_id] = [file]
 
+    def _infores(self, source_id: str) -> str:
+        if self.base is not None and source_id in self.base.sources:
+            return self.base.sources[source_id].infores
+        found = self.new_sources.get(source_id) or self.declared.get(source_id) or {}
+        # an undeclared infores id is made a source with that infores (use_source)
+        return found.get("infores", "") or (source_id if _INFORES.match(source_id) else "")
+
+    def primary_first(self, sources: list[str], primary: str) -> list[str]:
+        """``gutbone_sources`` with the primary knowledge source's before other infores ones.
+
+        The export makes the first source with an ``infores`` id the primary knowledge
+        source; kgx sorts list fields, so that order is restored from
+        ``primary_knowledge_source`` (a list kgx did not touch is returned unchanged).
+        """
+        with_infores = [i for i, s in enumerate(sources) if self._infores(s)]
+        match = [i for i in with_infores if primary in (sources[i], self._infores(sources[i]))]
+        if not match or match[0] == with_infores[0]:
+            return sources
+        moved = sources[match[0]]
+        rest = [s for s in sources if s != moved]
+        rest.insert(with_infores[0], moved)
+        return rest
+
     def publications(self, record: dict[str, Any], file: str) -> list[str]:
         """Sources for the PMIDs and DOIs an external edge cites (its ``publications``)."""
         found = []
@@ -660,7 +684,7 @@ class _Importer:
             evidence = "hypothesis" if level == "prediction" else "review_claim"
         source = self.knowledge_source(record, file)
         external = "gutbone_predicate" not in record
-        sources = list_value(record.get("gutbone_sources")) or [
+        sources = self.primary_first(list_value(record.get("gutbone_sources")), source) or [
             *_knowledge_sources(record, source), *self.publications(record, file)
         ]
         if not self.safe_sources(file, line, sources):
@@ -708,7 +732,8 @@ _QUALIFIERS_KEPT: dict[str, frozenset[str]] = {
     "object_aspect_qualifier": frozenset({"activity_or_abundance"}),
 }
 #: Edge fields the importer reads or that gutbone's export derives from what it keeps.
-_EDGE_FIELDS = frozenset(KGX_EDGE_COLUMNS) | {
+#: (``supporting_data_source`` of another graph is not kept: counted as unmapped.)
+_EDGE_FIELDS = frozenset(KGX_EDGE_COLUMNS) - set(AGGREGATE_ONLY) | {
     "sign", "evidence_type", "evidence_weight", "has_attribute", "supporting_text", "negated",
     "category", "provided_by", "knowledge_source", "species_context_qualifier", "assertion_id",
 }  # fmt: skip

@@ -14,7 +14,9 @@ Biolink slots first, then its own fields as extra columns (KGX keeps unknown col
   the effect (``effect_measure ... effect_model``) and the effect as printed by the source
   when it was recomputed (``reported_measure ... reported_model``), then the provenance
   of ingested and literature edges (``aggregator_knowledge_source, statement,
-  species_context_qualifier, model_system, original_id``). An edge whose source names an
+  species_context_qualifier, model_system, original_id``), and the columns of edges that
+  aggregate parallel assertions (``supporting_data_source, gutbone_assertions``:
+  :mod:`gutbone.interop.kgx_edges`). An edge whose source names an
   ``infores:`` id has it as ``primary_knowledge_source`` and ``infores:gutbone`` as
   aggregator; PMIDs of sources are written to ``publications`` as ``PMID:nnn``.
 
@@ -79,6 +81,7 @@ __all__ = [
     "write_tsv",
     "write_jsonl",
     "json_dumps_exact",
+    "json_item",
     "read_tsv",
     "read_jsonl",
 ]
@@ -124,12 +127,13 @@ KGX_EDGE_COLUMNS = (
     *(f"effect_{name}" for name in EFFECT_FIELDS),
     *(f"reported_{name}" for name in EFFECT_FIELDS),
     *PROVENANCE_EDGE_COLUMNS,
+    "supporting_data_source", "gutbone_assertions",
 )  # fmt: skip
 #: Columns holding lists (``|``-joined in TSV).
 MULTIVALUED = frozenset(
     {
         "category", "synonym", "xref", "provided_by", "publications", "gutbone_sources",
-        "aggregator_knowledge_source",
+        "aggregator_knowledge_source", "supporting_data_source", "gutbone_assertions",
     }
 )  # fmt: skip
 
@@ -362,9 +366,28 @@ def kgx_records(data: CuratedData) -> tuple[list[Record], list[Record]]:
 _BREAKS = re.compile(r"[\t\r\n]+")
 
 
+_ESCAPED = re.compile(r'\\(["\\])')
+
+
+def json_item(value: Any) -> str:
+    r"""A list item of a TSV cell: a dict as compact JSON (exact numbers), else its text.
+
+    ``"`` and ``\`` inside strings are written ``\u0022`` and ``\u005c`` (kgx's TSV writer
+    deletes the two characters ``\"``), ``|`` as ``\u007c`` (the list separator).
+
+    >>> print(json_item({"quote": 'a "b" | c', "p": Decimal("0.050")}))
+    {"quote":"a \u0022b\u0022 \u007c c","p":0.050}
+    """
+    if not isinstance(value, dict):
+        return str(value)
+    text = json_dumps_exact(value, ensure_ascii=False, separators=(",", ":"))
+    text = _ESCAPED.sub(lambda m: f"\\u{ord(m.group(1)):04x}", text)
+    return text.replace("|", "\\u007c")
+
+
 def _cell(value: Value) -> str:
     if isinstance(value, list):
-        text = "|".join(str(item) for item in value)
+        text = "|".join(json_item(item) for item in value)
     else:
         text = str(value)
     return spreadsheet_cell(_BREAKS.sub(" ", text))

@@ -8,6 +8,7 @@ from typing import TextIO
 
 from gutbone.errors import Problem
 from gutbone.interop.kgx import METADATA_FILE, loads_bounded, read_jsonl, read_tsv
+from gutbone.interop.kgx_edges import ASSERTIONS, split_edge
 from gutbone.interop.readers.records import Input, Item, declared
 from gutbone.tables import encoding_problem
 
@@ -30,6 +31,18 @@ def _kgx_reader(path: Path, name: str, problems: list[Problem]) -> Iterator[Item
                 yield name, line, record
         except UnicodeDecodeError:
             problems.append(encoding_problem(path, name) or Problem(name, 0, "-", "not UTF-8"))
+
+
+def _assertions(items: Iterator[Item], problems: list[Problem]) -> Iterator[Item]:
+    """Each assertion of an aggregated edge as a record of its own (same file and line)."""
+    for name, line, record in items:
+        try:
+            split = split_edge(record)
+        except ValueError as exc:
+            problems.append(Problem(name, line, ASSERTIONS, str(exc)))
+            continue
+        for assertion in split:
+            yield name, line, assertion
 
 
 def _kgx_kind(path: Path) -> str:
@@ -83,7 +96,7 @@ def kgx_inputs(paths: Sequence[Path], problems: list[Problem]) -> list[Input]:
         name = str(file)
         item = Input(name=name, sources=_kgx_metadata(file.parent))
         if _kgx_kind(file) == "edges":
-            item.edges = _kgx_reader(file, name, problems)
+            item.edges = _assertions(_kgx_reader(file, name, problems), problems)
         else:
             item.nodes = _kgx_reader(file, name, problems)
         inputs.append(item)

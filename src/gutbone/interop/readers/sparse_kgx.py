@@ -11,7 +11,9 @@ otherwise from ``category``; a predicate from ``gutbone_predicate``, otherwise f
 (:func:`gutbone.interop.biolink.category_of`, :func:`~gutbone.interop.biolink.predicate_of`),
 the same the importer uses. A ``broader`` node column (as ``gutbone export --format kgx``
 writes it) gives the same ``subclass_of`` hops (evidence ``classification``) the
-projection derives from the curated ``broader`` column.
+projection derives from the curated ``broader`` column. An edge that aggregates parallel
+assertions (``gutbone_assertions``, :mod:`gutbone.interop.kgx_edges`) is read as its
+assertions, each with its own predicate, sign, evidence type and id.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from numpy.typing import NDArray
 from gutbone.errors import InputError, Problem
 from gutbone.interop.biolink import category_of, local_name, predicate_of
 from gutbone.interop.kgx import assertion_id
+from gutbone.interop.kgx_edges import ASSERTIONS, split_edge
 from gutbone.query.projection import CLASSIFICATION_EVIDENCE, CLASSIFICATION_PREDICATE
 from gutbone.query.sparse_graph import SparseGraph, build_sparse_graph
 from gutbone.tables import encoding_problem
@@ -172,17 +175,73 @@ def _edge_reader(edge_path: Path, header: list[str], keep_edge_ids: bool) -> tup
     optional = [c for c in (sign, evidence, qualifier) if c and c in header]
     if keep_edge_ids and "id" in header:
         optional.append("id")
+    aggregated = ASSERTIONS in header
+    if aggregated:
+        optional.append(ASSERTIONS)
     dtypes: dict[str, Any] = {c: str for c in wanted + optional}
     for column in (predicate_column, evidence, qualifier):
-        if column in dtypes:
+        if column in dtypes and not aggregated:
             dtypes[column] = "category"
-    if sign in optional:
+    if sign in optional and not aggregated:
         dtypes[sign] = np.int8
     names = {sign: "sign", evidence: "evidence_type"}
     reader = pd.read_csv(
         edge_path, usecols=wanted + optional, dtype=dtypes, chunksize=_CHUNK, **_TSV
     )
     return (frame.rename(columns=names) for frame in reader), predicate_column, qualifier
+
+
+def _assertion_rows(edge: Any, wanted: list[str], fields: dict[str, str]) -> list[dict[str, Any]]:
+    """The frame rows of the assertions of one aggregated edge (:class:`ValueError` if bad)."""
+    record = {"subject": edge["subject"], "object": edge["object"],
+              ASSERTIONS: edge[ASSERTIONS].split("|")}  # fmt: skip
+    found = []
+    for item in split_edge(record):
+        row: dict[str, Any] = {c: str(item.get(fields.get(c, c), "")) for c in wanted}
+        if "sign" in row:
+            row["sign"] = int(row["sign"])
+        found.append(row)
+    return found
+
+
+def _split_assertions(
+    frame: Any,
+    rows: NDArray[np.int64],
+    columns: tuple[str, str],
+    edge_path: Path,
+    problems: list[Problem],
+) -> tuple[Any, NDArray[np.int64]]:
+    """The chunk with each aggregated edge replaced by its assertions (same row number).
+
+    An aggregated edge whose assertions cannot be read is a problem (and left out).
+    """
+    import pandas as pd
+
+    mask = (frame[ASSERTIONS] != "").to_numpy()
+    predicate_column, qualifier = columns
+    fields = {  # frame column -> field of an assertion record
+        predicate_column: predicate_column, "sign": "gutbone_sign",
+        "evidence_type": "gutbone_evidence_type", "id": "id", qualifier: qualifier,
+    }  # fmt: skip
+    wanted = [c for c in frame.columns if c != ASSERTIONS]
+    split, split_rows = [], []
+    for position in np.flatnonzero(mask).tolist():
+        try:
+            found = _assertion_rows(frame.iloc[position], wanted, fields)
+        except ValueError as exc:
+            row = int(rows[position]) + 2
+            problems.append(Problem(str(edge_path), row, ASSERTIONS, str(exc)))
+            continue
+        split.extend(found)
+        split_rows.extend([rows[position]] * len(found))
+    joined = pd.concat([frame.loc[~mask, wanted], pd.DataFrame(split, columns=wanted)])
+    if "sign" in joined:
+        joined["sign"] = joined["sign"].astype(np.int64)
+    for column in (predicate_column, "evidence_type", qualifier):
+        if column in joined:
+            joined[column] = joined[column].astype("category")
+    order = np.concatenate([rows[~mask], np.array(split_rows, dtype=np.int64)])
+    return joined.reset_index(drop=True), order
 
 
 def _endpoints(frame: Any, rows: NDArray[np.int64], index: Any, edge_path: Path,
@@ -238,6 +297,10 @@ def _read_edges(edge_path: Path, header: list[str], node_ids: NDArray[Any], keep
     offset = 0
     for frame in reader:
         rows = np.arange(offset, offset + len(frame), dtype=np.int64)
+        offset += len(frame)
+        if ASSERTIONS in frame:
+            columns = (predicate_column, qualifier)
+            frame, rows = _split_assertions(frame, rows, columns, edge_path, problems)
         _endpoints(frame, rows, index, edge_path, edges, problems)
         edges.predicate.append(
             _predicates(frame, rows, (predicate_column, qualifier), edge_path, cache, problems)
@@ -250,7 +313,6 @@ def _read_edges(edge_path: Path, header: list[str], node_ids: NDArray[Any], keep
             edges.evidence.append(stripped[values.codes] if len(stripped) else values)
         if "id" in frame:
             edges.id.extend(assertion_id(ident) for ident in frame["id"].tolist())
-        offset += len(frame)
         if len(problems) > 4 * _MAX_PROBLEMS:
             break
     return edges
