@@ -29,9 +29,11 @@ from gutbone.interop.exports import (
 from gutbone.interop.imports import MANIFEST, import_graphs, normalize_curie
 from gutbone.interop.kgx import KGX_EDGE_COLUMNS, KGX_NODE_COLUMNS, assertion_id, kgx_records
 from gutbone.interop.kgx_edges import aggregate_edges
+from gutbone.interop.readers.sparse_kgx import read_kgx
 from gutbone.pipeline import build_knowledge_graph
 from gutbone.query.paths import find_paths
 from gutbone.query.projection import build_projection
+from gutbone.query.sparse_graph import from_curated
 from gutbone.rdf import build_graph
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -688,6 +690,44 @@ def test_parallel_assertions_come_back_apart_on_import(tmp_path, fmt):
     by_id = {assertion_id(str(r["id"])): r for r in records}
     assert by_id["e2b"]["primary_knowledge_source"] == "infores:kg-microbe"
     assert by_id["e2"]["primary_knowledge_source"] == "infores:gutbone"
+
+
+def _arcs(graph) -> list[tuple]:
+    """Each arc as (edge id, predicate, sign, weight), sorted: independent of edge order."""
+    arcs = graph.arcs
+    return sorted(
+        (graph.edge_name(int(e)), graph.predicate_names[int(p)], int(s), float(w))
+        for e, p, s, w in zip(graph.arc_edge, arcs.predicate, arcs.sign, arcs.weight, strict=True)
+    )
+
+
+def test_read_kgx_splits_aggregated_edges_into_their_assertions(tmp_path):
+    data = _with_parallel_assertions()
+    export_graph(data, "kgx-tsv", tmp_path / "kgx")
+    exported = read_kgx(tmp_path / "kgx", keep_edge_ids=True)
+    curated = from_curated(data)
+    assert sorted(exported.edge_ids) == sorted(curated.edge_ids)
+    assert {"e2", "e2b", "e2c"} <= set(exported.edge_ids)
+    assert _arcs(exported) == _arcs(curated)  # e2b keeps its decreases, sign -1, in_vitro
+
+
+def test_a_broken_aggregated_edge_is_a_problem_not_a_traceback(tmp_path):
+    export_graph(_with_parallel_assertions(), "kgx-tsv", tmp_path / "kgx")
+    edges = tmp_path / "kgx" / "edges.tsv"
+    lines = edges.read_text(encoding="utf-8").splitlines()
+    column = lines[0].split("\t").index("gutbone_assertions")
+    row = next(i for i, line in enumerate(lines) if line.split("\t")[column])
+    fields = lines[row].split("\t")
+    fields[column] = '{"id": "x"|[1, 2]|not json'
+    lines[row] = "\t".join(fields)
+    edges.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_kgx(tmp_path / "kgx")
+    (problem,) = caught.value.problems
+    assert (problem.row, problem.field) == (row + 1, "gutbone_assertions")
+    report = import_graphs([tmp_path / "kgx"], base=None)
+    assert [(p.row, p.field) for p in report.problems] == [(row + 1, "gutbone_assertions")]
+    assert report.edges_added == 2  # e1 and e3; the broken edge is skipped, and said so
 
 
 def test_curated_export_never_merges_opposite_directions():
