@@ -716,7 +716,7 @@ def test_a_broken_aggregated_edge_is_a_problem_not_a_traceback(tmp_path):
     edges = tmp_path / "kgx" / "edges.tsv"
     lines = edges.read_text(encoding="utf-8").splitlines()
     column = lines[0].split("\t").index("gutbone_assertions")
-    row = next(i for i, line in enumerate(lines) if line.split("\t")[column])
+    row = next(i for i, line in enumerate(lines) if i and line.split("\t")[column])
     fields = lines[row].split("\t")
     fields[column] = '{"id": "x"|[1, 2]|not json'
     lines[row] = "\t".join(fields)
