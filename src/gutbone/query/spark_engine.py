@@ -179,12 +179,35 @@ def graph_frames(spark: SparkSession, graph: SparseGraph) -> tuple[DataFrame, Da
     return nodes, edges
 
 
+#: gutbone's KGX export: the parallel assertions of an edge (gutbone.interop.kgx_edges)
+_ASSERTIONS = "gutbone_assertions"
+_ASSERTION_SCHEMA = "gutbone_predicate STRING, gutbone_sign INT, gutbone_evidence_type STRING"
+
+
+def _split_assertions(edges: DataFrame) -> DataFrame:
+    """Each edge that aggregates parallel assertions replaced by one row per assertion."""
+    from pyspark.sql import functions as F
+
+    if _ASSERTIONS not in edges.columns:
+        return edges
+    item = F.from_json(F.col("_assertion"), _ASSERTION_SCHEMA)
+    split = edges.where(F.col(_ASSERTIONS).isNotNull()).withColumn(
+        "_assertion", F.explode(F.split(F.col(_ASSERTIONS), r"\|"))
+    )
+    for name in ("gutbone_predicate", "gutbone_sign", "gutbone_evidence_type"):
+        split = split.withColumn(name, item[name].cast("string"))
+    single = edges.where(F.col(_ASSERTIONS).isNull())
+    return single.unionByName(split.drop("_assertion"))
+
+
 def read_kgx_frames(spark: SparkSession, folder: str) -> tuple[DataFrame, DataFrame]:
     """Read a KGX TSV pair with Spark (paths any executor can read: HDFS, S3, shared disk).
 
     The columns ``gutbone_category`` and ``gutbone_predicate`` are used when present (as
     written by ``gutbone export --format kgx`` and ``benchmarks/generate.py``), otherwise
-    ``category`` and ``predicate`` must already hold gutbone names.
+    ``category`` and ``predicate`` must already hold gutbone names. An edge of gutbone's
+    export that aggregates parallel assertions (``gutbone_assertions``) is read as its
+    assertions, each with its own predicate, sign and evidence type.
 
     :param spark: the session.
     :param folder: the folder (URL) holding ``nodes.tsv`` and ``edges.tsv``.
@@ -195,7 +218,7 @@ def read_kgx_frames(spark: SparkSession, folder: str) -> tuple[DataFrame, DataFr
     def read(name: str) -> DataFrame:
         return spark.read.csv(f"{folder.rstrip('/')}/{name}", sep="\t", header=True, quote="")
 
-    nodes, edges = read("nodes.tsv"), read("edges.tsv")
+    nodes, edges = read("nodes.tsv"), _split_assertions(read("edges.tsv"))
     category = "gutbone_category" if "gutbone_category" in nodes.columns else "category"
     predicate = "gutbone_predicate" if "gutbone_predicate" in edges.columns else "predicate"
     # gutbone's KGX export names them gutbone_sign / gutbone_evidence_type (issue 15)
