@@ -71,6 +71,12 @@ def main() -> int:
         f"ingested assertions carrying source, version and licence: "
         f"{figures.ingested_edges_with_provenance} of {figures.ingested_edges}"
     )
+    local = [node for node in data.nodes.values() if node.id.startswith("gutbone:")]
+    former = [n for n in data.nodes.values() if any(x.startswith("gutbone:") for x in n.xrefs)]
+    print(
+        f"local gutbone: ids: {len(local)}, {sum(bool(n.note) for n in local)} with a note; "
+        f"former local ids now standard (old id kept as xref): {len(former)}"
+    )
     return 0 if figures.ingested_edges_with_provenance == figures.ingested_edges else 1
 
 

@@ -59,7 +59,7 @@ MECHANISMS = [
         "human_observational",
     ),
     # 000 sec. 4.1: aged-rat GM raises intestinal permeability (animal)
-    ("sec. 4.1", "MESH:D000069196", "increases", "gutbone:intestinal_permeability", 1, "animal"),
+    ("sec. 4.1", "MESH:D000069196", "increases", "EFO:0011031", 1, "animal"),
     # 000 sec. 4.2.1: SCFA promote Treg, suppress Th17
     ("sec. 4.2.1", "CHEBI:26666", "increases", "CL:0000815", 1, "review_claim"),
     ("sec. 4.2.1", "CHEBI:26666", "decreases", "CL:0000899", -1, "review_claim"),
@@ -121,7 +121,7 @@ MECHANISMS = [
         "mendelian_randomization",
     ),
     # 001 Fig. 3: RMSSD mediates part of that effect
-    ("Fig. 3", "gutbone:hrv_rmssd", "mediates", "EFO:0009270", 0, "mendelian_randomization"),
+    ("Fig. 3", "EFO:0009257", "mediates", "EFO:0009270", 0, "mendelian_randomization"),
     # 002 Fig. 6: probiotics raise serum calcium
     (
         "Fig. 6",

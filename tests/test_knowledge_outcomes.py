@@ -66,6 +66,15 @@ REPLACED = {
     "gutbone:galactooligosaccharide": "CHEBI:24151",
     "gutbone:gut_dysbiosis": "MESH:D064806",
     "gutbone:host_microrna": "MESH:D035683",
+    # issue 12 remainder (audit item f, second pass): see tests/test_knowledge_ids.py
+    "gutbone:hrv_rmssd": "EFO:0009257",
+    "gutbone:hrv_pvrsa_hf": "EFO:0009258",
+    "gutbone:intestinal_permeability": "EFO:0011031",
+    "gutbone:protein_kinase_a": "MESH:D017868",
+    "gutbone:selective_estrogen_receptor_modulator": "MESH:D020845",
+    "gutbone:cyclin": "MESH:D016213",
+    "gutbone:wnt_ligand": "MESH:D051153",
+    "gutbone:serotonin_receptor": "MESH:D011985",
 }
 
 
@@ -146,7 +155,7 @@ def test_every_obo_and_efo_bone_outcome_id_is_current(data: CuratedData) -> None
         else:
             continue
         checked += 1
-    assert checked >= 13  # 2 OBA + 11 EFO ids at the time of writing
+    assert checked >= 16  # 2 OBA + 11 EFO bone ids + 3 EFO measurements (HRV x2, permeability)
     # the obsolete EFO 'bone density' is mapped to OBA:1000110 by a human-curated row
     mapping = (OBA_DIR / "oba-efo.sssom.tsv").read_text(encoding="utf-8")
     assert "EFO:0003923\tbone density\tmeasurement\tskos:exactMatch\tOBA:1000110" in mapping
@@ -264,7 +273,7 @@ def test_meta_analysis_markers_point_at_measurements(data: CuratedData) -> None:
 # (edge id, subject, predicate, object, sign, section): directional claims that were missing.
 MISSING_CLAIMS = [
     # 4.1: barrier damage lets harmful substances generate pro-osteoclastogenic factors
-    ("rev-4.1-023", "gutbone:intestinal_permeability", "increases", "GO:0030316", 1, "sec. 4.1"),
+    ("rev-4.1-023", "EFO:0011031", "increases", "GO:0030316", 1, "sec. 4.1"),
     # 4.1: heightened immune reactivity -> osteoclast activation and bone resorption
     ("rev-4.1-024", "GO:0006955", "increases", "GO:0045453", 1, "sec. 4.1"),
     # 4.2.3: without RANKL, LPS-exposed osteoclast precursors become phagocytes

@@ -256,7 +256,7 @@ def test_mediation_proportion_rmssd(curated):
     # Seed 001: about 40 % (95% CI 21.1 %-58.9 %, P = 0.03) of the effect of
     # Lachnospiraceae NC2004 on BMD goes through RMSSD (Fig. 3).
     rows = records(run(curated, "mediation_proportions"))
-    row = next(r for r in rows if r["mediator"] == "gutbone:hrv_rmssd")
+    row = next(r for r in rows if r["mediator"] == "EFO:0009257")
     assert row["outcome"] == "EFO:0009270"
     assert Decimal(row["proportion"]) == Decimal("40")
     assert Decimal(row["ciLower"]) == Decimal("21.1")
