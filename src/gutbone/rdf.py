@@ -155,31 +155,60 @@ def _bind_prefixes(graph: Graph) -> None:
         graph.bind(prefix, Namespace(iri), override=True)
 
 
-def _add_source(graph: Graph, source: Source) -> None:
-    iri = source_iri(source.id)
-    graph.add((iri, RDF.type, GB.Source))
-    graph.add((iri, DCTERMS.identifier, Literal(source.id)))
-    graph.add((iri, RDFS.label, _text(source.title)))
-    graph.add((iri, GB.kind, Literal(source.kind)))
-    _add_texts(graph, iri, (
-        (DCTERMS.bibliographicCitation, source.citation),
-        (DCTERMS.date, source.year),
-        (GB.doi, source.doi),
-        (GB.seedFile, source.seed_file),
-        (GB.note, source.note),
-        (GB.pmid, source.pmid),
-        (GB.infores, source.infores),
-        (GB.version, source.version),
-        (DCTERMS.license, source.license),
-        (GB.url, source.url),
-    ))  # fmt: skip
+#: Optional text columns of each table and the predicate each is written with (an empty
+#: cell writes nothing).
+_SOURCE_TEXTS = {
+    "citation": DCTERMS.bibliographicCitation,
+    "year": DCTERMS.date,
+    "doi": GB.doi,
+    "seed_file": GB.seedFile,
+    "note": GB.note,
+    "pmid": GB.pmid,
+    "infores": GB.infores,
+    "version": GB.version,
+    "license": DCTERMS.license,
+    "url": GB.url,
+}
+_EDGE_TEXTS = {
+    "quote": GB.quote,
+    "context": GB.context,
+    "note": GB.note,
+    "statement": GB.statement,
+    "model_system": GB.modelSystem,
+    "original_id": GB.originalId,
+}
+#: The numbers of an effect and their predicates: decimals, then counts.
+_EFFECT_DECIMALS = {
+    "estimate": GB.estimate,
+    "ci_lower": GB.ciLower,
+    "ci_upper": GB.ciUpper,
+    "p": GB.pValue,
+    "i2": GB.i2,
+    "tau2": GB.tau2,
+}
+_EFFECT_COUNTS = {"k": GB.k, "n": GB.n}
 
 
-def _add_texts(graph: Graph, iri: URIRef, pairs: tuple[tuple[URIRef, str], ...]) -> None:
-    """Add ``iri predicate text`` for each pair whose text is not empty."""
-    for predicate, value in pairs:
+def _add_resource(graph: Graph, iri: URIRef, rdf_type: URIRef, identifier: str) -> None:
+    """Add ``iri`` as a resource of class ``rdf_type`` with its ``dcterms:identifier``."""
+    graph.add((iri, RDF.type, rdf_type))
+    graph.add((iri, DCTERMS.identifier, Literal(identifier)))
+
+
+def _add_texts(graph: Graph, iri: URIRef, row: object, predicates: dict[str, URIRef]) -> None:
+    """Add ``iri predicate text`` for each column of ``row`` in ``predicates`` that is not empty."""
+    for column, predicate in predicates.items():
+        value = getattr(row, column)
         if value:
             graph.add((iri, predicate, _text(value)))
+
+
+def _add_source(graph: Graph, source: Source) -> None:
+    iri = source_iri(source.id)
+    _add_resource(graph, iri, GB.Source, source.id)
+    graph.add((iri, RDFS.label, _text(source.title)))
+    graph.add((iri, GB.kind, Literal(source.kind)))
+    _add_texts(graph, iri, source, _SOURCE_TEXTS)
 
 
 def _add_node(graph: Graph, node: Node) -> None:
@@ -205,8 +234,7 @@ def _add_edge(graph: Graph, edge: Edge) -> None:
     predicate = GB[edge.predicate]
     graph.add((subject, predicate, obj))
     iri = assertion_iri(edge.id)
-    graph.add((iri, RDF.type, GB.Association))
-    graph.add((iri, DCTERMS.identifier, Literal(edge.id)))
+    _add_resource(graph, iri, GB.Association, edge.id)
     graph.add((iri, RDF.subject, subject))
     graph.add((iri, RDF.predicate, predicate))
     graph.add((iri, RDF.object, obj))
@@ -219,14 +247,7 @@ def _add_edge(graph: Graph, edge: Edge) -> None:
         if english:
             graph.add((iri, slot, Literal(english, lang="en")))
     graph.add((iri, GB.curationRecord, Literal(edge.record)))
-    _add_texts(graph, iri, (
-        (GB.quote, edge.quote),
-        (GB.context, edge.context),
-        (GB.note, edge.note),
-        (GB.statement, edge.statement),
-        (GB.modelSystem, edge.model_system),
-        (GB.originalId, edge.original_id),
-    ))  # fmt: skip
+    _add_texts(graph, iri, edge, _EDGE_TEXTS)
     if edge.species:
         graph.add((iri, GB.species, node_iri(edge.species)))
     if edge.effect is not None:
@@ -243,8 +264,7 @@ def _add_claim(graph: Graph, assertion: URIRef, edge: Edge) -> None:
     iri = URIRef(f"{assertion}/claim")
     graph.add((assertion, GB.reportedClaim, iri))
     graph.add((iri, GB.claimOf, assertion))
-    graph.add((iri, RDF.type, GB.ReportedClaim))
-    graph.add((iri, DCTERMS.identifier, Literal(f"{edge.id}/claim")))
+    _add_resource(graph, iri, GB.ReportedClaim, f"{edge.id}/claim")
     graph.add((iri, RDF.subject, node_iri(edge.subject)))
     graph.add((iri, RDF.predicate, GB[edge.reported_claim.predicate]))
     graph.add((iri, RDF.object, node_iri(edge.object)))
@@ -259,8 +279,7 @@ def _add_claim(graph: Graph, assertion: URIRef, edge: Edge) -> None:
 
 def _add_discrepancy(graph: Graph, item: Discrepancy) -> None:
     iri = discrepancy_iri(item.id)
-    graph.add((iri, RDF.type, GB.Discrepancy))
-    graph.add((iri, DCTERMS.identifier, Literal(item.id)))
+    _add_resource(graph, iri, GB.Discrepancy, item.id)
     graph.add((iri, GB.source, source_iri(item.source)))
     graph.add((iri, GB.locator, _text(item.locator)))
     graph.add((iri, GB.discrepancyKind, Literal(item.kind)))
@@ -285,17 +304,12 @@ def _add_effect(
     graph.add((assertion, slot, effect_iri))
     graph.add((effect_iri, RDF.type, GB.EffectEstimate))
     graph.add((effect_iri, GB.measure, Literal(effect.measure)))
-    for number_slot, number in (
-        (GB.estimate, effect.estimate),
-        (GB.ciLower, effect.ci_lower),
-        (GB.ciUpper, effect.ci_upper),
-        (GB.pValue, effect.p),
-        (GB.i2, effect.i2),
-        (GB.tau2, effect.tau2),
-    ):
+    for column, number_slot in _EFFECT_DECIMALS.items():
+        number = getattr(effect, column)
         if number is not None:
             graph.add((effect_iri, number_slot, decimal_literal(number)))
-    for count_slot, count in ((GB.k, effect.k), (GB.n, effect.n)):
+    for column, count_slot in _EFFECT_COUNTS.items():
+        count = getattr(effect, column)
         if count is not None:
             graph.add((effect_iri, count_slot, Literal(count, datatype=XSD.integer)))
     if effect.model:

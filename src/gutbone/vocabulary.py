@@ -47,39 +47,35 @@ HUMAN, MOUSE, RAT = "NCBITaxon:9606", "NCBITaxon:10090", "NCBITaxon:10116"
 
 @dataclass(frozen=True)
 class ModelSystem:
-    """A controlled value of the ``model_system`` edge column.
+    """A ``model_system`` edge column value; its name is its key in :data:`MODEL_SYSTEMS`.
 
     ``species`` is the NCBITaxon CURIE the system implies (an edge's ``species`` must then
     be that one), or ``""`` when the system does not fix a species.
     """
 
-    name: str
     description: str
     species: str = ""
 
 
 #: The study systems an assertion can rest on (``model_system`` column, documented in
-#: ``data/README.md``).
+#: ``data/README.md``), by name.
 MODEL_SYSTEMS: dict[str, ModelSystem] = {
-    system.name: system
-    for system in (
-        ModelSystem("human", "human participants, design not given", HUMAN),
-        ModelSystem("human_rct", "randomised controlled trial(s) in humans", HUMAN),
-        ModelSystem("human_observational", "human cohort, case-control or cross-sectional", HUMAN),
-        ModelSystem("human_genetic", "human genetic study (GWAS, Mendelian randomisation)", HUMAN),
-        ModelSystem("mouse", "mice, no special colonisation or surgery", MOUSE),
-        ModelSystem("germ_free_mouse", "germ-free mice (or colonised ex-germ-free)", MOUSE),
-        ModelSystem("gnotobiotic_mouse", "mice colonised with a defined community", MOUSE),
-        ModelSystem("antibiotic_treated_mouse", "antibiotic-depleted microbiota", MOUSE),
-        ModelSystem("ovariectomised_mouse", "ovariectomised (oestrogen-deficient) mice", MOUSE),
-        ModelSystem("knockout_mouse", "genetically modified (knockout or transgenic) mice", MOUSE),
-        ModelSystem("rat", "rats, no special model", RAT),
-        ModelSystem("ovariectomised_rat", "ovariectomised (oestrogen-deficient) rats", RAT),
-        ModelSystem("in_vitro", "cells or tissue in culture (species in the species column)"),
-        ModelSystem("bacterial_culture", "bacteria grown in culture"),
-        ModelSystem("genome_analysis", "prediction from genome sequences"),
-        ModelSystem("pathway_diagram", "an interaction drawn in a curated pathway diagram"),
-    )
+    "human": ModelSystem("human participants, design not given", HUMAN),
+    "human_rct": ModelSystem("randomised controlled trial(s) in humans", HUMAN),
+    "human_observational": ModelSystem("human cohort, case-control or cross-sectional", HUMAN),
+    "human_genetic": ModelSystem("human genetic study (GWAS, Mendelian randomisation)", HUMAN),
+    "mouse": ModelSystem("mice, no special colonisation or surgery", MOUSE),
+    "germ_free_mouse": ModelSystem("germ-free mice (or colonised ex-germ-free)", MOUSE),
+    "gnotobiotic_mouse": ModelSystem("mice colonised with a defined community", MOUSE),
+    "antibiotic_treated_mouse": ModelSystem("antibiotic-depleted microbiota", MOUSE),
+    "ovariectomised_mouse": ModelSystem("ovariectomised (oestrogen-deficient) mice", MOUSE),
+    "knockout_mouse": ModelSystem("genetically modified (knockout or transgenic) mice", MOUSE),
+    "rat": ModelSystem("rats, no special model", RAT),
+    "ovariectomised_rat": ModelSystem("ovariectomised (oestrogen-deficient) rats", RAT),
+    "in_vitro": ModelSystem("cells or tissue in culture (species in the species column)"),
+    "bacterial_culture": ModelSystem("bacteria grown in culture"),
+    "genome_analysis": ModelSystem("prediction from genome sequences"),
+    "pathway_diagram": ModelSystem("an interaction drawn in a curated pathway diagram"),
 }
 
 

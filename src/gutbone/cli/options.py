@@ -17,6 +17,7 @@ option                                 range           why
 ``mr/mediate --seed``                  0 - 2**32-1     numpy seed range
 ``paths/view --top``                   0 - 100,000     0 = all (paths)
 ``paths/view --max-length``            1 - 10          paths grow exponentially
+``paths --permutations``               0 - 100,000     each one re-scores every pair
 ``view --depth``                       0 - 10
 ``view/report --max-nodes``            1 - 100,000     browsers stall beyond
 ``meta --level``                       0.5 - 0.9999
@@ -60,6 +61,7 @@ __all__ = [
     "MAX_SEED",
     "MAX_TOP",
     "MAX_PATH_LENGTH",
+    "MAX_PERMUTATIONS",
     "MAX_DEPTH",
     "MAX_NODES",
     "bounded_int",
@@ -115,6 +117,7 @@ MAX_BOOTSTRAP = 100_000
 MAX_SEED = 2**32 - 1
 MAX_TOP = 100_000
 MAX_PATH_LENGTH = 10
+MAX_PERMUTATIONS = 100_000
 MAX_DEPTH = 10
 MAX_NODES = 100_000
 

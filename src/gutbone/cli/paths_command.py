@@ -13,6 +13,7 @@ from typing import Any
 from gutbone.cli.options import (
     DATA,
     MAX_PATH_LENGTH,
+    MAX_PERMUTATIONS,
     MAX_TOP,
     add_command,
     bounded_int,
@@ -40,7 +41,6 @@ from gutbone.query.sparse_graph import SparseGraph
 __all__ = ["register"]
 
 DEFAULT_TOP = 20
-MAX_PERMUTATIONS = 100_000
 
 _EPILOG = f"""\
 --from/--to: a CURIE (NCBITaxon:186803), a label or synonym, English or Chinese, any case

@@ -60,7 +60,6 @@ ARROWS: dict[str, Arrow] = {
     "mim-modification": Arrow("affects", 0, "a modification arrow"),
 }
 _CONVERSION = Arrow("precursor_of", 1, "an arrow between two metabolites (a conversion)")
-_GENE_TYPES = frozenset({"GeneProduct", "Protein", "Rna"})
 #: GPML database names the Bioregistry does not resolve, and the mapping table's prefix.
 _DATABASES = {
     "Uniprot-TrEMBL": "uniprot",
@@ -193,6 +192,10 @@ def _one(value: str, prefix: str) -> str:
     """The single local id of ``prefix`` in a ``;``-separated mapping cell ('' when not one)."""
     found = sorted({v.split(":", 1)[1] for v in value.split(";") if v.startswith(prefix + ":")})
     return found[0] if len(found) == 1 else ""
+
+
+#: GPML DataNode types ingested as gene products (the other ingested type: ``Metabolite``).
+_GENE_TYPES = frozenset({"GeneProduct", "Protein", "Rna"})
 
 
 def _map_node(

@@ -36,7 +36,7 @@ import socketserver
 import tempfile
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -66,16 +66,12 @@ _LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 @dataclass(frozen=True)
-class EndpointConfig:
-    """Settings of the endpoint.
+class EndpointConfig(PoolSettings):
+    """Settings of the endpoint: its worker pool's (:class:`PoolSettings`) and its server's.
 
+    :param max_workers: most worker processes (0: ``2 * workers + 2``).
     :param host: address to bind; 127.0.0.1 (this machine only) unless told otherwise.
     :param port: TCP port (0 lets the system choose; see :attr:`SparqlEndpoint.url`).
-    :param timeout: seconds a query may run before its worker is stopped.
-    :param max_rows: largest number of result rows (or triples) returned.
-    :param workers: worker processes kept running.
-    :param max_workers: most worker processes (0: ``2 * workers + 2``).
-    :param per_client: most queries one client (IP address) runs at once.
     :param max_request_bytes: largest accepted request body.
     :param header_timeout: seconds for the request line and headers to arrive.
     :param body_timeout: seconds for the body to arrive.
@@ -86,13 +82,9 @@ class EndpointConfig:
     :param limits: parse-time limits on queries.
     """
 
+    max_workers: int = 0
     host: str = "127.0.0.1"
     port: int = 7879
-    timeout: float = 10.0
-    max_rows: int = 10000
-    workers: int = 2
-    max_workers: int = 0
-    per_client: int = 2
     max_request_bytes: int = 1_000_000
     header_timeout: float = 10.0
     body_timeout: float = 10.0
@@ -105,23 +97,18 @@ class EndpointConfig:
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
             raise QueryError(f"port {self.port} is not from 0 to 65535")
-        for name in ("timeout", "header_timeout", "body_timeout"):
+        for name in ("header_timeout", "body_timeout"):
             if not getattr(self, name) > 0:
                 raise QueryError(f"{name} must be above 0, not {getattr(self, name)}")
-        for name in ("max_rows", "workers", "per_client", "max_request_bytes", "max_connections"):
+        for name in ("max_request_bytes", "max_connections"):
             if getattr(self, name) < 1:
                 raise QueryError(f"{name} must be at least 1, not {getattr(self, name)}")
-        self.pool_settings()  # checks max_workers
+        self.pool_settings()  # checks the pool's settings
 
     def pool_settings(self) -> PoolSettings:
-        """The worker pool's settings."""
-        return PoolSettings(
-            workers=self.workers,
-            max_workers=self.max_workers or 2 * self.workers + 2,
-            per_client=self.per_client,
-            timeout=self.timeout,
-            max_rows=self.max_rows,
-        )
+        """The worker pool's settings (``max_workers`` 0 made ``2 * workers + 2``)."""
+        pool = {field.name: getattr(self, field.name) for field in fields(PoolSettings)}
+        return PoolSettings(**{**pool, "max_workers": self.max_workers or 2 * self.workers + 2})
 
 
 def _host_name(header: str) -> str:
@@ -524,4 +511,3 @@ class SparqlEndpoint:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
-

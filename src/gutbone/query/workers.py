@@ -64,13 +64,21 @@ class PoolSettings:
     max_rows: int = 10000
 
     def __post_init__(self) -> None:
-        for name in ("workers", "max_workers", "per_client", "queue_per_client", "max_queue"):
+        if not self.timeout > 0:
+            raise QueryError(f"timeout must be above 0, not {self.timeout}")
+        names = (
+            "max_rows",
+            "workers",
+            "max_workers",
+            "per_client",
+            "queue_per_client",
+            "max_queue",
+        )
+        for name in names:
             if getattr(self, name) < 1:
                 raise QueryError(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.max_workers < self.workers:
             raise QueryError(f"max_workers ({self.max_workers}) is below workers ({self.workers})")
-        if not self.timeout > 0 or self.max_rows < 1:
-            raise QueryError("timeout and max_rows must be above 0")
 
 
 def worker_main(fd: int, nt_path: str, store_dir: str, max_rows: int) -> None:  # pragma: no cover
