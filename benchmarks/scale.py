@@ -7,13 +7,12 @@ For each size (graphs from ``benchmarks/generate.py``, written once under
   pyoxigraph, streamed from the path) - in a fresh process so the RSS is the load's own;
   anchor rdflib ``Graph.parse`` at 1e5 only (at 1e6 it needs minutes and several GB, and
   queries on it take seconds each: the gap is already clear at 1e5);
-* SPARQL: p50/p95 of catalog queries (``data/queries``: neighbourhood, evidence_for_outcome,
-  metabolite_receptors, nodes_in_category, counts_by_predicate) run as ``gutbone sparql``
-  runs them (parameters bound with pyoxigraph ``substitutions=``), of the two parameterised
-  ones with their parameters given as a ``VALUES`` block instead (same rows; Oxigraph 0.5
-  plans those much better), and of one benchmark query (the routes taxon -> metabolite ->
-  bone outcome of the top-k pair, on direct triples) on the on-disk store; each query runs
-  up to 20 times or 30 s; rdflib runs the same queries at 1e5;
+* SPARQL: every catalog query (``data/queries/*.rq``, counted at run time) on the on-disk
+  store, run as ``gutbone sparql`` runs it, p50/p95 next to the hand-written form of the
+  same question and the ratio (``benchmarks/scale_catalog.py``, the one catalog path; also
+  alone: ``--part catalog``); and one benchmark query (the routes taxon -> metabolite ->
+  bone outcome of the top-k pair, on direct triples), up to 20 times or 30 s, which rdflib
+  also runs at 1e5;
 * paths (fresh process): ``read_kgx`` time (with the arcs grouped by category pair and by
   tail) and peak RSS; all taxa x all bone outcomes DWPC
   of ``Taxon>Metabolite>BoneOutcome`` (damping 0.4) with :func:`metapath_dwpc` on the
@@ -90,24 +89,19 @@ def worker_store(size: int) -> dict[str, Any]:
     return {"seconds": report.seconds, "rss": report.peak_rss_bytes, "triples": report.triples}
 
 
-def _queries(hubs: dict[str, str], pair: list[str]) -> list[tuple[str, str, dict[str, str]]]:
-    """(name, text or "catalog", parameters) of the benchmarked queries."""
+def _queries(pair: list[str]) -> list[tuple[str, str, dict[str, str]]]:
+    """(name, text, parameters) of the benchmarked non-catalog queries.
+
+    The catalog queries are measured by :func:`scale_catalog.run_catalog` (all of them,
+    against their hand-written forms).
+    """
     return [
-        ("neighbourhood", "catalog", {"node": hubs["GeneProduct"]}),
-        ("neighbourhood (VALUES)", "values", {"node": hubs["GeneProduct"]}),
-        ("evidence_for_outcome", "catalog", {"outcome": hubs["BoneOutcome"]}),
-        ("metabolite_receptors", "catalog", {}),
-        ("nodes_in_category", "catalog", {"category": "BoneOutcome"}),
-        ("nodes_in_category (VALUES)", "values", {"category": "BoneOutcome"}),
-        ("counts_by_predicate", "catalog", {}),
         ("taxon>metabolite>outcome pair", PAIR_QUERY, {"taxon": pair[0], "outcome": pair[1]}),
     ]
 
 
-def worker_sparql(
-    size: int, engine: str, hubs: dict[str, str], pair: list[str], repeat: int
-) -> dict[str, Any]:
-    from gutbone.query.catalog import bind_adhoc, bind_parameters, load_catalog
+def worker_sparql(size: int, engine: str, pair: list[str], repeat: int) -> dict[str, Any]:
+    from gutbone.query.catalog import bind_adhoc
     from gutbone.query.sparql import run_query
     from gutbone.store import open_store
 
@@ -125,21 +119,9 @@ def worker_sparql(
     else:
         store = open_store(folder / "store")
     load = time.perf_counter() - start
-    catalog = load_catalog()
     results: dict[str, Any] = {"load": load, "queries": {}}
-    for name, text, params in _queries(hubs, pair):
-        if text == "catalog":
-            query = catalog[name]
-            query_text, bindings = query.text, bind_parameters(query, params)
-        elif text == "values" and engine == "rdflib":
-            continue  # rdflib evaluates such a VALUES block first and stalls (> 10 min at 1e5)
-        elif text == "values":  # the same catalog query, parameters given as a VALUES block
-            query = catalog[name.split(" ")[0]]
-            terms = bind_parameters(query, params)
-            block = " ".join(f"VALUES ?{k} {{ {v.n3()} }}" for k, v in terms.items())
-            query_text, bindings = query.text.replace("WHERE {", f"WHERE {{ {block}", 1), {}
-        else:
-            query_text, bindings = text, bind_adhoc({k: f"<{_iri(v)}>" for k, v in params.items()})
+    for name, query_text, params in _queries(pair):
+        bindings = bind_adhoc({k: f"<{_iri(v)}>" for k, v in params.items()})
         times: list[float] = []
         rows = 0
         while len(times) < repeat and (not times or sum(times) < QUERY_BUDGET):
@@ -581,14 +563,14 @@ def run(sizes: list[int]) -> None:
         sparql = _worker(
             "sparql",
             size,
-            {"engine": "oxigraph", "hubs": paths["hubs"], "pair": ends, "repeat": repeat},
+            {"engine": "oxigraph", "pair": ends, "repeat": repeat},
         )
         anchor = None
         if small:
             anchor = _worker(
                 "sparql",
                 size,
-                {"engine": "rdflib", "hubs": paths["hubs"], "pair": ends, "repeat": 3},
+                {"engine": "rdflib", "pair": ends, "repeat": 3},
             )
             print(
                 f"    anchor rdflib Graph.parse          {anchor['load']:8.1f} s   peak RSS "
@@ -610,9 +592,10 @@ def run(sizes: list[int]) -> None:
                 ratio = p50 / _p(other["times"], 0.5)
                 line += f"  rdflib p50 {_p(other['times'], 0.5) * 1e3:9.1f} ms  ratio {ratio:.3f}"
             print(line)
-        all_times = [t for r in sparql["queries"].values() for t in r["times"]]
-        print(f"    all catalog+bench queries           p50 {_p(all_times, 0.5) * 1e3:.1f} ms, "
-              f"p95 {_p(all_times, 0.95) * 1e3:.1f} ms")  # fmt: skip
+        # --- catalog part: every catalog query vs its hand-written form ---
+        import scale_catalog
+
+        scale_catalog.run_catalog(size)
         print(f"  sparse graph load (read_kgx)         {paths['load']:8.1f} s   peak RSS "
               f"{_gb(paths['load_rss'])}   {paths['arcs']:,} arcs")  # fmt: skip
         goal = {1_000_000: 0.1, 10_000_000: 1.0}.get(size)
@@ -658,7 +641,7 @@ def main(argv: list[str] | None = None) -> int:
         "--part",
         choices=("all", "catalog", "spark"),
         default="all",
-        help="catalog: the 21 catalog queries vs hand-written forms (stores must exist); "
+        help="catalog: every catalog query vs its hand-written form (stores must exist); "
         "spark: paths --engine spark on local[2] vs a 2-worker standalone cluster",
     )
     # --- catalog / Spark-cluster parts ---
@@ -675,9 +658,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.worker == "store":
             result = worker_store(args.size)
         elif args.worker == "sparql":
-            result = worker_sparql(
-                args.size, extra["engine"], extra["hubs"], extra["pair"], extra["repeat"]
-            )
+            result = worker_sparql(args.size, extra["engine"], extra["pair"], extra["repeat"])
         elif args.worker == "permutations":
             result = worker_permutations(args.size)
         else:
