@@ -462,6 +462,10 @@ OPTION_CASES = [
     (("view", "--out", "v.html", "--depth", "1000"), "argument --depth: expected an integer from 0 to 10, got '1000'"),
     (("view", "--out", "v.html", "--max-nodes", "1e9"), "argument --max-nodes: expected an integer from 1 to 100000, got '1e9'"),
     (("report", "--max-nodes", "0"), "argument --max-nodes: expected an integer from 1 to 100000, got '0'"),
+    (("paths", "--from", "a", "--to", "b", "--seed", "-5"), "argument --seed: expected an integer from 0 to 4294967295, got '-5'"),
+    (("paths", "--from", "a", "--to", "b", "--permutations", "100001"), "argument --permutations: expected an integer from 0 to 100000, got '100001'"),
+    (("report", "--seed", "4294967296"), "argument --seed: expected an integer from 0 to 4294967295, got '4294967296'"),
+    (("report", "--permutations", "10001"), "argument --permutations: expected an integer from 0 to 10000, got '10001'"),
     (("meta", "x.csv", "--level", "nan"), "argument --level: expected a number from 0.5 to 0.9999, got 'nan'"),
 ]  # fmt: skip
 

@@ -9,6 +9,8 @@ from pathlib import Path
 from gutbone.cli.options import (
     DATA,
     MAX_NODES,
+    MAX_REPORT_PERMUTATIONS,
+    MAX_SEED,
     add_command,
     bounded_int,
     conforming_graph,
@@ -62,12 +64,14 @@ _REPORT_OPTIONS = (
     option("--max-nodes", type=bounded_int(1, MAX_NODES), default=DEFAULT_MAX_NODES,
            help=f"views larger than this are left out (default: {DEFAULT_MAX_NODES}; "
            f"at most {MAX_NODES:,})"),
-    # enrich (issue 19 item 2): each headline metapath against N degree-preserving permutations
-    option("--permutations", type=bounded_int(0, 10_000), default=REPORT_PERMUTATIONS,
+    # each headline metapath against N degree-preserving permutations
+    option("--permutations", type=bounded_int(0, MAX_REPORT_PERMUTATIONS),
+           default=REPORT_PERMUTATIONS,
            metavar="N", help="permuted graphs (XSwap) per headline metapath for its enrichment "
-           f"over chance (default: {REPORT_PERMUTATIONS}; 0 leaves the enrichment out)"),
-    option("--seed", type=bounded_int(0, 2**32 - 1), default=REPORT_SEED,
-           help=f"base seed of the permutations (default: {REPORT_SEED})"),
+           f"over chance, 0 to {MAX_REPORT_PERMUTATIONS:,} (default: {REPORT_PERMUTATIONS}; "
+           "0 leaves the enrichment out)"),
+    option("--seed", type=bounded_int(0, MAX_SEED), default=REPORT_SEED,
+           help=f"base seed of the permutations, 0 to 2**32-1 (default: {REPORT_SEED})"),
 )  # fmt: skip
 
 

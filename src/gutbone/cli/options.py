@@ -14,10 +14,11 @@ option                                 range           why
 =====================================  ==============  =========================
 ``mediate --draws``                    1 - 1,000,000   ~50 MB of draws at most
 ``mr --bootstrap``                     1 - 100,000     memory grows with variants
-``mr/mediate --seed``                  0 - 2**32-1     numpy seed range
+``mr/mediate/report --seed``           0 - 2**32-1     numpy seed range
 ``paths/view --top``                   0 - 100,000     0 = all (paths)
 ``paths/view --max-length``            1 - 10          paths grow exponentially
 ``paths --permutations``               0 - 100,000     each one re-scores every pair
+``report --permutations``              0 - 10,000      ~0.1 s each on the bundled graph
 ``view --depth``                       0 - 10
 ``view/report --max-nodes``            1 - 100,000     browsers stall beyond
 ``meta --level``                       0.5 - 0.9999
@@ -62,6 +63,7 @@ __all__ = [
     "MAX_TOP",
     "MAX_PATH_LENGTH",
     "MAX_PERMUTATIONS",
+    "MAX_REPORT_PERMUTATIONS",
     "MAX_DEPTH",
     "MAX_NODES",
     "bounded_int",
@@ -118,6 +120,7 @@ MAX_SEED = 2**32 - 1
 MAX_TOP = 100_000
 MAX_PATH_LENGTH = 10
 MAX_PERMUTATIONS = 100_000
+MAX_REPORT_PERMUTATIONS = 10_000
 MAX_DEPTH = 10
 MAX_NODES = 100_000
 

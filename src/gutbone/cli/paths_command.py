@@ -14,6 +14,7 @@ from gutbone.cli.options import (
     DATA,
     MAX_PATH_LENGTH,
     MAX_PERMUTATIONS,
+    MAX_SEED,
     MAX_TOP,
     add_command,
     bounded_int,
@@ -101,7 +102,8 @@ _OPTIONS = (
     option("--master", metavar="URL", help="Spark master for --engine spark (default local[*])"),
     option("--permutations", type=bounded_int(0, MAX_PERMUTATIONS), default=0, metavar="N",
            help="sparse/spark: compare each DWPC with N degree-preserving permutations (XSwap)"),
-    option("--seed", type=int, default=0, help="seed of the permutations (0)"),
+    option("--seed", type=bounded_int(0, MAX_SEED), default=0,
+           help="seed of the permutations, 0 to 2**32-1 (0)"),
 )  # fmt: skip
 
 
