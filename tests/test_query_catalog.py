@@ -132,6 +132,19 @@ def test_unknown_parameter_via_cli(capsys):
     assert "unknown parameter(s) nod (parameters: node)" in capsys.readouterr().err
 
 
+def test_a_catalog_query_without_parameters_refuses_one(capsys):
+    # a typo such as --param on a count query used to be bound silently as VALUES ?x
+    assert main(["sparql", "counts_by_predicate", "--param", "x=1"]) == 1
+    assert "counts_by_predicate: unknown parameter(s) x (parameters: none)" in capsys.readouterr().err
+
+
+def test_an_adhoc_query_file_takes_any_parameter(tmp_path, capsys):
+    query = tmp_path / "mine.rq"
+    query.write_text("SELECT ?x WHERE { }\n", encoding="utf-8")
+    assert main(["sparql", str(query), "--param", "x=1"]) == 0
+    assert "1" in capsys.readouterr().out
+
+
 # ---------------------------------------------------------------- both engines agree
 
 

@@ -102,12 +102,12 @@ class KnowledgeGraph:
         >>> len(rows) > 3
         True
         """
-        from gutbone.query.catalog import bind_adhoc, bind_parameters
+        from gutbone.query.catalog import bind
         from gutbone.query.sparql import run_query
 
         query = _find_query(name_or_text)
         given = {name: str(value) for name, value in params.items()}
-        bindings = bind_parameters(query, given) if query.parameters else bind_adhoc(given)
+        bindings = bind(query, given)
         return run_query(
             query.text,
             store=self.store,

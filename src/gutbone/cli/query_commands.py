@@ -19,8 +19,7 @@ from gutbone.cli.options import (
 from gutbone.errors import QueryError
 from gutbone.query.catalog import (
     CatalogQuery,
-    bind_adhoc,
-    bind_parameters,
+    bind,
     load_catalog,
     read_query_file,
 )
@@ -175,7 +174,7 @@ def _sparql(args: argparse.Namespace) -> int:
     given = _parse_params(args.param)
     if query.parameters and not args.endpoint:  # node names: resolved as `paths` does
         given = _node_names(query, given, args)
-    bindings = bind_parameters(query, given) if query.parameters else bind_adhoc(given)
+    bindings = bind(query, given)
     source = query.path or query.name
     if args.endpoint:
         from gutbone.query.remote import query_endpoint

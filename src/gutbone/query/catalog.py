@@ -54,6 +54,7 @@ __all__ = [
     "convert_value",
     "bind_parameters",
     "bind_adhoc",
+    "bind",
 ]
 
 PARAMETER_TYPES: tuple[str, ...] = (
@@ -334,6 +335,20 @@ def bind_parameters(query: CatalogQuery, given: Mapping[str, str]) -> dict[str, 
             continue
         bound[parameter.name] = convert_value(parameter.name, parameter.type, value)
     return bound
+
+
+def bind(query: CatalogQuery, given: Mapping[str, str]) -> dict[str, Term]:
+    """The terms for ``given``: checked against the header of a documented query.
+
+    A query with a header (every catalog query; a ``.rq`` file with ``# title:``) takes
+    exactly the parameters it declares, none when it declares none; a query without one
+    (ad-hoc text or file) takes any name, as :func:`bind_adhoc` checks it.
+
+    :raises QueryError: as :func:`bind_parameters` or :func:`bind_adhoc`.
+    """
+    if query.title or query.parameters:
+        return bind_parameters(query, given)
+    return bind_adhoc(given)
 
 
 _EXTRA_PREFIXES = {name: iri for name, iri in DEFAULT_PREFIXES.items() if name != LOCAL_PREFIX}
