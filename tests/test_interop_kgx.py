@@ -238,9 +238,8 @@ def _numbers_by_value(values: dict[str, tuple]) -> dict[str, tuple]:
     }
 
 
-def test_round_trip_through_kgx_default_mode_keeps_assertions_exactly(kgx_python, tmp_path):
-    """gutbone -> kgx transform (TSV, default mode) -> gutbone: digits, signs, provenance."""
-    data = load_curated(SMALL)
+def _through_kgx_tsv(kgx_python: Path, data, tmp_path: Path):
+    """Export ``data`` as KGX TSV, run kgx's default transform on it, import the result."""
     export_graph(data, "kgx-tsv", tmp_path / "out")
     run = _kgx(kgx_python, tmp_path / "out", "transform", "-i", "tsv", "-f", "tsv",
                "-o", "kgx", "nodes.tsv", "edges.tsv")  # fmt: skip
@@ -249,7 +248,13 @@ def test_round_trip_through_kgx_default_mode_keeps_assertions_exactly(kgx_python
     report = import_graphs([out / "kgx_nodes.tsv", out / "kgx_edges.tsv"], base=None,
                            out=tmp_path / "back")  # fmt: skip
     assert report.problems == ()
-    back = load_curated(tmp_path / "back")
+    return report, load_curated(tmp_path / "back")
+
+
+def test_round_trip_through_kgx_default_mode_keeps_assertions_exactly(kgx_python, tmp_path):
+    """gutbone -> kgx transform (TSV, default mode) -> gutbone: digits, signs, provenance."""
+    data = load_curated(SMALL)
+    report, back = _through_kgx_tsv(kgx_python, data, tmp_path)
     assert _assertions(back) == _assertions(data)
     assert str(back.edges["e2"].effect.estimate) == "0.050"  # digits kept through kgx TSV
     # what kgx added (its own knowledge_source column) is reported, not silently dropped
@@ -338,15 +343,7 @@ def test_kg_microbe_style_graph_keeps_its_knowledge_sources_through_kgx(kgx_pyth
     """
     import_graphs([KG_MICROBE_DIRECTED], out=tmp_path / "m")
     merged = load_curated(tmp_path / "m")
-    export_graph(merged, "kgx-tsv", tmp_path / "out")
-    run = _kgx(kgx_python, tmp_path / "out", "transform", "-i", "tsv", "-f", "tsv",
-               "-o", "kgx", "nodes.tsv", "edges.tsv")  # fmt: skip
-    assert run.returncode == 0, run.stderr[-2000:]
-    out = tmp_path / "out"
-    report = import_graphs([out / "kgx_nodes.tsv", out / "kgx_edges.tsv"], base=None,
-                           out=tmp_path / "back")  # fmt: skip
-    assert report.problems == ()
-    back = load_curated(tmp_path / "back")
+    _, back = _through_kgx_tsv(kgx_python, merged, tmp_path)
     assert len(back.edges) == len(merged.edges)
     kgm = {"kgm:1", "kgm:2", "kgm:3", "kgm:4"}
     assert _knowledge(back, kgm) == _knowledge(merged, kgm)
