@@ -28,7 +28,10 @@ For each size (graphs from ``benchmarks/generate.py``, written once under
   DWPC in CPU seconds (goal <= 5 min) against one hetmatpy ``HetMat.permute_graph``
   permutation + DWPC times 100; at every size, ``gutbone paths --kgx DIR --engine sparse
   --top 10`` as a whole process (CPU, getrusage) against a plain pandas + scipy script giving
-  the same top 10 (goal <= 1.5x), with the command's start-up shown apart.
+  the same top 10 (goal <= 1.5x), with the command's start-up shown apart;
+* Spark (at 1e6 only): ``gutbone paths --kgx DIR --engine spark`` as a whole process on
+  ``local[2]`` and on a standalone cluster of a master and two workers started from the
+  pyspark package (:func:`scale_catalog.run_spark`), beside the sparse engine.
 
 Ratios are gutbone / anchor (below 1: gutbone is faster). The in-process timings of the
 paths worker are CPU seconds of that process (``time.process_time``): on the shared 2-core
@@ -626,6 +629,9 @@ def run(sizes: list[int]) -> None:
         else:
             print("    anchor networkx: not run (1e5 only: 1e7 edges take minutes and ~6.5 GB)")
         print_engines(size)
+        if size == 1_000_000:  # Spark local vs standalone cluster, at the size the issue names
+            print("  Spark paths --kgx (whole process): local[2] vs a 2-worker cluster")
+            scale_catalog.run_spark(size)
         print(f"  paths process peak RSS {_gb(paths['rss'])}; size done in "
               f"{time.perf_counter() - start:.0f} s")  # fmt: skip
 
