@@ -51,9 +51,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 from rdflib import RDFS, URIRef
@@ -62,6 +61,9 @@ from gutbone.curation import CuratedData, Edge, Node
 from gutbone.errors import QueryError
 from gutbone.resources import VOCAB
 from gutbone.vocabulary import Vocabulary, load_vocabulary, ontology_graph
+
+if TYPE_CHECKING:  # imported when a projection is built; the sparse engine never needs it
+    import networkx as nx
 
 __all__ = [
     "SYMMETRIC_PREDICATES",
@@ -405,6 +407,8 @@ def build_projection(data: CuratedData) -> Projection:
         arcs.setdefault((edge.subject, edge.object), []).append(Step(edge, False, weight, rank))
         if edge.predicate in SYMMETRIC_PREDICATES:
             arcs.setdefault((edge.object, edge.subject), []).append(Step(edge, True, weight, rank))
+
+    import networkx as nx
 
     graph: nx.DiGraph = nx.DiGraph()
     graph.add_nodes_from((node_id, {"info": nodes[node_id]}) for node_id in node_ids)
