@@ -42,6 +42,23 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(scope="session")
+def curated_data() -> Any:
+    """The bundled curated tables, read once per run (tests must not change them)."""
+    from gutbone.curation import load_curated
+
+    return load_curated()
+
+
+@pytest.fixture(scope="session")
+def curated_store(curated_data: Any) -> Any:
+    """The bundled curated graph in an in-memory Oxigraph store, built once per run."""
+    from gutbone.rdf import build_graph
+    from gutbone.store import memory_store
+
+    return memory_store(build_graph(curated_data))
+
+
 def _unavailable(reason: str) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"browser tests cannot run under CI: {reason}", pytrace=False)

@@ -20,10 +20,9 @@ import csv
 import pyoxigraph as ox
 import pytest
 
-from gutbone.curation import CuratedData, load_curated
-from gutbone.rdf import build_graph, node_iri
+from gutbone.curation import CuratedData
+from gutbone.rdf import node_iri
 from gutbone.resources import data_dir
-from gutbone.store import memory_store
 
 EFO_LIST = data_dir() / "external" / "oba" / "oba-efo-unmapped.sssom.tsv"
 
@@ -70,16 +69,6 @@ mir_433_3p prebiotic secondary_bile_acid segmented_filamentous_bacteria teripara
 RECHECKED = "Checked again (issue 12 remainder"
 
 
-@pytest.fixture(scope="module")
-def data() -> CuratedData:
-    return load_curated()
-
-
-@pytest.fixture(scope="module")
-def store(data: CuratedData) -> ox.Store:
-    return memory_store(build_graph(data))
-
-
 def _efo_labels() -> dict[str, str]:
     with EFO_LIST.open(encoding="utf-8", newline="") as handle:
         rows = csv.DictReader(handle, delimiter="\t")
@@ -94,16 +83,16 @@ def test_at_least_thirteen_local_ids_replaced() -> None:
 
 @pytest.mark.parametrize("old", sorted(REPLACED))
 def test_replaced_id_has_label_category_note_and_old_id_as_xref(
-    data: CuratedData, old: str
+    curated_data: CuratedData, old: str
 ) -> None:
     new, label, category, source = REPLACED[old]
-    assert old not in data.nodes
-    node = data.nodes[new]
+    assert old not in curated_data.nodes
+    node = curated_data.nodes[new]
     assert (node.label, node.category) == (label, category)
     assert old in node.xrefs
     assert source in node.note
     assert f"Replaces the local id {old}" in node.note
-    assert not any(old in (e.subject, e.object) for e in data.edges.values())
+    assert not any(old in (e.subject, e.object) for e in curated_data.edges.values())
 
 
 @pytest.mark.parametrize("old", sorted(o for o, v in REPLACED.items() if v[0].startswith("EFO:")))
@@ -113,41 +102,43 @@ def test_efo_replacements_are_current_terms_of_the_bundled_list(old: str) -> Non
     assert efo[new] == label and not label.startswith("obsolete")
 
 
-def test_edges_moved_with_the_ids(data: CuratedData) -> None:
+def test_edges_moved_with_the_ids(curated_data: CuratedData) -> None:
     # seed 001 Fig. 3: RMSSD mediates part of the NC2004 effect on heel BMD
-    assert data.edges["mr-007"].subject == "EFO:0009257"
-    assert data.edges["mr-008"].subject == "EFO:0009258"
+    assert curated_data.edges["mr-007"].subject == "EFO:0009257"
+    assert curated_data.edges["mr-008"].subject == "EFO:0009258"
     # seed 000 sec. 4.1: barrier damage raises osteoporosis risk; 4.3.2: Wnt -> beta-catenin
-    assert data.edges["rev-4.1-001"].subject == "EFO:0011031"
-    assert data.edges["rev-4.3.2-007"].subject == "MESH:D051153"
+    assert curated_data.edges["rev-4.1-001"].subject == "EFO:0011031"
+    assert curated_data.edges["rev-4.3.2-007"].subject == "MESH:D051153"
     # sec. 4.4.3: 5-HT via HTR1B lowers PKA and the cyclins; serotonin receptors on osteoblasts
-    assert data.edges["rev-4.4.3-016"].object == "MESH:D017868"
-    assert data.edges["rev-4.4.3-018"].object == "MESH:D016213"
-    assert data.edges["rev-4.4.3-001"].subject == "MESH:D011985"
-    assert data.edges["rev-1-009"].subject == "MESH:D020845"
+    assert curated_data.edges["rev-4.4.3-016"].object == "MESH:D017868"
+    assert curated_data.edges["rev-4.4.3-018"].object == "MESH:D016213"
+    assert curated_data.edges["rev-4.4.3-001"].subject == "MESH:D011985"
+    assert curated_data.edges["rev-1-009"].subject == "MESH:D020845"
 
 
-def test_sparql_finds_the_new_ids_and_keeps_the_old_as_xref(store: ox.Store) -> None:
+def test_sparql_finds_the_new_ids_and_keeps_the_old_as_xref(curated_store: ox.Store) -> None:
     query = f"""
     PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
     SELECT ?label ?xref WHERE {{
       <{node_iri("MESH:D051153")}> rdfs:label ?label ; ?p ?xref .
       FILTER(STR(?xref) = "gutbone:wnt_ligand")
     }}"""
-    rows = list(store.query(query))
+    rows = list(curated_store.query(query))
     assert [row["label"].value for row in rows] == ["Wnt proteins"]
     old = f"ASK {{ <{node_iri('gutbone:wnt_ligand')}> ?p ?o }}"
-    assert not store.query(old)
+    assert not curated_store.query(old)
 
 
 @pytest.mark.parametrize("local", KEPT_LOCAL)
-def test_every_remaining_local_id_says_what_was_searched(data: CuratedData, local: str) -> None:
-    node = data.nodes[f"gutbone:{local}"]
+def test_every_remaining_local_id_says_what_was_searched(
+    curated_data: CuratedData, local: str
+) -> None:
+    node = curated_data.nodes[f"gutbone:{local}"]
     assert RECHECKED in node.note
     assert len(node.note.split(RECHECKED, 1)[1]) > 30
 
 
-def test_no_other_local_ids(data: CuratedData) -> None:
+def test_no_other_local_ids(curated_data: CuratedData) -> None:
     curated = {
         row["id"]
         for path in sorted((data_dir() / "nodes").glob("*.csv"))
@@ -156,8 +147,8 @@ def test_no_other_local_ids(data: CuratedData) -> None:
     assert {c for c in curated if c.startswith("gutbone:")} == {f"gutbone:{k}" for k in KEPT_LOCAL}
 
 
-def test_fos_is_fructooligosaccharide_not_the_fos_gene(data: CuratedData) -> None:
+def test_fos_is_fructooligosaccharide_not_the_fos_gene(curated_data: CuratedData) -> None:
     """'FOS' in the review is fructooligosaccharide; HGNC:3796 is the FOS proto-oncogene."""
-    node = data.nodes["gutbone:fructooligosaccharide"]
+    node = curated_data.nodes["gutbone:fructooligosaccharide"]
     assert "FOS" in node.synonyms and "HGNC:3796" in node.note
-    assert "HGNC:3796" not in data.nodes
+    assert "HGNC:3796" not in curated_data.nodes

@@ -17,14 +17,13 @@ import pyoxigraph as ox
 import pytest
 
 from gutbone.cli import main
-from gutbone.curation import CuratedData, load_curated
+from gutbone.curation import CuratedData
 from gutbone.ingest.manifest import read_manifest, verify_files
 from gutbone.query.paths import find_paths
 from gutbone.query.projection import Projection, build_projection
 from gutbone.query.resolve import resolve
-from gutbone.rdf import build_graph, node_iri
+from gutbone.rdf import node_iri
 from gutbone.resources import data_dir
-from gutbone.store import memory_store
 
 OBA_DIR = data_dir() / "external" / "oba"
 REVIEW_SEED = data_dir() / "seeds" / "000_b4385498554b8c7a.txt"
@@ -79,18 +78,8 @@ REPLACED = {
 
 
 @pytest.fixture(scope="module")
-def data() -> CuratedData:
-    return load_curated()
-
-
-@pytest.fixture(scope="module")
-def projection(data: CuratedData) -> Projection:
-    return build_projection(data)
-
-
-@pytest.fixture(scope="module")
-def store(data: CuratedData) -> ox.Store:
-    return memory_store(build_graph(data))
+def projection(curated_data: CuratedData) -> Projection:
+    return build_projection(curated_data)
 
 
 def _obo_terms(path: Path) -> dict[str, tuple[str, bool]]:
@@ -124,9 +113,9 @@ def test_bundled_ontology_files_are_unchanged() -> None:
 
 @pytest.mark.parametrize(("node_id", "label", "broader"), OUTCOMES)
 def test_outcome_node_has_current_id_and_label(
-    data: CuratedData, node_id: str, label: str, broader: str
+    curated_data: CuratedData, node_id: str, label: str, broader: str
 ) -> None:
-    node = data.nodes[node_id]
+    node = curated_data.nodes[node_id]
     assert node.category == "BoneOutcome"
     assert node.broader == broader
     if node_id.startswith("OBA:"):
@@ -137,13 +126,13 @@ def test_outcome_node_has_current_id_and_label(
     assert node.label == label
 
 
-def test_every_obo_and_efo_bone_outcome_id_is_current(data: CuratedData) -> None:
+def test_every_obo_and_efo_bone_outcome_id_is_current(curated_data: CuratedData) -> None:
     """Offline: each OBA / EFO id of a bone outcome or measurement node is in the bundled
     files, not obsolete, under the label the node carries."""
     oba = _obo_terms(OBA_DIR / "oba-basic.obo")
     efo = _efo_labels(OBA_DIR / "oba-efo-unmapped.sssom.tsv")
     checked = 0
-    for node in data.nodes.values():
+    for node in curated_data.nodes.values():
         if node.category not in ("BoneOutcome", "Measurement"):
             continue
         if node.id.startswith("OBA:"):
@@ -159,31 +148,31 @@ def test_every_obo_and_efo_bone_outcome_id_is_current(data: CuratedData) -> None
     # the obsolete EFO 'bone density' is mapped to OBA:1000110 by a human-curated row
     mapping = (OBA_DIR / "oba-efo.sssom.tsv").read_text(encoding="utf-8")
     assert "EFO:0003923\tbone density\tmeasurement\tskos:exactMatch\tOBA:1000110" in mapping
-    assert "EFO:0003923" not in data.nodes
+    assert "EFO:0003923" not in curated_data.nodes
 
 
 @pytest.mark.parametrize(("node_id", "broader"), sorted(LOCAL_OUTCOMES.items()))
-def test_local_outcome_ids_say_why(data: CuratedData, node_id: str, broader: str) -> None:
-    node = data.nodes[node_id]
+def test_local_outcome_ids_say_why(curated_data: CuratedData, node_id: str, broader: str) -> None:
+    node = curated_data.nodes[node_id]
     assert node.category == "BoneOutcome" and node.broader == broader
     assert "local id" in node.note
 
 
-def test_fracture_and_bone_alp(data: CuratedData) -> None:
-    assert data.nodes[FRACTURE].label == "Bone fracture"
-    assert data.nodes[FRACTURE].category == "BoneOutcome"
-    assert data.nodes["gutbone:bone_alp_measurement"].xrefs == ("EFO:0004533",)
+def test_fracture_and_bone_alp(curated_data: CuratedData) -> None:
+    assert curated_data.nodes[FRACTURE].label == "Bone fracture"
+    assert curated_data.nodes[FRACTURE].category == "BoneOutcome"
+    assert curated_data.nodes["gutbone:bone_alp_measurement"].xrefs == ("EFO:0004533",)
 
 
 @pytest.mark.parametrize(("old", "new"), sorted(REPLACED.items()))
-def test_local_ids_replaced_by_standard_ones(data: CuratedData, old: str, new: str) -> None:
-    assert old not in data.nodes
-    assert old in data.nodes[new].xrefs
-    assert not any(old in (e.subject, e.object) for e in data.edges.values())
+def test_local_ids_replaced_by_standard_ones(curated_data: CuratedData, old: str, new: str) -> None:
+    assert old not in curated_data.nodes
+    assert old in curated_data.nodes[new].xrefs
+    assert not any(old in (e.subject, e.object) for e in curated_data.edges.values())
 
 
-def test_galactooligosaccharide_is_chebi(data: CuratedData) -> None:
-    node = data.nodes["CHEBI:24151"]
+def test_galactooligosaccharide_is_chebi(curated_data: CuratedData) -> None:
+    node = curated_data.nodes["CHEBI:24151"]
     assert node.label == "galactooligosaccharide" and "低聚半乳糖" in node.synonyms
 
 
@@ -208,11 +197,11 @@ def test_bmd_question_on_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
     assert "EFO:0007785" in out and "EFO:0007933" in out
 
 
-def test_sparql_broader_walks_down_to_every_bmd_site(store: ox.Store) -> None:
+def test_sparql_broader_walks_down_to_every_bmd_site(curated_store: ox.Store) -> None:
     query = f"""
     PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
     SELECT ?site WHERE {{ ?site skos:broader+ <{node_iri(BONE_DENSITY)}> }}"""
-    sites = {row["site"].value for row in store.query(query)}
+    sites = {row["site"].value for row in curated_store.query(query)}
     for curie in ("EFO:0007701", "EFO:0007785", "EFO:0007702", "EFO:0009270", "EFO:0007933",
                   TOTAL_BODY, "gutbone:tibia_total_volumetric_bmd"):  # fmt: skip
         assert str(node_iri(curie)) in sites, curie
@@ -246,26 +235,26 @@ BONE_MASS_CLAIMS = [
 
 @pytest.mark.parametrize(("edge_id", "locator"), BONE_MASS_CLAIMS)
 def test_review_bone_mass_claims_point_at_bone_mass(
-    data: CuratedData, edge_id: str, locator: str
+    curated_data: CuratedData, edge_id: str, locator: str
 ) -> None:
-    edge = data.edges[edge_id]
+    edge = curated_data.edges[edge_id]
     assert edge.object == BONE_MASS
     assert edge.locator == locator
     assert "骨量" in edge.quote
     assert re.sub(r"\s+", "", edge.quote) in _seed_text()  # exact quote kept
 
 
-def test_whole_body_bmd_claims(data: CuratedData) -> None:
+def test_whole_body_bmd_claims(curated_data: CuratedData) -> None:
     for edge_id in ("rev-5.1-011", "rev-5.1-014"):
-        edge = data.edges[edge_id]
+        edge = curated_data.edges[edge_id]
         assert edge.object == TOTAL_BODY and "全身骨密度" in edge.quote
     # the same sentence's "less bone loss in postmenopausal women" stays on bone density
-    assert data.edges["rev-5.1-012"].object == BONE_DENSITY
+    assert curated_data.edges["rev-5.1-012"].object == BONE_DENSITY
 
 
-def test_meta_analysis_markers_point_at_measurements(data: CuratedData) -> None:
-    assert data.edges["meta-osteocalcin"].object == "EFO:0010232"
-    assert data.edges["meta-balp"].object == "gutbone:bone_alp_measurement"
+def test_meta_analysis_markers_point_at_measurements(curated_data: CuratedData) -> None:
+    assert curated_data.edges["meta-osteocalcin"].object == "EFO:0010232"
+    assert curated_data.edges["meta-balp"].object == "gutbone:bone_alp_measurement"
 
 
 # ------------------------------------------------------------------ audit fixes (sec. 5)
@@ -291,10 +280,10 @@ MISSING_CLAIMS = [
 @pytest.mark.parametrize(("edge_id", "subject", "predicate", "obj", "sign", "locator"),
                          MISSING_CLAIMS)  # fmt: skip
 def test_missing_directional_claims_added(
-    data: CuratedData, edge_id: str, subject: str, predicate: str, obj: str, sign: int,
+    curated_data: CuratedData, edge_id: str, subject: str, predicate: str, obj: str, sign: int,
     locator: str,
 ) -> None:  # fmt: skip
-    edge = data.edges[edge_id]
+    edge = curated_data.edges[edge_id]
     assert (edge.subject, edge.predicate, edge.object, edge.sign, edge.locator) == (
         subject, predicate, obj, sign, locator,
     )  # fmt: skip
@@ -313,61 +302,63 @@ def test_missing_directional_claims_added(
     ],
 )
 def test_nod_knockout_sentence_is_mediation(
-    data: CuratedData, edge_id: str, subject: str, obj: str, sign: int
+    curated_data: CuratedData, edge_id: str, subject: str, obj: str, sign: int
 ) -> None:
     """Seed 000 sec. 4.3.3, "在缺乏NOD1 或 NOD2 的无菌小鼠内未表现出骨量的增加或 TNF-α 和 RANKL
     表达的降低": the knockouts lack the germ-free change, i.e. NOD1/NOD2 are required (mediates), not that
     NOD raises TNF-α or RANKL directly."""
-    edge = data.edges[edge_id]
+    edge = curated_data.edges[edge_id]
     expected = (subject, "mediates", obj, sign)
     assert (edge.subject, edge.predicate, edge.object, edge.sign) == expected
     direct = [
-        e for e in data.edges.values()
+        e for e in curated_data.edges.values()
         if e.subject in ("HGNC:16390", "HGNC:5331") and e.object in ("HGNC:11892", "HGNC:11926")
         and e.predicate == "increases" and "review_gm_op" in e.sources
     ]  # fmt: skip
     assert not direct
 
 
-def test_supplements_and_prebiotics_do_not_treat_osteoporosis(data: CuratedData) -> None:
+def test_supplements_and_prebiotics_do_not_treat_osteoporosis(curated_data: CuratedData) -> None:
     # sec. 1: calcium and vitamin D "并未起到很好的治疗效果" (no good therapeutic effect)
     for edge_id, subject in (("rev-1-006", "CHEBI:29108"), ("rev-1-007", "CHEBI:27300")):
-        edge = data.edges[edge_id]
+        edge = curated_data.edges[edge_id]
         assert (edge.subject, edge.predicate, edge.sign) == (subject, "affects", 0)
         assert "并未起到很好的治疗效果" in edge.quote
     # sec. 5.1: lactulose, FOS, GOS and inulin are "最有前途的骨骼健康益生元" (most promising
     # prebiotics for bone health): a hypothesised positive association, no treatment claim
     for edge_id in ("rev-5.1-024", "rev-5.1-025", "rev-5.1-026", "rev-5.1-027"):
-        edge = data.edges[edge_id]
+        edge = curated_data.edges[edge_id]
         assert (edge.predicate, edge.object, edge.sign, edge.evidence_type) == (
             "associated_with", BONE_DENSITY, 1, "hypothesis",
         )  # fmt: skip
         assert "最有前途的骨骼健康益生元" in edge.quote
-    assert data.edges["rev-5.1-026"].subject == "CHEBI:24151"
+    assert curated_data.edges["rev-5.1-026"].subject == "CHEBI:24151"
     treated_by = {
-        e.subject for e in data.edges.values()
+        e.subject for e in curated_data.edges.values()
         if e.predicate == "treats" and e.object == "MONDO:0005298" and "review_gm_op" in e.sources
     }  # fmt: skip
     assert not treated_by & {"CHEBI:27300", "CHEBI:29108", "CHEBI:24151", "CHEBI:6359"}
 
 
-def test_ctla4_binds_cd80_and_cd86_once_each(data: CuratedData) -> None:
+def test_ctla4_binds_cd80_and_cd86_once_each(curated_data: CuratedData) -> None:
     for partner in ("HGNC:1700", "HGNC:1705"):  # CD80, CD86
         binds = [
-            e for e in data.edges.values()
+            e for e in curated_data.edges.values()
             if e.subject == "HGNC:2505" and e.object == partner and e.predicate == "binds"
         ]  # fmt: skip
         assert len(binds) == 1, binds
         assert binds[0].sign == 0
 
 
-def test_lachnospiraceae_nc2004_group_mibiogen_id(data: CuratedData) -> None:
+def test_lachnospiraceae_nc2004_group_mibiogen_id(curated_data: CuratedData) -> None:
     # MiBioGen GWAS accessions: GCST90017022 = "genus Lachnospiraceae NC2004 group id.11316";
     # id.11340 is GCST90017004, the Eubacterium ruminantium group.
-    node = data.nodes["gutbone:mibiogen_lachnospiraceae_nc2004_group"]
+    node = curated_data.nodes["gutbone:mibiogen_lachnospiraceae_nc2004_group"]
     assert node.xrefs == ("genus.LachnospiraceaeNC2004group.id.11316",)
-    assert "11340" not in "".join(n.xrefs[0] for n in data.nodes.values() if n.xrefs)
-    assert data.nodes["gutbone:mibiogen_prevotella_9"].xrefs == ("genus.Prevotella9.id.11183",)
+    assert "11340" not in "".join(n.xrefs[0] for n in curated_data.nodes.values() if n.xrefs)
+    assert curated_data.nodes["gutbone:mibiogen_prevotella_9"].xrefs == (
+        "genus.Prevotella9.id.11183",
+    )
 
 
 def test_validate_accepts_the_bundled_data(capsys: pytest.CaptureFixture[str]) -> None:

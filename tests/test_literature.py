@@ -17,12 +17,11 @@ from decimal import Decimal
 import pyoxigraph as ox
 import pytest
 
-from gutbone.curation import CuratedData, load_curated
+from gutbone.curation import CuratedData
 from gutbone.query.paths import find_paths
 from gutbone.query.projection import build_projection
-from gutbone.rdf import build_graph, node_iri
+from gutbone.rdf import node_iri
 from gutbone.resources import data_dir
-from gutbone.store import memory_store
 from gutbone.views.answers import MECHANISTIC_PREDICATES
 
 LITERATURE_FILES = ("literature.csv", "mr_literature.csv")
@@ -36,19 +35,11 @@ PREFIX ncbigene: <http://identifiers.org/ncbigene/>
 """
 
 
-@pytest.fixture(scope="module")
-def data() -> CuratedData:
-    return load_curated()
-
-
-@pytest.fixture(scope="module")
-def store(data: CuratedData) -> ox.Store:
-    return memory_store(build_graph(data))
-
-
-def _literature_edges(data: CuratedData) -> list:
+def _literature_edges(curated_data: CuratedData) -> list:
     return [
-        e for e in data.edges.values() if e.record.split(":")[0].split("/")[-1] in LITERATURE_FILES
+        e
+        for e in curated_data.edges.values()
+        if e.record.split(":")[0].split("/")[-1] in LITERATURE_FILES
     ]
 
 
@@ -151,14 +142,14 @@ SELECT ?sign ?species ?pmid ?doi ?statement WHERE {{
     ids=[m[0] for m in MECHANISMS],
 )
 def test_named_mechanism_in_graph(
-    store: ox.Store, subject: str, predicate: str, obj: str, sign: int, paper: str,
+    curated_store: ox.Store, subject: str, predicate: str, obj: str, sign: int, paper: str,
     species: str | None,
 ) -> None:  # fmt: skip
     query = MECHANISM_QUERY.format(s=_term(subject), p=predicate, o=_term(obj))
     rows = [
         {name: (row[name].value if row[name] is not None else None) for name in
          ("sign", "species", "pmid", "doi", "statement")}
-        for row in store.query(query)
+        for row in curated_store.query(query)
     ]  # fmt: skip
     from_paper = [r for r in rows if paper in (r["pmid"], r["doi"])]
     assert from_paper, f"no assertion from {paper} among {rows}"
@@ -168,15 +159,15 @@ def test_named_mechanism_in_graph(
     assert len(row["statement"]) > 40  # a statement in the curator's words, not a stub
 
 
-def test_enough_mechanisms_and_papers(data: CuratedData) -> None:
-    edges = _literature_edges(data)
+def test_enough_mechanisms_and_papers(curated_data: CuratedData) -> None:
+    edges = _literature_edges(curated_data)
     papers = {source for edge in edges for source in edge.sources}
     assert len(MECHANISMS) >= 20
     assert len([e for e in edges if e.evidence_type != "mendelian_randomization"]) >= 60
     assert len(papers) >= 20
 
 
-def test_serotonin_debate_keeps_both_sides(store: ox.Store) -> None:
+def test_serotonin_debate_keeps_both_sides(curated_store: ox.Store) -> None:
     """Gut route (Yadav 2008: gut Tph1 lowers bone mass) and local route (Cui 2011: Lrp5 in
     osteocytes raises bone mass) are both kept, each with its own sign and paper."""
     query = (
@@ -189,7 +180,7 @@ def test_serotonin_debate_keeps_both_sides(store: ox.Store) -> None:
     }"""
     )
     found = {(row["subject"].value.rsplit("/", 1)[1], row["sign"].value, row["pmid"].value)
-             for row in store.query(query)}  # fmt: skip
+             for row in curated_store.query(query)}  # fmt: skip
     assert ("7166", "-1", "19041748") in found  # Yadav 2008, gut-specific Tph1 deletion
     assert ("4041", "1", "21602802") in found  # Cui 2011, osteocyte Lrp5
 
@@ -209,7 +200,7 @@ MR_ESTIMATES = [
 
 @pytest.mark.parametrize(("exposure", "outcome", "beta", "lower", "upper", "p"), MR_ESTIMATES)
 def test_published_mr_estimates(
-    store: ox.Store, exposure: str, outcome: str, beta: str, lower: str, upper: str, p: str
+    curated_store: ox.Store, exposure: str, outcome: str, beta: str, lower: str, upper: str, p: str
 ) -> None:
     query = (
         PREFIX
@@ -222,7 +213,7 @@ def test_published_mr_estimates(
          gb:model ?model .
     }}"""
     )
-    rows = list(store.query(query))
+    rows = list(curated_store.query(query))
     assert len(rows) == 1
     row = rows[0]
     assert row["doi"].value == "10.3389/fendo.2023.1178831"
@@ -231,11 +222,11 @@ def test_published_mr_estimates(
     assert got == [Decimal(beta), Decimal(lower), Decimal(upper), Decimal(p)]
 
 
-def test_every_literature_source_has_pmid_or_doi(data: CuratedData) -> None:
-    cited = {s for e in _literature_edges(data) for s in e.sources}
+def test_every_literature_source_has_pmid_or_doi(curated_data: CuratedData) -> None:
+    cited = {s for e in _literature_edges(curated_data) for s in e.sources}
     assert cited
     for source_id in sorted(cited):
-        source = data.sources[source_id]
+        source = curated_data.sources[source_id]
         assert source.kind in ("primary_study", "mr_study"), source_id
         assert not source.seed_file, source_id
         assert source.pmid or source.doi, source_id
@@ -245,8 +236,8 @@ def test_every_literature_source_has_pmid_or_doi(data: CuratedData) -> None:
             assert re.fullmatch(r"10\.[0-9]{4,9}/\S+", source.doi), source_id
 
 
-def test_every_literature_edge_carries_provenance(data: CuratedData) -> None:
-    for edge in _literature_edges(data):
+def test_every_literature_edge_carries_provenance(curated_data: CuratedData) -> None:
+    for edge in _literature_edges(curated_data):
         assert edge.statement and not edge.quote, edge.id
         assert edge.locator, edge.id
         assert edge.model_system, edge.id
@@ -269,11 +260,11 @@ def _seed_sentences() -> Iterator[str]:
                 yield normal
 
 
-def test_no_statement_copies_a_seed_sentence(data: CuratedData) -> None:
+def test_no_statement_copies_a_seed_sentence(curated_data: CuratedData) -> None:
     seeds = set(_seed_sentences())
     seed_text = " ".join(seeds)
     assert len(seeds) > 100  # the three seed documents were read
-    for edge in _literature_edges(data):
+    for edge in _literature_edges(curated_data):
         for sentence in re.split(r"(?<=[.;])\s+", edge.statement):
             normal = " ".join(sentence.split())
             assert normal not in seeds, edge.id
@@ -295,15 +286,17 @@ METABOLITES = {
 
 
 @pytest.fixture(scope="module")
-def projection(data: CuratedData):  # type: ignore[no-untyped-def]
-    return build_projection(data)
+def projection(curated_data: CuratedData):  # type: ignore[no-untyped-def]
+    return build_projection(curated_data)
 
 
 @pytest.mark.parametrize("metabolite", sorted(METABOLITES), ids=sorted(METABOLITES))
-def test_metabolite_reaches_bone_outcome(projection, data: CuratedData, metabolite: str) -> None:  # type: ignore[no-untyped-def]
+def test_metabolite_reaches_bone_outcome(
+    projection, curated_data: CuratedData, metabolite: str
+) -> None:  # type: ignore[no-untyped-def]
     hits = find_paths(
         projection, METABOLITES[metabolite], "BoneOutcome", max_length=4,
         predicates=MECHANISTIC_PREDICATES,
     )  # fmt: skip
-    literature = {e.id for e in _literature_edges(data)}
+    literature = {e.id for e in _literature_edges(curated_data)}
     assert any(any(hop.edge_id in literature for hop in hit.hops) for hit in hits)

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import pytest
 
-from gutbone.curation import CuratedData, Edge, load_curated
+from gutbone.curation import CuratedData, Edge
 from gutbone.views.answers import answer_questions, bmd_nodes
 
 MR_FILE = "mr_literature.csv"
@@ -43,13 +43,8 @@ CHEN_2023 = [
 ]
 
 
-@pytest.fixture(scope="module")
-def data() -> CuratedData:
-    return load_curated()
-
-
-def _mr_edges(data: CuratedData) -> list[Edge]:
-    edges = [e for e in data.edges.values() if e.record.split(":")[0].endswith(MR_FILE)]
+def _mr_edges(curated_data: CuratedData) -> list[Edge]:
+    edges = [e for e in curated_data.edges.values() if e.record.split(":")[0].endswith(MR_FILE)]
     assert edges, "no rows read from data/edges/mr_literature.csv"
     return sorted(edges, key=lambda e: e.id)
 
@@ -71,9 +66,9 @@ def _wald_p_range(beta: Decimal, lower: Decimal, upper: Decimal) -> tuple[float,
 
 @pytest.mark.parametrize(("edge_id", "beta", "lower", "upper", "p", "wald"), CHEN_2023)
 def test_chen_2023_rows_and_their_wald_p(
-    data: CuratedData, edge_id: str, beta: str, lower: str, upper: str, p: str, wald: float
+    curated_data: CuratedData, edge_id: str, beta: str, lower: str, upper: str, p: str, wald: float
 ) -> None:
-    effect = data.edges[edge_id].effect
+    effect = curated_data.edges[edge_id].effect
     assert effect is not None
     assert (effect.estimate, effect.ci_lower, effect.ci_upper, effect.p) == (
         Decimal(beta), Decimal(lower), Decimal(upper), Decimal(p)
@@ -82,10 +77,10 @@ def test_chen_2023_rows_and_their_wald_p(
     assert _wald_p(float(beta), float(lower), float(upper)) == pytest.approx(wald, rel=5e-3)
 
 
-def test_every_printed_ci_and_p_are_consistent(data: CuratedData) -> None:
+def test_every_printed_ci_and_p_are_consistent(curated_data: CuratedData) -> None:
     """A transcription slip in beta, a CI bound or P breaks symmetry or the Wald P check."""
     checked = 0
-    for edge in _mr_edges(data):
+    for edge in _mr_edges(curated_data):
         effect = edge.effect
         assert effect is not None and effect.estimate is not None, edge.id
         if effect.ci_lower is None or effect.ci_upper is None:
@@ -108,9 +103,11 @@ def test_the_wald_check_catches_a_slipped_digit() -> None:
     assert not low - HALF_UNIT <= 0.093 <= high + HALF_UNIT
 
 
-def test_every_mr_row_is_an_as_printed_ivw_estimate_on_a_bmd_site(data: CuratedData) -> None:
-    bmd = set(bmd_nodes(data))
-    for edge in _mr_edges(data):
+def test_every_mr_row_is_an_as_printed_ivw_estimate_on_a_bmd_site(
+    curated_data: CuratedData,
+) -> None:
+    bmd = set(bmd_nodes(curated_data))
+    for edge in _mr_edges(curated_data):
         assert edge.evidence_type == "mendelian_randomization", edge.id
         assert edge.effect is not None and edge.effect.measure == "MR_beta", edge.id
         assert edge.effect.model == "IVW", edge.id
@@ -124,29 +121,29 @@ def test_every_mr_row_is_an_as_printed_ivw_estimate_on_a_bmd_site(data: CuratedD
         assert edge.species == HUMAN and edge.model_system == "human_genetic", edge.id
         assert edge.statement and not edge.quote, edge.id
         for source_id in edge.sources:
-            source = data.sources[source_id]
+            source = curated_data.sources[source_id]
             assert source.kind == "mr_study" and source.pmid and source.doi, source_id
-    chen = data.sources["chen2023_frontendocrinol"]
+    chen = curated_data.sources["chen2023_frontendocrinol"]
     assert (chen.pmid, chen.doi) == ("37645419", "10.3389/fendo.2023.1178831")
 
 
-def test_mr_taxa_have_checked_identifiers(data: CuratedData) -> None:
+def test_mr_taxa_have_checked_identifiers(curated_data: CuratedData) -> None:
     # MetaPhlAn 4 taxpath k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|
     # f__Prevotellaceae|g__Prevotella = 2|976|200643|171549|171552|838; MiBioGen file names
     # family.Prevotellaceae.id.960 and genus.Prevotella9.id.11183 (public MR scripts)
-    family = data.nodes["NCBITaxon:171552"]
+    family = curated_data.nodes["NCBITaxon:171552"]
     assert family.label == "Prevotellaceae" and family.category == "Taxon"
     assert family.xrefs == ("family.Prevotellaceae.id.960",)
     assert "NOT verified" not in family.note
-    genus_group = data.nodes["gutbone:mibiogen_prevotella_9"]
+    genus_group = curated_data.nodes["gutbone:mibiogen_prevotella_9"]
     assert genus_group.broader == "NCBITaxon:838"
     assert genus_group.xrefs == ("genus.Prevotella9.id.11183",)
-    exposures = {e.subject for e in _mr_edges(data)}
+    exposures = {e.subject for e in _mr_edges(curated_data)}
     assert exposures == {"NCBITaxon:171552", "gutbone:mibiogen_prevotella_9"}
 
 
-def test_triangulation_covers_every_published_mr_taxon(data: CuratedData) -> None:
-    answers = answer_questions(data, permutations=0)
+def test_triangulation_covers_every_published_mr_taxon(curated_data: CuratedData) -> None:
+    answers = answer_questions(curated_data, permutations=0)
     rows = {row.edge.id: row for row in answers.triangulation}
     for edge_id, beta, *_ in CHEN_2023:
         row = rows[edge_id]
