@@ -103,17 +103,15 @@ class KnowledgeGraph:
         True
         """
         from gutbone.query.catalog import bind
-        from gutbone.query.sparql import run_query
+        from gutbone.query.closure import run_catalog_query, uses_index
+        from gutbone.query.reachability import build_index
 
         query = _find_query(name_or_text)
         given = {name: str(value) for name, value in params.items()}
         bindings = bind(query, given)
-        return run_query(
-            query.text,
-            store=self.store,
-            bindings=bindings,
-            timeout=timeout,
-            source=query.path or query.name,
+        index = build_index(self.store) if uses_index(query) else None  # `+` paths natively
+        return run_catalog_query(
+            query, store=self.store, bindings=bindings, index=index, timeout=timeout
         )
 
     def paths(

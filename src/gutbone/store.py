@@ -49,6 +49,7 @@ import pyoxigraph as ox
 
 from gutbone.errors import InputError, Problem, QueryError
 from gutbone.io import replace_directory
+from gutbone.query.reachability import INDEX_FILE, build_index, write_index
 from gutbone.void import add_void
 
 if TYPE_CHECKING:  # rdflib and gutbone.rdf are imported on use: a cached graph needs neither
@@ -115,13 +116,15 @@ def memory_store(data: Graph | str | bytes) -> ox.Store:
 def is_store_file(name: str) -> bool:
     """True for the names of the files an on-disk Oxigraph (RocksDB) store holds.
 
+    Its reachability index (:data:`gutbone.query.reachability.INDEX_FILE`) is one of them.
+
     ``--store DIR`` replaces ``DIR`` only when it is empty or holds nothing else, so that a
     wrong path cannot delete a folder of other files.
 
     >>> is_store_file("000012.sst"), is_store_file("MANIFEST-000018"), is_store_file("notes.txt")
     (True, True, False)
     """
-    return bool(_STORE_FILE.match(name))
+    return bool(_STORE_FILE.match(name)) or name == INDEX_FILE
 
 
 def peak_rss_bytes() -> int:
@@ -187,7 +190,8 @@ def load_files(
     :param base: a graph (or N-Triples) loaded first, e.g. the curated graph; or None.
     :param lenient: skip IRI validation while parsing (faster; for trusted dumps).
     :returns: the report (the triples loaded; the VoID description added after them,
-        :func:`gutbone.void.add_void`, is not counted).
+        :func:`gutbone.void.add_void`, is not counted; the seconds include writing the
+        reachability index, :mod:`gutbone.query.reachability`).
     :raises InputError: for a missing file or an unknown suffix (before anything is built).
     :raises SyntaxError: when a file is not valid RDF (the store is then not replaced).
     :raises OutputError: the folder holds other files than a store's, or cannot be written.
@@ -205,8 +209,10 @@ def load_files(
         triples = len(store)
         add_void(store)  # counted once here, read by the catalog's count queries
         store.flush()
-        seconds = time.perf_counter() - start
+        index = build_index(store)  # the relation edges, for the catalog's `+` paths
         del store  # release RocksDB's lock before the folder is swapped in
+        write_index(index, staging)  # after the store is closed: its files are final
+        seconds = time.perf_counter() - start
     return LoadReport(
         store=target,
         files=tuple(p.name for p in paths),

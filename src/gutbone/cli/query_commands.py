@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from gutbone.cli.options import (
     DATA,
@@ -23,7 +24,11 @@ from gutbone.query.catalog import (
     load_catalog,
     read_query_file,
 )
-from gutbone.query.sparql import ENGINES, OUTPUT_FORMATS, format_result, run_query
+from gutbone.query.closure import run_catalog_query
+from gutbone.query.sparql import ENGINES, OUTPUT_FORMATS, format_result
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gutbone.query.reachability import ReachIndex
 
 __all__ = ["register"]
 
@@ -194,17 +199,32 @@ def _sparql(args: argparse.Namespace) -> int:
             store_dir=args.store,
             with_graph=args.engine == "rdflib",
         )
-        result = run_query(
-            query.text,
+        result = run_catalog_query(
+            query,
             store=loaded.store,
             graph=loaded.graph,
             engine=args.engine,
             bindings=bindings,
+            index=_reach_index(query, loaded.store, args),
             timeout=args.timeout,
-            source=source,
         )
     sys.stdout.write(format_result(result, args.format))
     return 0
+
+
+def _reach_index(query: CatalogQuery, store: Any, args: argparse.Namespace) -> ReachIndex | None:
+    """The reachability index for a catalog query with a `+` path (None: the text runs)."""
+    from gutbone.query.closure import uses_index
+    from gutbone.query.reachability import StaleIndexError, index_for
+
+    if args.engine != "oxigraph" or not uses_index(query):
+        return None
+    try:
+        return index_for(store, args.store)
+    except StaleIndexError as exc:
+        print(f"note: {exc}; the property path runs as written (slow on large stores)",
+              file=sys.stderr)  # fmt: skip
+        return None
 
 
 def _serve(args: argparse.Namespace) -> int:
