@@ -650,6 +650,9 @@ def main(argv: list[str] | None = None) -> int:
         help="catalog: every catalog query vs its hand-written form (stores must exist); "
         "spark: paths --engine spark on local[2] vs a 2-worker standalone cluster",
     )
+    parser.add_argument(
+        "--queries", help="with --part catalog: only these catalog queries (comma-separated)"
+    )
     # --- catalog / Spark-cluster parts ---
     args = parser.parse_args(argv)
     if args.part != "all":
@@ -657,7 +660,11 @@ def main(argv: list[str] | None = None) -> int:
 
         for size in (generate.parse_size(s) for s in args.sizes.split(",")):
             print(f"\n== {size:,} edges: {args.part}")
-            (scale_catalog.run_catalog if args.part == "catalog" else scale_catalog.run_spark)(size)
+            if args.part == "catalog":
+                only = args.queries.split(",") if args.queries else None
+                scale_catalog.run_catalog(size, only)
+            else:
+                scale_catalog.run_spark(size)
         return 0
     if args.worker:
         extra = json.loads(args.extra)

@@ -266,11 +266,8 @@ def test_taxon_metabolite_outcome_on_the_curated_graph(
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
     """A 10,000-edge generated graph plus a taxon, metabolite and outcome hierarchy, on disk."""
-    spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    generate = importlib.util.module_from_spec(spec)
-    sys.modules["generate"] = generate  # its dataclasses look their module up
-    spec.loader.exec_module(generate)
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    generate = importlib.import_module("generate")
     folder = tmp_path_factory.mktemp("reach")
     graph = generate.generate(10_000, seed=5)
     generate.write(graph, folder / "g", 5)

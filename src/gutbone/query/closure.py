@@ -74,7 +74,7 @@ __all__ = [
 NATIVE_QUERIES: frozenset[str] = frozenset({"downstream_of", "taxon_metabolite_outcome"})
 
 #: Past this many nodes reached from a parameter, the rest of the query picks the candidates.
-MAX_REACHED = 20_000
+MAX_REACHED = 200_000
 
 _TERM = r"(?:[A-Za-z][\w-]*)?:[\w-]+|<[^<>\s]+>"
 _CLOSURE = re.compile(
