@@ -177,4 +177,4 @@ def main(size: int, category: str, repeat: int = 5) -> None:
 if __name__ == "__main__":
     import sys
 
-    main(int(float(sys.argv[1])), sys.argv[2])
+    main(int(float(sys.argv[1])), sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 5)

@@ -102,7 +102,8 @@ def _build(args: argparse.Namespace) -> int:
     if args.store and args.add:
         from gutbone.store import load_files
 
-        progress(f"bulk-loading the graph and {len(args.add)} file(s) into {args.store}")
+        progress(f"bulk-loading the graph and {len(args.add)} file(s) into {args.store}, "
+                 "then its VoID counts and reachability index")  # fmt: skip
         try:
             loaded = load_files(args.store, args.add, base=result.graph)
         except SyntaxError as exc:  # pyoxigraph's parse error (it loads no remote context)

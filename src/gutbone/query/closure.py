@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from gutbone.query.catalog import CatalogQuery, load_catalog
+from gutbone.query.catalog import CatalogQuery, catalog_dir
 from gutbone.query.guard import DEFAULT_LIMITS, check_query
 from gutbone.query.reachability import RDF_TYPE, SUBCLASS_OF, ReachIndex
 from gutbone.query.sparql import (
@@ -140,13 +140,15 @@ def find_closure(text: str) -> Closure | None:
 def uses_index(query: CatalogQuery) -> bool:
     """True for a query of :data:`NATIVE_QUERIES` whose text is the bundled catalog's.
 
-    >>> uses_index(load_catalog()["downstream_of"]), uses_index(load_catalog()["neighbourhood"])
+    >>> from gutbone.query.catalog import load_catalog
+    >>> catalog = load_catalog()
+    >>> uses_index(catalog["downstream_of"]), uses_index(catalog["neighbourhood"])
     (True, False)
     """
     if query.name not in NATIVE_QUERIES:
         return False
-    bundled = load_catalog().get(query.name)
-    same = bundled is not None and bundled.text == query.text
+    bundled = catalog_dir() / f"{query.name}.rq"  # read as load_catalog reads it
+    same = bundled.is_file() and bundled.read_text(encoding="utf-8") == query.text
     return same and find_closure(query.text) is not None
 
 
