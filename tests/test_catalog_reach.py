@@ -85,6 +85,8 @@ HAND = f"""
 <http://e/d> <{GB}decreases> <http://e/a> .
 <http://e/e> <{GB}increases> <http://e/a> .
 <http://e/a> <{GB}participates_in> <http://e/e> .
+<http://e/f> a <{GB}Pathway> ; <http://www.w3.org/2000/01/rdf-schema#label> "f" ;
+    <{GB}binds> [ a <{GB}Pathway> ; <http://www.w3.org/2000/01/rdf-schema#label> "blank" ] .
 <http://e/x1> <http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> <http://e/a> ;
     <http://www.w3.org/1999/02/22-rdf-syntax-ns#object> <http://e/c> .
 <http://e/x2> <http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> <http://e/a> ;
@@ -137,6 +139,11 @@ def test_downstream_of_by_hand(hand: tuple[ox.Store, ReachIndex]) -> None:
     # e -> a -> b -> c -> d: c and d; e itself is not reached back (participates_in)
     assert [row[2] for row in native.rows] == [_iri("c"), _iri("d")]
     assert [row[4] for row in native.rows] == [_count(0), _count(0)]
+    # a blank node reached (VALUES cannot name one): the same row as the text
+    from_f = {"start": _iri("f"), "category": Term.iri(GB + "Pathway")}
+    native = run_catalog_query(DOWNSTREAM, store=store, bindings=from_f, index=index)
+    assert [(row[2].kind, row[3]) for row in native.rows] == [("bnode", Term.literal("blank"))]
+    assert native.rows == run_query(DOWNSTREAM.text, store=store, bindings=from_f).rows
 
 
 def test_reached_by_hand(hand: tuple[ox.Store, ReachIndex]) -> None:

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from gutbone.errors import QueryError
 from gutbone.query.catalog import CatalogQuery, catalog_dir
 from gutbone.query.guard import DEFAULT_LIMITS, check_query
 from gutbone.query.reachability import RDF_TYPE, SUBCLASS_OF, ReachIndex
@@ -292,15 +293,33 @@ def _filtered(
 
 def _node_term(node: str) -> Term:
     """The term of an index node (its N-Triples form: ``<IRI>`` or ``_:label``)."""
-    return Term.iri(node[1:-1]) if node.startswith("<") else Term("bnode", node[2:])
+    return Term("uri", node[1:-1]) if node.startswith("<") else Term("bnode", node[2:])
+
+
+def _writable(term: Term) -> bool:
+    """True for an IRI a query text can hold.
+
+    VALUES takes no blank node, and an IRI loaded leniently may hold characters SPARQL
+    does not allow.
+    """
+    try:
+        return term.kind == "uri" and Term.iri(term.value) == term
+    except QueryError:
+        return False
 
 
 def _with_values(
     query: CatalogQuery, closure: Closure, pairs: Iterable[tuple[Term, Term]],
     run: Callable[[str], QueryResult],
-) -> QueryResult:  # fmt: skip
-    """The query with its closure line replaced by ``VALUES (?a ?b) { pairs }``."""
-    values = " ".join(f"({a.n3()} {b.n3()})" for a, b in sorted(pairs))
+) -> QueryResult | None:  # fmt: skip
+    """The query with its closure line replaced by ``VALUES (?a ?b) { pairs }``.
+
+    None when a term cannot be written into the query (the text then runs as written).
+    """
+    chosen = sorted(pairs)
+    if not all(_writable(a) and _writable(b) for a, b in chosen):
+        return None
+    values = " ".join(f"({a.n3()} {b.n3()})" for a, b in chosen)
     block = f"  VALUES (?{closure.subject} ?{closure.object}) {{ {values} }}\n"
     return run(query.text[: closure.start] + block + query.text[closure.end :])
 
@@ -412,7 +431,7 @@ def run_catalog_query(
         or _filtered(parts, closure, index, run)
         or _from_candidates(query, parts, closure, index, run)
     )
-    if result is None:  # an end of the path left unbound: the rewriting would not be exact
+    if result is None:  # an end left unbound, or a term no query text can hold
         return run_query(
             query.text, store=store, bindings=bindings, max_rows=max_rows,
             timeout=_remaining(deadline, timeout), source=source,
