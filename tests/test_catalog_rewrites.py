@@ -50,6 +50,9 @@ def _parameter_sets(name: str, store: Any) -> Iterator[dict[str, str]]:
     elif name == "reported_claims":
         for curie in _nodes(store, "?a gb:reportedClaim ?c ; rdf:subject ?n"):
             yield {"subject": curie}
+    elif name == "local_identifiers":
+        for category in sorted(load_vocabulary().categories):
+            yield {"category": category}
 
 
 def _rows(store: Any, text: str, bindings: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -85,7 +88,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Any:
     graph = generate.generate(20_000, seed=11)
     generate.write(graph, folder / "g", 11)
     extra = folder / "extra.nt"
-    extra.write_text(_receptor_routes(graph), encoding="utf-8")
+    extra.write_text(_receptor_routes(graph) + _conflicts_and_local_nodes(graph), encoding="utf-8")
     files = [ontology_dir() / "gutbone.ttl", folder / "g" / "graph.nt", extra]
     load_files(folder / "store", files)
     return open_store(folder / "store")
@@ -125,6 +128,43 @@ def _receptor_routes(graph: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _conflicts_and_local_nodes(graph: Any) -> str:
+    """N-Triples giving the generated graph conflicting assertions and local identifiers.
+
+    The generator writes no assertion identifier and no ``gutbone:`` CURIE: every
+    association gets ``dcterms:identifier``; for each of the first 12 associations with
+    sign -1 a raising twin (sign 1, same subject and object) is added, two twins for
+    every third one (so that pairs repeat a lowering assertion); every 40th node gets a
+    second, local CURIE (so that rows repeat per CURIE).
+    """
+    vocab, rdf = "https://w3id.org/gutbone/vocab#", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    integer, identifier = (
+        "http://www.w3.org/2001/XMLSchema#integer",
+        "http://purl.org/dc/terms/identifier",
+    )
+    ids, lines = graph.node_ids, []
+    lowering = 0
+    for i in graph.association.nonzero()[0].tolist():
+        node = f"<https://w3id.org/gutbone/assertion/e{i:08d}>"
+        lines.append(f'{node} <{identifier}> "e{i:08d}" .')
+        if graph.sign[i] != -1 or lowering >= 12:
+            continue
+        for twin in range(1 + (lowering % 3 == 0)):
+            raising = f"<urn:test:raising-{i}-{twin}>"
+            lines += [
+                f"{raising} <{rdf}subject> {_iri(ids[graph.subject[i]])} .",
+                f"{raising} <{rdf}object> {_iri(ids[graph.object[i]])} .",
+                f'{raising} <{vocab}sign> "1"^^<{integer}> .',
+                f"{raising} <{vocab}evidenceType> <{vocab}animal> .",
+                f'{raising} <{identifier}> "raising-{i}-{twin}" .',
+            ]
+        lowering += 1
+    for curie in ids[::40]:
+        local = "gutbone:synthetic_" + curie.replace(":", "_")
+        lines.append(f'{_iri(curie)} <{vocab}curie> "{local}" .')
+    return "\n".join(lines) + "\n"
+
+
 def _iri(curie: str) -> str:
     return f"<{expand(curie)}>"
 
@@ -140,8 +180,10 @@ def test_same_rows_on_the_curated_graph(curated: Any, name: str) -> None:
 def test_same_rows_on_a_generated_graph(generated: Any, name: str) -> None:
     compared = _compare(generated, name)
     # the synthetic graph has no mediation effects nor reported claims (0 rows: the plan
-    # still runs); it has metabolite -> pathway assertions and nodes in every category
-    if name in ("metabolite_pathways", "nodes_in_category"):
+    # still runs); it has metabolite -> pathway assertions and nodes in every category,
+    # and (see _conflicts_and_local_nodes) conflicts and local identifiers
+    if name in ("metabolite_pathways", "nodes_in_category", "conflicting_assertions",
+                "local_identifiers"):  # fmt: skip
         assert len(compared) > 0
     if name == "metabolite_pathways":  # both routes occur (see _receptor_routes)
         assert {row[3].value for row in compared} == {"direct", "via receptor"}

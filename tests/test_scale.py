@@ -274,8 +274,10 @@ def test_load_store_merges_files(tmp_path: Path) -> None:
     import pyoxigraph as ox
 
     # the failed load kept it: 4 triples + their VoID description (gutbone.void): the
-    # dataset's type and void:triples, and one property partition (link, property, count)
-    assert len(ox.Store.read_only(str(tmp_path / "store"))) == 4 + 2 + 3
+    # dataset's type and void:triples, and one property partition (link, property, count);
+    # + the derived facts (gutbone.derived): their version and the (empty) partition of
+    # local-identifier nodes, typed
+    assert len(ox.Store.read_only(str(tmp_path / "store"))) == 4 + 2 + 3 + 2
 
 
 def test_build_store_add_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
+from gutbone.derived import derived_ntriples
 from gutbone.query.catalog import load_catalog
 from gutbone.query.source import load_source
 from gutbone.query.sparql import run_query
@@ -36,10 +37,11 @@ def curated() -> Any:
 
 @pytest.fixture(scope="module")
 def plain(curated: Any) -> ox.Store:
-    """The curated graph without its VoID description."""
-    void = void_ntriples(memory_store(curated.ntriples.split(f"<{DATASET}>", 1)[0]))
-    assert curated.ntriples.endswith(void)
-    return memory_store(curated.ntriples[: -len(void)])
+    """The curated graph without its VoID description (and the derived facts after it)."""
+    data = memory_store(curated.ntriples.split(f"<{DATASET}>", 1)[0])
+    loaded = void_ntriples(data) + derived_ntriples(data)
+    assert curated.ntriples.endswith(loaded)
+    return memory_store(curated.ntriples[: -len(loaded)])
 
 
 def _rows(store: ox.Store, query: str) -> set[tuple[str, ...]]:

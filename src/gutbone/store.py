@@ -22,7 +22,7 @@ stays bounded whatever the file size.
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> build_store(graph, folder / "store") == folder / "store"
 True
->>> store = open_store(folder / "store")  # the triple, and its VoID counts (gutbone.void)
+>>> store = open_store(folder / "store")  # the triple, VoID counts, derived facts
 >>> [q.object.value for q in store.quads_for_pattern(None, NamedNode("http://e/p"), None)]
 ['x']
 >>> del store
@@ -47,8 +47,11 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from gutbone.derived import add_derived_facts
 from gutbone.errors import InputError, Problem, QueryError
 from gutbone.io import replace_directory
+from gutbone.name_index import INDEX_FILE as NAME_INDEX_FILE
+from gutbone.name_index import write_name_index
 from gutbone.query.reachability import INDEX_FILE, build_index, write_index
 from gutbone.void import add_void
 
@@ -116,15 +119,18 @@ def memory_store(data: Graph | str | bytes) -> ox.Store:
 def is_store_file(name: str) -> bool:
     """True for the names of the files an on-disk Oxigraph (RocksDB) store holds.
 
-    Its reachability index (:data:`gutbone.query.reachability.INDEX_FILE`) is one of them.
+    Its reachability index (:data:`gutbone.query.reachability.INDEX_FILE`) and name index
+    (:data:`gutbone.name_index.INDEX_FILE`) are among them.
 
     ``--store DIR`` replaces ``DIR`` only when it is empty or holds nothing else, so that a
     wrong path cannot delete a folder of other files.
 
     >>> is_store_file("000012.sst"), is_store_file("MANIFEST-000018"), is_store_file("notes.txt")
     (True, True, False)
+    >>> is_store_file("gutbone-names.sqlite")
+    True
     """
-    return bool(_STORE_FILE.match(name)) or name == INDEX_FILE
+    return bool(_STORE_FILE.match(name)) or name in (INDEX_FILE, NAME_INDEX_FILE)
 
 
 def peak_rss_bytes() -> int:
@@ -189,9 +195,11 @@ def load_files(
         :data:`gutbone.rdf.RDF_FORMATS`).
     :param base: a graph (or N-Triples) loaded first, e.g. the curated graph; or None.
     :param lenient: skip IRI validation while parsing (faster; for trusted dumps).
-    :returns: the report (the triples loaded; the VoID description added after them,
-        :func:`gutbone.void.add_void`, is not counted; the seconds include writing the
-        reachability index, :mod:`gutbone.query.reachability`).
+    :returns: the report (the triples loaded; the VoID description and the derived facts
+        added after them, :func:`gutbone.void.add_void` and
+        :func:`gutbone.derived.add_derived_facts`, are not counted; the seconds include
+        writing them, the name index, :mod:`gutbone.name_index`, and the reachability
+        index, :mod:`gutbone.query.reachability`).
     :raises InputError: for a missing file or an unknown suffix (before anything is built).
     :raises SyntaxError: when a file is not valid RDF (the store is then not replaced).
     :raises OutputError: the folder holds other files than a store's, or cannot be written.
@@ -208,6 +216,8 @@ def load_files(
             store.bulk_load(path=str(path), format=fmt, lenient=lenient)
         triples = len(store)
         add_void(store)  # counted once here, read by the catalog's count queries
+        add_derived_facts(store)  # likewise for conflicting_assertions, local_identifiers
+        write_name_index(store, staging / NAME_INDEX_FILE)  # and search_nodes' names
         store.flush()
         index = build_index(store)  # the relation edges, for the catalog's `+` paths
         del store  # release RocksDB's lock before the folder is swapped in

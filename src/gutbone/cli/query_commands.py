@@ -207,6 +207,7 @@ def _sparql(args: argparse.Namespace) -> int:
             bindings=bindings,
             index=_reach_index(query, loaded.store, args),
             timeout=args.timeout,
+            values=loaded.index_values(query, bindings),
         )
     sys.stdout.write(format_result(result, args.format))
     return 0

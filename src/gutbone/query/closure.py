@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -389,6 +389,7 @@ def run_catalog_query(
     index: ReachIndex | None = None,
     max_rows: int | None = None,
     timeout: float | None = None,
+    values: Mapping[str, Sequence[Term]] | None = None,
 ) -> QueryResult:
     """Run a catalog query as :func:`~gutbone.query.sparql.run_query` does, its ``+`` path natively.
 
@@ -403,6 +404,8 @@ def run_catalog_query(
     :param index: the store's reachability index, or None.
     :param max_rows: as :func:`~gutbone.query.sparql.run_query`.
     :param timeout: seconds for the whole answer (the queries and the search).
+    :param values: VALUES blocks from the store's name index, as
+        :func:`~gutbone.query.sparql.run_query` takes them.
     :returns: the result: the same rows as the text gives.
     :raises QueryError: as :func:`~gutbone.query.sparql.run_query`.
     """
@@ -412,7 +415,7 @@ def run_catalog_query(
     if not native or index is None or closure is None or not index.covers(closure.predicates):
         return run_query(
             query.text, store=store, graph=graph, engine=engine, bindings=bindings,
-            max_rows=max_rows, timeout=timeout, source=source,
+            max_rows=max_rows, timeout=timeout, source=source, values=values,
         )  # fmt: skip
     deadline = None if timeout is None else time.monotonic() + timeout
 
@@ -421,7 +424,7 @@ def run_catalog_query(
         limits = replace(DEFAULT_LIMITS, max_chars=DEFAULT_LIMITS.max_chars + len(text))
         return run_query(
             text, store=store, bindings=bindings, timeout=_remaining(deadline, timeout),
-            limits=limits, source=source,
+            limits=limits, source=source, values=values,
         )  # fmt: skip
 
     check_query(query.text, source=source)
@@ -434,7 +437,7 @@ def run_catalog_query(
     if result is None:  # an end left unbound, or a term no query text can hold
         return run_query(
             query.text, store=store, bindings=bindings, max_rows=max_rows,
-            timeout=_remaining(deadline, timeout), source=source,
+            timeout=_remaining(deadline, timeout), source=source, values=values,
         )  # fmt: skip
     if max_rows is not None and len(result.rows) > max_rows:
         raise QueryLimitError(f"the result has more than {max_rows} rows (the row limit)")

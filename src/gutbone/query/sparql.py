@@ -217,7 +217,9 @@ def _skip(text: str, i: int) -> int:
     return i
 
 
-def inline_values(text: str, bindings: Mapping[str, Term]) -> str:
+def inline_values(
+    text: str, bindings: Mapping[str, Term], values: Mapping[str, Sequence[Term]] | None = None
+) -> str:
     r"""Put ``bindings`` as a VALUES block at the start of the query's WHERE group.
 
     The terms are written in N-Triples syntax with every special character escaped
@@ -228,21 +230,29 @@ def inline_values(text: str, bindings: Mapping[str, Term]) -> str:
 
     :param text: the query.
     :param bindings: variable name (without ``?``) -> term.
-    :returns: the query with the block (unchanged without bindings).
+    :param values: variable name -> the terms it may take (one VALUES block each, after
+        the bindings' block; an empty list allows no solution).
+    :returns: the query with the block (unchanged without bindings nor values).
     :raises QueryError: when the query has no WHERE group.
 
     >>> inline_values("SELECT ?x WHERE { ?x ?p ?o }", {"x": Term.iri("http://e/a")})
     'SELECT ?x WHERE { VALUES (?x) { (<http://e/a>) } ?x ?p ?o }'
+    >>> inline_values("ASK { ?x ?p ?o }", {}, {"x": [Term.iri("http://e/a"), Term.iri("http://e/b")]})
+    'ASK { VALUES ?x { <http://e/a> <http://e/b> } ?x ?p ?o }'
     >>> inline_values("ASK { ?x ?p ?o }", {"o": Term.literal('> } ; DROP ALL ; "')})
     'ASK { VALUES (?o) { ("> } ; DROP ALL ; \\"") } ?x ?p ?o }'
     """
-    if not bindings:
+    if not bindings and not values:
         return text
     names = list(bindings)
     block = (
         f" VALUES ({' '.join('?' + n for n in names)}) "
         f"{{ ({' '.join(bindings[n].n3() for n in names)}) }}"
+        if names
+        else ""
     )
+    for name, terms in (values or {}).items():
+        block += f" VALUES ?{name} {{ {''.join(t.n3() + ' ' for t in terms)}}}"
     i = 0
     seen_where = False
     first_brace = -1
@@ -353,11 +363,12 @@ def _run_oxigraph(
     bindings: Mapping[str, Term],
     max_rows: int | None,
     source: str,
+    values: Mapping[str, Sequence[Term]] | None = None,
 ) -> QueryResult:
     import pyoxigraph as ox
 
     try:
-        answer = store.query(inline_values(text, bindings), prefixes=DEFAULT_PREFIXES)
+        answer = store.query(inline_values(text, bindings, values), prefixes=DEFAULT_PREFIXES)
     except SyntaxError as exc:
         match = _OX_POSITION.match(str(exc))
         if match:
@@ -480,6 +491,7 @@ def run_query(
     timeout: float | None = None,
     limits: QueryLimits = DEFAULT_LIMITS,
     source: str = "query",
+    values: Mapping[str, Sequence[Term]] | None = None,
 ) -> QueryResult:
     """Run one SPARQL query on a pyoxigraph store or an rdflib graph.
 
@@ -499,6 +511,9 @@ def run_query(
         the process (engines cannot be interrupted).
     :param limits: parse-time limits on the text.
     :param source: name used in error messages (a catalog name or a file).
+    :param values: engine ``oxigraph``: variable name -> the terms it may take, as a
+        VALUES block (e.g. the nodes a name index found,
+        :meth:`gutbone.query.source.QuerySource.index_values`).
     :returns: the result in neutral form.
     :raises QueryRefused: SERVICE, FROM with rdflib, or a parse-time limit.
     :raises QueryError: on a syntax error (message ``source:line:column: ...``) or a
@@ -517,8 +532,11 @@ def run_query(
             raise QueryError("the oxigraph engine needs a store (or an rdflib graph)")
         oxigraph_store = store
         return _in_query_thread(
-            lambda: _run_oxigraph(text, oxigraph_store, bindings, max_rows, source), timeout
+            lambda: _run_oxigraph(text, oxigraph_store, bindings, max_rows, source, values),
+            timeout,
         )
+    if values:
+        raise QueryError("VALUES blocks from an index are for the oxigraph engine")
     if graph is None:
         raise QueryError("the rdflib engine needs a graph")
     rdflib_graph = graph
