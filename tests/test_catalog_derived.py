@@ -15,6 +15,7 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
+from gutbone.cli import main
 from gutbone.derived import (
     VERSION,
     add_derived_facts,
@@ -24,6 +25,7 @@ from gutbone.derived import (
 )
 from gutbone.errors import QueryError
 from gutbone.query.catalog import load_catalog
+from gutbone.query.endpoint import EndpointConfig, SparqlEndpoint
 from gutbone.query.source import load_source
 from gutbone.query.sparql import run_query
 from gutbone.store import load_files, memory_store, open_store
@@ -152,7 +154,9 @@ def test_facts_are_deterministic() -> None:
     assert add_derived_facts(first) == len(derived_quads(second))
 
 
-def test_a_store_without_derived_facts_is_refused(tmp_path: Path) -> None:
+def test_a_store_without_derived_facts_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A store loaded by an earlier gutbone would give 0 rows silently: it is refused."""
     old = ox.Store(str(tmp_path / "old"))
     old.bulk_load(HAND.encode(), format=ox.RdfFormat.N_TRIPLES)
@@ -160,6 +164,10 @@ def test_a_store_without_derived_facts_is_refused(tmp_path: Path) -> None:
     del old
     with pytest.raises(QueryError, match="no derived facts.*rebuild it"):
         load_source(store_dir=tmp_path / "old")
+    with pytest.raises(QueryError, match="no derived facts.*rebuild it"):  # the endpoint too
+        SparqlEndpoint(EndpointConfig(port=0), store_dir=tmp_path / "old")
+    assert main(["serve", "--store", str(tmp_path / "old"), "--port", "0"]) == 1
+    assert "no derived facts" in capsys.readouterr().err
     load_files(tmp_path / "new", [], base=HAND)
     assert has_derived_facts(load_source(store_dir=tmp_path / "new").store)
 

@@ -44,6 +44,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from gutbone.derived import require_derived_facts
 from gutbone.errors import QueryError
 from gutbone.query.guard import DEFAULT_LIMITS, QueryLimits, QueryRefused, check_query
 from gutbone.query.http_io import DeadlineReader, RequestProblem, linger_close, read_body
@@ -58,6 +59,7 @@ from gutbone.query.service import (
 )
 from gutbone.query.sparql import QueryResult
 from gutbone.query.workers import PoolSettings, WorkerPool
+from gutbone.store import open_store
 
 __all__ = ["EndpointConfig", "SparqlEndpoint", "RESULT_MEDIA_TYPES", "GRAPH_MEDIA_TYPES"]
 
@@ -418,6 +420,8 @@ class SparqlEndpoint:
     :param config: host, port and limits.
     :param ntriples: the graph as N-Triples (e.g. :attr:`QuerySource.ntriples`).
     :param store_dir: or an on-disk pyoxigraph store, opened read-only by each worker.
+    :raises QueryError: the store was loaded without the derived facts the catalog
+        queries read (:func:`gutbone.derived.require_derived_facts`): rebuild it.
     """
 
     def __init__(
@@ -429,6 +433,8 @@ class SparqlEndpoint:
     ) -> None:
         if (ntriples is None) == (store_dir is None):
             raise QueryError("give the graph as ntriples or an on-disk store_dir, not both")
+        if store_dir is not None:  # a store of an earlier gutbone would answer 0 rows silently
+            require_derived_facts(open_store(store_dir), str(store_dir))
         self.config = config
         self._ntriples = ntriples
         self._store_dir = str(store_dir) if store_dir is not None else None
