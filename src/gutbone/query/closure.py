@@ -36,6 +36,7 @@ than the text's plan gives them (SPARQL leaves that order open).
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -179,28 +180,32 @@ def _parts(text: str, closure: Closure) -> _Parts:
     )
 
 
-def _joined(
-    pairs: set[tuple[Term, Term]], closure: Closure, index: ReachIndex
-) -> set[tuple[Term, Term]]:
-    """The ``(a, b)`` of ``pairs`` with a chain of one or more edges from ``a`` to ``b``.
+def _chained(
+    subjects: Sequence[Term], objects: Sequence[Term], closure: Closure, index: ReachIndex
+) -> NDArray[np.bool_]:
+    """Per row ``i``: True when a chain of edges leads ``subjects[i]`` to ``objects[i]``.
 
-    One search per distinct ``a``, or backwards per distinct ``b`` when there are fewer.
+    One search per distinct subject, or backwards per distinct object when there are fewer;
+    each distinct term is looked up once (a result repeats few terms over many rows).
     """
-    ends = {(a, b): (index.number(a.n3()), index.number(b.n3())) for a, b in pairs}
-    forward = len({a for a, _ in ends.values()}) <= len({b for _, b in ends.values()})
-    masks: dict[int, NDArray[np.bool_]] = {}
-    kept: set[tuple[Term, Term]] = set()
-    for pair, (a, b) in ends.items():
-        if a is None or b is None:  # a node without an indexed edge starts or ends no chain
-            continue
-        start, end = (a, b) if forward else (b, a)
-        if start not in masks:
-            masks[start] = index.reached_mask(
-                np.asarray([start]), closure.predicates, backward=not forward
-            )
-        if masks[start][end]:
-            kept.add(pair)
-    return kept
+    a, b = _node_numbers(subjects, index), _node_numbers(objects, index)
+    forward = len(np.unique(a)) <= len(np.unique(b))
+    starts, ends = (a, b) if forward else (b, a)
+    chained = np.zeros(len(a), dtype=np.bool_)
+    rows = np.flatnonzero((a >= 0) & (b >= 0))  # a node without an indexed edge has no chain
+    rows = rows[np.argsort(starts[rows], kind="stable")]
+    for group in np.split(rows, np.flatnonzero(np.diff(starts[rows])) + 1):
+        if group.size:
+            mask = index.reached_mask(starts[group[:1]], closure.predicates, backward=not forward)
+            chained[group] = mask[ends[group]]
+    return chained
+
+
+def _node_numbers(terms: Sequence[Term], index: ReachIndex) -> NDArray[np.int64]:
+    """The index numbers of ``terms``; -1 for a term without an indexed edge."""
+    known = {term: index.number(term.n3()) for term in set(terms)}
+    numbers = (-1 if known[term] is None else known[term] for term in terms)
+    return np.fromiter(numbers, dtype=np.int64, count=len(terms))
 
 
 def _remaining(deadline: float | None, timeout: float | None) -> float | None:
@@ -278,16 +283,18 @@ def _filtered(
     a, b = extended.index(closure.subject), extended.index(closure.object)
     if any(row[a] is None or row[b] is None for row in answer.rows):
         return None
-    kept = _joined({(row[a], row[b]) for row in answer.rows}, closure, index)  # type: ignore[misc]
-    rows = [row for row in answer.rows if (row[a], row[b]) in kept]
+    subjects, objects = [row[a] for row in answer.rows], [row[b] for row in answer.rows]
+    chained = _chained(subjects, objects, closure, index)  # type: ignore[arg-type]
+    rows = list(itertools.compress(answer.rows, chained))
     if keys is not None:
         ordered = _sorted_rows(rows, [extended.index(v) for v, _ in keys], [d for _, d in keys])
         if ordered is None:  # not all labels: let the engine order them
             return _filtered(parts, closure, index, run, sort_here=False)
         rows = ordered
     projected = [row[: len(variables)] for row in rows]
-    if distinct:
-        projected = list(dict.fromkeys(projected))
+    removed = range(len(variables), len(extended))
+    if distinct and any(len({row[c] for row in rows}) > 1 for c in removed):
+        projected = list(dict.fromkeys(projected))  # rows told apart only by a removed column
     return QueryResult("select", tuple(variables), tuple(projected))
 
 
@@ -375,8 +382,9 @@ def _from_candidates(
     candidates = run(f"{parts.head}SELECT DISTINCT {ends} WHERE {{{parts.body}}}\n")
     if any(a is None or b is None for a, b in candidates.rows):
         return None
-    kept = _joined(set(candidates.rows), closure, index)  # type: ignore[arg-type]
-    return _with_values(query, closure, kept, run)
+    pairs = candidates.rows
+    chained = _chained([a for a, _ in pairs], [b for _, b in pairs], closure, index)  # type: ignore[misc]
+    return _with_values(query, closure, itertools.compress(pairs, chained), run)  # type: ignore[arg-type]
 
 
 def run_catalog_query(

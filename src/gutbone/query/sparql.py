@@ -22,6 +22,7 @@ planner starts from them; :func:`inline_values`) and bound through rdflib's
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -392,10 +393,12 @@ def _run_oxigraph(
         return QueryResult("graph", ("subject", "predicate", "object"), rows)
     variables = tuple(v.value for v in answer.variables)
     keys = list(answer.variables)
+    # rows repeat few distinct terms (a label on every row of its node): convert each once
+    convert = functools.cache(_from_oxigraph)
     try:
         rows = _collect(
             variables,
-            (tuple(_from_oxigraph(solution[key]) for key in keys) for solution in answer),
+            (tuple(convert(solution[key]) for key in keys) for solution in answer),
             max_rows,
         )
     except OSError as exc:  # pragma: no cover - storage failure
