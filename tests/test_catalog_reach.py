@@ -214,6 +214,39 @@ def test_taxon_metabolite_outcome_by_hand() -> None:
         assert run_query(TAXON.text, store=store, bindings=given).rows == rows
 
 
+def test_taxon_metabolite_outcome_repeats_by_hand() -> None:
+    """Two labels give two rows, no label none, two outcomes reached one row (DISTINCT).
+
+    Added to the graph above: SCFA has a second label; Treg also decreases BMD itself, so
+    SCFA reaches both heel BMD and BMD (two values of the unprojected ?reached, one row
+    each label after DISTINCT); butyrate's broader class "nolabel" increases Treg but has
+    no label (rdfs:label is an inner join: no row). Ordered by viaLabel: "SCFA" before
+    "short-chain fatty acid" (S, U+0053, before s, U+0073).
+    """
+    store = ox.Store()
+    store.load(path=str(ontology_dir() / "gutbone.ttl"), format=ox.RdfFormat.TURTLE)
+    extra = """
+e:scfa rdfs:label "short-chain fatty acid" .
+e:treg gb:decreases e:bmd .
+e:butyrate skos:broader e:nolabel .
+e:nolabel a gb:Metabolite ; gb:increases e:treg .
+"""
+    store.load((TAXON_HAND + extra).encode(), format=ox.RdfFormat.TURTLE)
+    index = build_index(store)
+    bindings = {"taxon": _iri("genus"), "outcome": _iri("bmd")}
+    head = (_iri("genus"), _iri("family"), Term.literal("family"), Term.iri(GB + "produces"),
+            _iri("butyrate"), Term.literal("butyrate"), _iri("scfa"))  # fmt: skip
+    tail = (_iri("bmd"), Term.literal("BMD"))
+    expected = [
+        (*head, Term.literal("SCFA"), *tail),
+        (*head, Term.literal("short-chain fatty acid"), *tail),
+    ]
+    assert list(run_catalog_query(TAXON, store=store, bindings=bindings, index=index).rows) == (
+        expected
+    )
+    assert list(run_query(TAXON.text, store=store, bindings=bindings).rows) == expected
+
+
 # ---------------------------------------------------------------- the curated graph
 
 

@@ -309,6 +309,20 @@ def test_adhoc_parameter_need_not_be_projected_on_oxigraph(small):
     assert sorted(got.rows) == sorted(written.rows) and len(got.rows) >= 1
 
 
+def test_oxigraph_columns_follow_the_projection_with_unbound_values() -> None:
+    """Each column holds its variable's value (None when unbound), whatever the order.
+
+    ?x p ?y matches a -> b; a has no q (?z unbound), b q "x" (?w bound).
+    """
+    store = ox.Store()
+    store.load(b'<http://e/a> <http://e/p> <http://e/b> .\n<http://e/b> <http://e/q> "x" .\n',
+               format=ox.RdfFormat.N_TRIPLES)  # fmt: skip
+    where = "WHERE { ?x <http://e/p> ?y OPTIONAL { ?x <http://e/q> ?z } OPTIONAL { ?y <http://e/q> ?w } }"
+    a, x = Term.iri("http://e/a"), Term.literal("x")
+    assert run_query(f"SELECT ?z ?w ?x {where}", store=store).rows == ((None, x, a),)
+    assert run_query(f"SELECT ?x ?z ?w {where}", store=store).rows == ((a, None, x),)
+
+
 # ---------------------------------------------------------------- output formats
 
 

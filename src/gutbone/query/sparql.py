@@ -392,15 +392,12 @@ def _run_oxigraph(
         )
         return QueryResult("graph", ("subject", "predicate", "object"), rows)
     variables = tuple(v.value for v in answer.variables)
-    keys = list(answer.variables)
-    # rows repeat few distinct terms (a label on every row of its node): convert each once
+    # rows repeat few distinct terms (a label on every row of its node): convert each once;
+    # a solution iterates its values in the order of the variables (None when unbound), 3x
+    # faster than looking each variable up
     convert = functools.cache(_from_oxigraph)
     try:
-        rows = _collect(
-            variables,
-            (tuple(convert(solution[key]) for key in keys) for solution in answer),
-            max_rows,
-        )
+        rows = _collect(variables, (tuple(map(convert, solution)) for solution in answer), max_rows)
     except OSError as exc:  # pragma: no cover - storage failure
         raise QueryError(f"{source}: {exc}") from None
     return QueryResult("select", variables, rows)
