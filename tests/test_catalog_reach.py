@@ -221,7 +221,10 @@ def test_taxon_metabolite_outcome_repeats_by_hand() -> None:
     SCFA reaches both heel BMD and BMD (two values of the unprojected ?reached, one row
     each label after DISTINCT); butyrate's broader class "nolabel" increases Treg but has
     no label (rdfs:label is an inner join: no row). Ordered by viaLabel: "SCFA" before
-    "short-chain fatty acid" (S, U+0053, before s, U+0073).
+    "short-chain fatty acid" (S, U+0053, before s, U+0073). The type check
+    ``a/rdfs:subClassOf* gb:Chemical``: a gene and an untyped node the family increases,
+    each increasing Treg, give no row; "subm", of a sub-class of gb:Metabolite and of
+    gb:Metabolite itself (two type paths, one row), gives one, after butyrate's.
     """
     store = ox.Store()
     store.load(path=str(ontology_dir() / "gutbone.ttl"), format=ox.RdfFormat.TURTLE)
@@ -230,6 +233,11 @@ e:scfa rdfs:label "short-chain fatty acid" .
 e:treg gb:decreases e:bmd .
 e:butyrate skos:broader e:nolabel .
 e:nolabel a gb:Metabolite ; gb:increases e:treg .
+e:family gb:increases e:gene , e:untyped ; gb:produces e:subm .
+e:gene a gb:GeneProduct ; rdfs:label "gene" ; gb:increases e:treg .
+e:untyped rdfs:label "untyped" ; gb:increases e:treg .
+e:Sub rdfs:subClassOf gb:Metabolite .
+e:subm a e:Sub , gb:Metabolite ; rdfs:label "subm" ; gb:increases e:treg .
 """
     store.load((TAXON_HAND + extra).encode(), format=ox.RdfFormat.TURTLE)
     index = build_index(store)
@@ -237,9 +245,12 @@ e:nolabel a gb:Metabolite ; gb:increases e:treg .
     head = (_iri("genus"), _iri("family"), Term.literal("family"), Term.iri(GB + "produces"),
             _iri("butyrate"), Term.literal("butyrate"), _iri("scfa"))  # fmt: skip
     tail = (_iri("bmd"), Term.literal("BMD"))
+    subm = (_iri("genus"), _iri("family"), Term.literal("family"), Term.iri(GB + "produces"),
+            _iri("subm"), Term.literal("subm"), _iri("subm"), Term.literal("subm"))  # fmt: skip
     expected = [
         (*head, Term.literal("SCFA"), *tail),
         (*head, Term.literal("short-chain fatty acid"), *tail),
+        (*subm, *tail),
     ]
     assert list(run_catalog_query(TAXON, store=store, bindings=bindings, index=index).rows) == (
         expected
