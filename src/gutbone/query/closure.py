@@ -15,7 +15,8 @@ in the first of three forms that applies:
    OFFSET): the query runs once without the closure line, with ``?a ?b`` added to its
    projection; the rows whose pair has no chain are dropped (one search per distinct
    end, from the side with fewer values), the added columns removed, DISTINCT and an
-   ``ORDER BY`` of labels applied (:func:`_filtered`);
+   ``ORDER BY`` of labels applied (:func:`_filtered`); with DISTINCT, a top-level
+   ``?v a/rdfs:subClassOf* C`` is checked with the index too (:func:`_type_check`);
 3. *candidates*: ``SELECT DISTINCT ?a ?b`` over the rest of the WHERE group, the pairs
    with a chain kept, then the query with them as ``VALUES``.
 
