@@ -238,6 +238,8 @@ def _ensure_derived(store_dir: Path) -> None:
     from gutbone.name_index import INDEX_FILE, write_name_index
     from gutbone.store import open_store
 
+    if has_derived_facts(open_store(store_dir)):
+        return  # a read-write open would change the store's files and so stale its index
     store = open_store(store_dir, read_only=False)
     if not has_derived_facts(store):
         start = time.perf_counter()
