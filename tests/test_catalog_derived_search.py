@@ -154,6 +154,21 @@ def test_an_iri_a_query_cannot_hold_makes_the_query_scan(tmp_path: Path) -> None
     assert source.index_values(QUERY, bind_parameters(QUERY, {"text": "zzz"})) == {"node": []}
 
 
+@pytest.mark.parametrize("folder", ["q?x", "h#x", "p%41", "s p"])
+def test_a_store_folder_with_uri_characters(tmp_path: Path, folder: str) -> None:
+    """The index is opened by a percent-encoded file: URI (``?`` once cut the path short)."""
+    data = tmp_path / "g.nt"
+    data.write_text(
+        '<http://e/a> <http://www.w3.org/2000/01/rdf-schema#label> "Butyrate pool" .\n'
+        '<http://e/b> <http://www.w3.org/2000/01/rdf-schema#label> "acetate" .\n',
+        encoding="utf-8",
+    )
+    store_dir = tmp_path / folder / "store"
+    load_files(store_dir, [data])
+    source = load_source(store_dir=store_dir)
+    assert matching_nodes(store_dir / INDEX_FILE, source.store, "BUTYR") == ["http://e/a"]
+
+
 def test_cli_search_on_a_store_equals_the_curated_graph(curated_on_disk: QuerySource) -> None:
     """``gutbone sparql search_nodes --store DIR`` (index) prints what the in-memory run prints."""
     outputs = []

@@ -111,7 +111,8 @@ def matching_nodes(path: str | Path, store: ox.Store, text: str) -> list[str]:
     :returns: the nodes' IRIs, sorted, each once.
     """
     needle = _lowered(store, text)
-    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+    # read-only, by a file: URI whose path is percent-encoded (a folder may hold ? # or %)
+    with closing(sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)) as db:
         found = db.execute(
             "SELECT DISTINCT node FROM names WHERE instr(lowered, ?) > 0 ORDER BY node",
             (needle,),
